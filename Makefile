@@ -1,0 +1,67 @@
+# Barque's make targets. `make test` is what CI runs (.ci/run).
+export PATH := /usr/local/go/bin:$(PATH)
+GO ?= go
+
+.PHONY: build dev test test-race vet
+
+build:
+	$(GO) build -o bin/barque ./cmd/barque
+
+# The all-in-one local cluster with the first example applied.
+dev:
+	$(GO) run ./cmd/barque dev examples/hello.yaml
+
+vet:
+	$(GO) vet ./...
+
+# The whole suite, bounded so that CI (2 cores) stays well under 20 minutes.
+test: vet
+	$(GO) test -count=1 -timeout 18m ./...
+
+test-race:
+	$(GO) test -race -count=1 -timeout 30m ./fsm/... ./api/... ./consensus/... ./gossip/... ./node/... ./internal/... ./test/robustness/...
+CPBENCH_FLAGS ?=
+RESULTS := bench/results
+
+.PHONY: bench bench-controlplane bench-controlplane-short cpbench
+
+bench: bench-controlplane
+
+# Built first and run directly (not with go run) so Ctrl-C and SIGTERM reach
+# cpbench itself, which then stops every member it started.
+cpbench:
+	$(GO) build -o bin/cpbench ./bench/cmd/cpbench
+
+bench-controlplane: cpbench
+	scripts/install-etcd.sh
+	mkdir -p $(RESULTS)
+	bin/cpbench -json $(RESULTS)/controlplane.json $(CPBENCH_FLAGS)
+
+bench-controlplane-short: cpbench
+	scripts/install-etcd.sh
+	mkdir -p $(RESULTS)
+	bin/cpbench -short -json $(RESULTS)/controlplane-short.json $(CPBENCH_FLAGS)
+
+.PHONY: test-images
+
+# Images the docker driver tests run (built FROM scratch: there is no registry).
+test-images:
+	GO=$(GO) scripts/build-test-images.sh
+
+# Pod start latency (issue #3): three servers and one agent; exec and docker
+# drivers beside fork/exec and docker run.
+bench-podstart: test-images
+	$(GO) build -o bin/podbench ./bench/cmd/podbench
+	bin/podbench $(PODBENCH_FLAGS)
+
+# Scheduler at scale (issue #4): three in-process replicas, hollow nodes,
+# 1,000 nodes/10,000 pods and 5,000 nodes/30,000 pods.
+bench-scheduler:
+	$(GO) test -run XXX -bench "SchedulePods|SchedulingFailover|DeploymentScaleFromZero" -benchtime 1x -timeout 30m ./scheduler
+
+# Node failure to replacement (issue #3): three servers and two agents; an
+# agent holding a Deployment's pods is SIGKILLed with its tasks, five times.
+bench-nodefail:
+	$(GO) build -o bin/barque ./cmd/barque
+	$(GO) build -o bin/nodefailbench ./bench/cmd/nodefailbench
+	bin/nodefailbench -barque bin/barque $(NODEFAILBENCH_FLAGS)

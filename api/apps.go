@@ -1,0 +1,92 @@
+package api
+
+func init() {
+	Register(KindInfo{Kind: "Deployment", Resource: "deployments", Group: "apps", Version: "v1",
+		Namespaced: true, ShortNames: []string{"deploy"}, New: func() Object { return &Deployment{} }})
+	Register(KindInfo{Kind: "ReplicaSet", Resource: "replicasets", Group: "apps", Version: "v1",
+		Namespaced: true, ShortNames: []string{"rs"}, New: func() Object { return &ReplicaSet{} }})
+}
+
+// ReplicaSet keeps a number of identical pods running.
+type ReplicaSet struct {
+	TypeMeta   `json:",inline"`
+	ObjectMeta `json:"metadata"`
+	Spec       ReplicaSetSpec   `json:"spec,omitempty"`
+	Status     ReplicaSetStatus `json:"status,omitempty"`
+}
+
+// ReplicaSetSpec is how many pods of which template, found by which selector.
+type ReplicaSetSpec struct {
+	Replicas        *int32          `json:"replicas,omitempty"`
+	MinReadySeconds int32           `json:"minReadySeconds,omitempty"`
+	Selector        *LabelSelector  `json:"selector"`
+	Template        PodTemplateSpec `json:"template,omitempty"`
+}
+
+// ReplicaSetStatus counts the pods the controller saw.
+type ReplicaSetStatus struct {
+	Replicas             int32       `json:"replicas"`
+	FullyLabeledReplicas int32       `json:"fullyLabeledReplicas,omitempty"`
+	ReadyReplicas        int32       `json:"readyReplicas,omitempty"`
+	AvailableReplicas    int32       `json:"availableReplicas,omitempty"`
+	ObservedGeneration   int64       `json:"observedGeneration,omitempty"`
+	Conditions           []Condition `json:"conditions,omitempty"`
+}
+
+// Deployment rolls a pod template out through ReplicaSets.
+type Deployment struct {
+	TypeMeta   `json:",inline"`
+	ObjectMeta `json:"metadata"`
+	Spec       DeploymentSpec   `json:"spec,omitempty"`
+	Status     DeploymentStatus `json:"status,omitempty"`
+}
+
+// DeploymentSpec is the desired pods and how to move to them.
+type DeploymentSpec struct {
+	Replicas                *int32             `json:"replicas,omitempty"`
+	Selector                *LabelSelector     `json:"selector"`
+	Template                PodTemplateSpec    `json:"template"`
+	Strategy                DeploymentStrategy `json:"strategy,omitempty"`
+	MinReadySeconds         int32              `json:"minReadySeconds,omitempty"`
+	RevisionHistoryLimit    *int32             `json:"revisionHistoryLimit,omitempty"`
+	Paused                  bool               `json:"paused,omitempty"`
+	ProgressDeadlineSeconds *int32             `json:"progressDeadlineSeconds,omitempty"`
+}
+
+// Deployment strategy types.
+const (
+	RecreateDeploymentStrategy      = "Recreate"
+	RollingUpdateDeploymentStrategy = "RollingUpdate"
+)
+
+// DeploymentStrategy is Recreate or RollingUpdate.
+type DeploymentStrategy struct {
+	Type          string                   `json:"type,omitempty"`
+	RollingUpdate *RollingUpdateDeployment `json:"rollingUpdate,omitempty"`
+}
+
+// RollingUpdateDeployment bounds a rollout: how many pods above the desired
+// count may exist, and how many below it may be unavailable.
+type RollingUpdateDeployment struct {
+	MaxUnavailable *IntOrString `json:"maxUnavailable,omitempty"`
+	MaxSurge       *IntOrString `json:"maxSurge,omitempty"`
+}
+
+// Deployment condition types.
+const (
+	DeploymentAvailable      = "Available"
+	DeploymentProgressing    = "Progressing"
+	DeploymentReplicaFailure = "ReplicaFailure"
+)
+
+// DeploymentStatus counts pods across the deployment's ReplicaSets.
+type DeploymentStatus struct {
+	ObservedGeneration  int64       `json:"observedGeneration,omitempty"`
+	Replicas            int32       `json:"replicas,omitempty"`
+	UpdatedReplicas     int32       `json:"updatedReplicas,omitempty"`
+	ReadyReplicas       int32       `json:"readyReplicas,omitempty"`
+	AvailableReplicas   int32       `json:"availableReplicas,omitempty"`
+	UnavailableReplicas int32       `json:"unavailableReplicas,omitempty"`
+	Conditions          []Condition `json:"conditions,omitempty"`
+	CollisionCount      *int32      `json:"collisionCount,omitempty"`
+}

@@ -1,0 +1,37 @@
+package client
+
+import (
+	"fmt"
+	"net/url"
+
+	"github.com/barque-io/barque/api"
+)
+
+// kindInfo looks a kind up in the registry.
+func kindInfo(kind string) (*api.KindInfo, error) {
+	ki, ok := api.LookupKind(kind)
+	if !ok {
+		return nil, fmt.Errorf("client: unknown kind %q", kind)
+	}
+	return ki, nil
+}
+
+// collectionPath is the URL of a kind's collection in namespace ns; ns ""
+// on a namespaced kind means all namespaces (list and watch only).
+func collectionPath(ki *api.KindInfo, ns string) string {
+	if ki.Namespaced && ns != "" {
+		return ki.PathPrefix() + "/namespaces/" + url.PathEscape(ns) + "/" + ki.Resource
+	}
+	return ki.PathPrefix() + "/" + ki.Resource
+}
+
+// objectPath is the URL of one object. A namespaced kind needs a namespace.
+func objectPath(ki *api.KindInfo, ns, name string) (string, error) {
+	if name == "" {
+		return "", fmt.Errorf("client: %s name is empty", ki.Kind)
+	}
+	if ki.Namespaced && ns == "" {
+		return "", fmt.Errorf("client: %s %q needs a namespace", ki.Kind, name)
+	}
+	return collectionPath(ki, ns) + "/" + url.PathEscape(name), nil
+}

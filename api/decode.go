@@ -1,0 +1,254 @@
+package api
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+)
+
+// DecodeObject reads one object from JSON or YAML. It finds the kind from
+// apiVersion and kind, insists the apiVersion is the one the kind is served
+// at, and refuses unknown fields, naming each by its path, so that a typo in
+// a manifest fails loudly instead of being dropped. Errors are 400s.
+func DecodeObject(data []byte) (Object, error) {
+	// A JSON object is one document by construction; only YAML can hold
+	// several (and splitting is not free on the API's hot path).
+	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' {
+		// fall through to decoding
+	} else if n := countDocuments(data); n > 1 {
+		return nil, BadRequest(fmt.Sprintf("expected one object, found %d documents (use DecodeManifests)", n))
+	}
+	js, err := toJSON(data)
+	if err != nil {
+		return nil, BadRequest(err.Error())
+	}
+	obj, err := decodeJSONObject(js)
+	if err != nil {
+		return nil, BadRequest(err.Error())
+	}
+	return obj, nil
+}
+
+// toJSON converts YAML to JSON; JSON passes through untouched so that its
+// numbers and strings keep their exact form.
+func toJSON(data []byte) ([]byte, error) {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') && json.Valid(trimmed) {
+		return trimmed, nil
+	}
+	js, err := yaml.YAMLToJSONStrict(data)
+	if err != nil {
+		return nil, fmt.Errorf("error converting YAML to JSON: %w", err)
+	}
+	return js, nil
+}
+
+func readTypeMeta(js []byte) (TypeMeta, error) {
+	var tm TypeMeta
+	if err := json.Unmarshal(js, &tm); err != nil {
+		return tm, fmt.Errorf("couldn't get version/kind; json parse error: %w", err)
+	}
+	if tm.Kind == "" {
+		return tm, fmt.Errorf("Object 'Kind' is missing in '%s'", abbreviate(js))
+	}
+	if tm.APIVersion == "" {
+		return tm, fmt.Errorf("Object 'apiVersion' is missing in '%s'", abbreviate(js))
+	}
+	return tm, nil
+}
+
+func abbreviate(js []byte) string {
+	s := string(js)
+	if len(s) > 120 {
+		return s[:120] + "…"
+	}
+	return s
+}
+
+func decodeJSONObject(js []byte) (Object, error) {
+	tm, err := readTypeMeta(js)
+	if err != nil {
+		return nil, err
+	}
+	info, ok := LookupKind(tm.Kind)
+	if !ok {
+		return nil, fmt.Errorf("no kind %q is registered for version %q", tm.Kind, tm.APIVersion)
+	}
+	if tm.APIVersion != info.APIVersion() {
+		return nil, fmt.Errorf("kind %q is served at apiVersion %q, not %q", tm.Kind, info.APIVersion(), tm.APIVersion)
+	}
+	if obj := info.New(); decodeFast(js, obj) {
+		return obj, nil
+	}
+	obj := info.New()
+	// encoding/json matches field names case-insensitively and names an
+	// unknown field without its place; Kubernetes does neither. So the
+	// fields are checked first, exactly, with their full paths.
+	var generic any
+	if err := json.Unmarshal(js, &generic); err != nil {
+		return nil, fmt.Errorf("%s: %w", tm.Kind, err)
+	}
+	if unknown := unknownFields(generic, typeOfObject(obj), ""); len(unknown) > 0 {
+		quoted := make([]string, len(unknown))
+		for i, f := range unknown {
+			quoted[i] = fmt.Sprintf("unknown field %q", f)
+		}
+		return nil, fmt.Errorf("strict decoding error: %s: %s", tm.Kind, strings.Join(quoted, ", "))
+	}
+	dec := json.NewDecoder(bytes.NewReader(js))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(obj); err != nil {
+		return nil, describeDecodeError(tm.Kind, err)
+	}
+	return obj, nil
+}
+
+// describeDecodeError names the field a type mismatch is at.
+func describeDecodeError(kind string, err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return fmt.Errorf("%s: field %s: cannot decode %s into %s", kind, te.Field, te.Value, te.Type)
+	}
+	return fmt.Errorf("%s: %w", kind, err)
+}
+
+// DecodeManifests reads every object in a file: YAML documents separated
+// by "---" lines, a JSON object or array, and "kind: List" wrappers (whose
+// items are expanded). Empty documents are skipped. Errors name the
+// document (1-based) they come from.
+func DecodeManifests(data []byte) ([]Object, error) {
+	docs, err := splitDocuments(data)
+	if err != nil {
+		return nil, BadRequest(err.Error())
+	}
+	var out []Object
+	for i, doc := range docs {
+		objs, err := decodeDocument(doc)
+		if err != nil {
+			if len(docs) > 1 {
+				return nil, BadRequest(fmt.Sprintf("document %d: %v", i+1, err))
+			}
+			return nil, BadRequest(err.Error())
+		}
+		out = append(out, objs...)
+	}
+	return out, nil
+}
+
+// decodeDocument decodes one document, expanding a List.
+func decodeDocument(doc []byte) ([]Object, error) {
+	js, err := toJSON(doc)
+	if err != nil {
+		return nil, err
+	}
+	if t := bytes.TrimSpace(js); len(t) == 0 || string(t) == "null" {
+		return nil, nil
+	}
+	var list struct {
+		Kind  string            `json:"kind"`
+		Items []json.RawMessage `json:"items"`
+	}
+	if err := json.Unmarshal(js, &list); err != nil {
+		return nil, fmt.Errorf("a manifest must be an object: %w", err)
+	}
+	if list.Kind != "List" && !(strings.HasSuffix(list.Kind, "List") && list.Items != nil) {
+		obj, err := decodeJSONObject(js)
+		if err != nil {
+			return nil, err
+		}
+		return []Object{obj}, nil
+	}
+	out := make([]Object, 0, len(list.Items))
+	for i, it := range list.Items {
+		obj, err := decodeJSONObject(it)
+		if err != nil {
+			return nil, fmt.Errorf("items[%d]: %w", i, err)
+		}
+		out = append(out, obj)
+	}
+	return out, nil
+}
+
+// splitDocuments cuts a file into documents: the elements of a JSON array,
+// each value of a JSON stream (as `kubectl get -o json` output
+// concatenates), or YAML documents.
+func splitDocuments(data []byte) ([][]byte, error) {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 || (trimmed[0] != '[' && trimmed[0] != '{') {
+		return splitYAMLDocuments(data), nil
+	}
+	var docs [][]byte
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	for {
+		var raw json.RawMessage
+		err := dec.Decode(&raw)
+		if errors.Is(err, io.EOF) {
+			return docs, nil
+		}
+		if err != nil {
+			// Not JSON after all: YAML flow style also starts with { or [.
+			return splitYAMLDocuments(data), nil
+		}
+		if raw[0] != '[' {
+			docs = append(docs, raw)
+			continue
+		}
+		var items []json.RawMessage
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return nil, fmt.Errorf("invalid JSON array: %w", err)
+		}
+		for _, it := range items {
+			docs = append(docs, it)
+		}
+	}
+}
+
+// countDocuments counts the YAML documents in data that hold more than
+// blank lines and comments, without parsing them.
+func countDocuments(data []byte) int {
+	n := 0
+	for _, d := range splitYAMLDocuments(data) {
+		for _, line := range strings.Split(string(d), "\n") {
+			if l := strings.TrimSpace(line); l != "" && !strings.HasPrefix(l, "#") {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
+// splitYAMLDocuments splits at lines that are "---" (optionally followed by
+// spaces or a comment), as YAML's document separator.
+func splitYAMLDocuments(data []byte) [][]byte {
+	var docs [][]byte
+	var cur bytes.Buffer
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64*1024), MaxObjectBytes*16)
+	for sc.Scan() {
+		line := sc.Text()
+		if isDocSeparator(line) {
+			docs = append(docs, bytes.Clone(cur.Bytes()))
+			cur.Reset()
+			continue
+		}
+		cur.WriteString(line)
+		cur.WriteByte('\n')
+	}
+	return append(docs, cur.Bytes())
+}
+
+func isDocSeparator(line string) bool {
+	rest, ok := strings.CutPrefix(line, "---")
+	if !ok {
+		return false
+	}
+	rest = strings.TrimSpace(rest)
+	return rest == "" || strings.HasPrefix(rest, "#")
+}

@@ -1,0 +1,48 @@
+// Package jobspec reads Nomad-style job files (HCL2) and turns them into
+// Barque's Kubernetes-shaped objects.
+//
+// Parse decodes one file: `variable` blocks (with -var overrides), `locals`,
+// the usual functions (string and collection functions from cty's stdlib,
+// file and templatefile relative to the job file's directory, try and can),
+// and one `job` block. Runtime interpolations that only an agent can resolve
+// (${node.unique.name}, ${attr.kernel.name}, ${meta.rack}, ${NOMAD_PORT_http}…)
+// are kept as text for the scheduler and the agent. Unknown blocks and
+// attributes are errors naming the valid ones; Nomad features Barque does
+// not implement (vault, consul connect, csi, volumes, artifacts…) are errors
+// saying so; features that are accepted but have no effect yet (affinity,
+// spread, reschedule, logs…) are listed in Job.Warnings.
+//
+// Job.Objects maps the job:
+//
+//	service  -> a Deployment per group, a Service per service block
+//	batch    -> a Job per group (completions = parallelism = count)
+//	system   -> a DaemonSet per group
+//	periodic -> a CronJob per group (batch jobs with a periodic block)
+//	sysbatch -> rejected for now
+//
+// Every object carries the labels barque.io/job and barque.io/group, and the
+// pod template selects on them. Each task is a container: exec and raw_exec
+// run `command` with `args` (driver exec), docker runs `image`. Resources
+// convert as follows: cpu in MHz becomes a cpu request in millicores at
+// 1000 MHz = 1 core (so cpu = 500 is "500m"), cores = N is N cores; memory
+// in MB becomes a memory request in Mi, and the memory limit is memory_max
+// when given, else memory (Nomad enforces memory as a hard limit). Without a
+// resources block a task gets Nomad's defaults, cpu = 100 and memory = 300.
+//
+// Ports come from the group's network block: a static port is a hostPort; a
+// dynamic port is a named container port listed in the pod annotation
+// barque.io/dynamic-ports, so that the scheduler allocates its host port;
+// `to` is the container port (0, meaning "the host port", when absent). A
+// port belongs to the docker task whose config.ports names it, else to the
+// group's first main task. A service block becomes a Service selecting the
+// group's pods, whose port is the network port's `to`, else its static
+// value, else 80, with the port's label as the target port.
+//
+// A template block becomes a ConfigMap (named <job>-<group>-<task>-<n>)
+// holding its data under the destination's file name, and a configMap
+// volume mounted at the destination's directory. Relative destinations are
+// made absolute ("local/app.conf" is mounted at /local): inside a docker
+// task /local is the task directory; on the agent NOMAD_TASK_DIR is
+// <pod dir>/<task>/local. The data is stored as written; rendering Go
+// templates is the agent's business.
+package jobspec

@@ -1,0 +1,10 @@
+job "java" {
+  group "g" {
+    task "t" {
+      driver = "java"
+      config {
+        command = "app.jar"
+      }
+    }
+  }
+}

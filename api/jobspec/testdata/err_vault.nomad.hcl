@@ -1,0 +1,13 @@
+job "secret" {
+  group "g" {
+    task "t" {
+      driver = "exec"
+      config {
+        command = "/bin/true"
+      }
+      vault {
+        policies = ["app"]
+      }
+    }
+  }
+}

@@ -1,0 +1,119 @@
+package server
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/barque-io/barque/gossip"
+	"github.com/hashicorp/raft"
+)
+
+// bootstrapLoop waits until bootstrap_expect servers are seen in the gossip
+// pool, then writes the first Raft configuration, Nomad-style: no peer list
+// is ever typed by hand. A replica that already has state (a restart) or
+// that sees a member of an existing cluster never bootstraps; the leader
+// adds it instead.
+func (s *Server) bootstrapLoop() {
+	expect := s.cfg.BootstrapExpect
+	if expect == 0 || s.node.HasState() {
+		return
+	}
+	for {
+		changed := s.pool.Changed()
+		peers, existing := s.bootstrapPeers()
+		if existing {
+			s.logger.Info("found an existing cluster in gossip; waiting to be added by its leader")
+			return
+		}
+		if len(peers) >= expect {
+			s.logger.Info("bootstrapping raft cluster", "servers", len(peers))
+			if err := s.node.Bootstrap(peers); err != nil {
+				s.logger.Error("bootstrap failed", "error", err)
+			}
+			return
+		}
+		select {
+		case <-changed:
+		case <-time.After(time.Second):
+		case <-s.ctx.Done():
+			return
+		}
+	}
+}
+
+// bootstrapPeers lists the servers that expect the same cluster size as we
+// do, and reports whether any member already belongs to a cluster.
+func (s *Server) bootstrapPeers() ([]raft.Server, bool) {
+	var out []raft.Server
+	for _, m := range s.pool.Servers() {
+		if m.Meta.Bootstrapd && m.Meta.ID != s.id {
+			return nil, true
+		}
+		if m.Meta.Expect != s.cfg.BootstrapExpect || m.Meta.DC != s.cfg.Datacenter || m.Meta.Raft == "" {
+			continue
+		}
+		out = append(out, raft.Server{ID: raft.ServerID(m.Meta.ID), Address: raft.ServerAddress(m.Meta.Raft), Suffrage: raft.Voter})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, false
+}
+
+// reconcilePeers runs on the leader: every alive server in the gossip pool
+// that is missing from the Raft configuration (a new server, or one whose
+// address changed) is added as a voter.
+func (s *Server) reconcilePeers(ctx context.Context) {
+	for {
+		changed := s.pool.Changed()
+		s.addMissingPeers(ctx)
+		select {
+		case <-changed:
+		case <-time.After(5 * time.Second):
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func (s *Server) addMissingPeers(ctx context.Context) {
+	servers, _, err := s.node.Configuration()
+	if err != nil {
+		return
+	}
+	known := map[string]string{}
+	for _, sv := range servers {
+		known[sv.ID] = sv.Address
+	}
+	for _, m := range s.pool.Servers() {
+		if m.Meta.DC != s.cfg.Datacenter || m.Meta.Raft == "" || known[m.Meta.ID] == m.Meta.Raft {
+			continue
+		}
+		s.logger.Info("adding server to raft configuration", "peer", m.Name, "id", m.Meta.ID, "address", m.Meta.Raft)
+		if err := s.node.AddVoter(ctx, m.Meta.ID, m.Meta.Raft); err != nil {
+			s.logger.Warn("add voter failed", "peer", m.Name, "error", err)
+		}
+	}
+}
+
+// markBootstrapped tells the pool this replica belongs to a cluster, so that
+// a wiped server that comes back does not bootstrap a second one.
+func (s *Server) markBootstrapped() {
+	m := s.gossipMeta()
+	m.Bootstrapd = true
+	if err := s.pool.SetMeta(m); err != nil {
+		s.logger.Warn("updating gossip metadata failed", "error", err)
+	}
+}
+
+// apiOfServer maps a Raft server ID to its API URL through gossip.
+func (s *Server) apiOfServer(id string) string {
+	if id == s.id {
+		return s.apiURL
+	}
+	for _, m := range s.pool.Members() {
+		if m.Meta.Role == gossip.RoleServer && m.Meta.ID == id {
+			return m.Meta.API
+		}
+	}
+	return ""
+}

@@ -1,0 +1,268 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/barque-io/barque/api"
+	"github.com/barque-io/barque/fsm"
+)
+
+// A follower does the admission work of a write itself (decode, defaults,
+// validation, encoding) and forwards only the resulting op to the leader,
+// batched with the other writes it is forwarding at that moment: one
+// internal request carries many ops, and the leader just proposes them.
+const (
+	pathPropose        = "/v1/internal/propose"
+	forwardMaxInFlight = 2
+	forwardMaxOps      = 512
+	forwardMaxBytes    = 8 << 20
+)
+
+// forwardResult is one op's outcome on the wire: the stored object, or a
+// Status error.
+type forwardResult struct {
+	Object json.RawMessage `json:"object,omitempty"`
+	Status *api.Status     `json:"status,omitempty"`
+}
+
+type forwardReq struct {
+	op   fsm.Op
+	done chan forwardOutcome
+}
+
+type forwardOutcome struct {
+	res forwardResult
+	err error
+}
+
+type opForwarder struct {
+	s    *Server
+	ch   chan *forwardReq
+	sem  chan struct{}
+	quit <-chan struct{}
+}
+
+func newOpForwarder(s *Server) *opForwarder {
+	f := &opForwarder{s: s, ch: make(chan *forwardReq, 4096), sem: make(chan struct{}, forwardMaxInFlight), quit: s.ctx.Done()}
+	go f.run()
+	return f
+}
+
+// forward sends op to the leader and returns the raw JSON of the stored
+// object, or the op's error.
+func (f *opForwarder) forward(ctx context.Context, op fsm.Op) (json.RawMessage, error) {
+	req := &forwardReq{op: op, done: make(chan forwardOutcome, 1)}
+	select {
+	case f.ch <- req:
+	case <-ctx.Done():
+		return nil, api.Unavailable("timed out queueing the write for the leader")
+	}
+	select {
+	case out := <-req.done:
+		if out.err != nil {
+			return nil, out.err
+		}
+		if out.res.Status != nil {
+			return nil, &api.StatusError{Status: *out.res.Status}
+		}
+		return out.res.Object, nil
+	case <-ctx.Done():
+		return nil, api.Timeout("the write was sent to the leader; its outcome is unknown: " + ctx.Err().Error())
+	}
+}
+
+func (f *opForwarder) run() {
+	for {
+		var first *forwardReq
+		select {
+		case first = <-f.ch:
+		case <-f.quit:
+			return
+		}
+		select {
+		case f.sem <- struct{}{}:
+		case <-f.quit:
+			first.done <- forwardOutcome{err: api.Unavailable("this server is shutting down")}
+			return
+		}
+		batch := []*forwardReq{first}
+		size := len(first.op.Object)
+	drain:
+		for len(batch) < forwardMaxOps && size < forwardMaxBytes-api.MaxObjectBytes {
+			select {
+			case r := <-f.ch:
+				batch = append(batch, r)
+				size += len(r.op.Object)
+			default:
+				break drain
+			}
+		}
+		go func() {
+			defer func() { <-f.sem }()
+			f.send(batch)
+		}()
+	}
+}
+
+func (f *opForwarder) send(batch []*forwardReq) {
+	fail := func(err error) {
+		for _, r := range batch {
+			r.done <- forwardOutcome{err: err}
+		}
+	}
+	leader := f.s.leaderAPI()
+	if leader == "" {
+		fail(api.Unavailable("no leader is known right now; retry"))
+		return
+	}
+	ops := make([]fsm.Op, len(batch))
+	for i, r := range batch {
+		ops[i] = r.op
+	}
+	body, err := fsm.EncodeOps(ops)
+	if err != nil {
+		fail(api.Internal(err))
+		return
+	}
+	results, err := f.post(leader, body)
+	if err != nil {
+		fail(err)
+		return
+	}
+	if len(results) != len(batch) {
+		fail(api.Timeout(fmt.Sprintf("the leader answered %d results for %d writes", len(results), len(batch))))
+		return
+	}
+	for i, r := range batch {
+		r.done <- forwardOutcome{res: results[i]}
+	}
+}
+
+// post sends one batch. A failure to connect means nothing was applied
+// (503); a failure after sending leaves the outcome unknown (504).
+func (f *opForwarder) post(leader string, body []byte) ([]forwardResult, error) {
+	ctx, cancel := context.WithTimeout(f.s.ctx, requestTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, leader+pathPropose, bytes.NewReader(body))
+	if err != nil {
+		return nil, api.Internal(err)
+	}
+	req.Header.Set("Content-Type", "application/octet-stream")
+	resp, err := f.s.proxy.client.Do(req)
+	if err != nil {
+		var op *net.OpError
+		if errors.As(err, &op) && op.Op == "dial" {
+			return nil, api.Unavailable("the leader is unreachable: " + err.Error())
+		}
+		return nil, api.Timeout("forwarding to the leader failed; the writes may or may not have been applied: " + err.Error())
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, api.Timeout("reading the leader's answer failed; the writes may or may not have been applied")
+	}
+	if resp.StatusCode != http.StatusOK {
+		var st api.Status
+		if json.Unmarshal(data, &st) == nil && st.Code != 0 {
+			return nil, &api.StatusError{Status: st}
+		}
+		return nil, api.Timeout(fmt.Sprintf("the leader answered HTTP %d", resp.StatusCode))
+	}
+	results, err := decodeForwardResults(data)
+	if err != nil {
+		return nil, api.Timeout("the leader's answer was not understood: " + err.Error())
+	}
+	return results, nil
+}
+
+// handlePropose runs on the leader: propose a follower's batch as it is
+// (the follower validated every op) and answer each op's outcome.
+func (s *Server) handlePropose(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		writeError(w, api.NewStatusError(http.StatusMethodNotAllowed, api.ReasonMethodNotAllowed, "use POST"))
+		return
+	}
+	if !s.node.IsLeader() || !s.leaderReady.Load() {
+		writeError(w, api.Unavailable("not the leader, or not ready"))
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		writeError(w, api.TooLarge(err.Error()))
+		return
+	}
+	ops, err := fsm.DecodeOps(body)
+	if err != nil {
+		writeError(w, api.BadRequest(err.Error()))
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
+	defer cancel()
+	start := time.Now()
+	results, _, err := s.node.Propose(ctx, ops)
+	s.metrics.commit.Observe(time.Since(start).Seconds())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(encodeForwardResults(results))
+}
+
+// The internal answer to a forwarded batch is binary: per op, a byte (0: the
+// stored object follows, 1: a Status follows), a uvarint length and the
+// JSON. Encoding it as a JSON array would re-scan and compact every object
+// on the leader and again on the follower.
+func encodeForwardResults(results []fsm.Result) []byte {
+	var b []byte
+	for _, res := range results {
+		tag, body := byte(0), []byte(nil)
+		var err error
+		if res.Err != nil {
+			tag = 1
+			body, err = json.Marshal(api.AsStatus(res.Err).Status)
+		} else if body, err = json.Marshal(res.Object); err != nil {
+			tag = 1
+			body, _ = json.Marshal(api.Internal(err).Status)
+		}
+		b = append(b, tag)
+		b = binary.AppendUvarint(b, uint64(len(body)))
+		b = append(b, body...)
+	}
+	return b
+}
+
+func decodeForwardResults(data []byte) ([]forwardResult, error) {
+	var out []forwardResult
+	for len(data) > 0 {
+		tag := data[0]
+		n, k := binary.Uvarint(data[1:])
+		if k <= 0 || uint64(len(data)-1-k) < n {
+			return nil, errors.New("truncated result")
+		}
+		body := data[1+k : 1+k+int(n)]
+		data = data[1+k+int(n):]
+		var r forwardResult
+		if tag == 0 {
+			r.Object = json.RawMessage(body)
+		} else {
+			var st api.Status
+			if err := json.Unmarshal(body, &st); err != nil {
+				return nil, err
+			}
+			r.Status = &st
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}

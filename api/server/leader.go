@@ -1,0 +1,183 @@
+package server
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/barque-io/barque/api"
+	"github.com/barque-io/barque/fsm"
+	"github.com/google/uuid"
+)
+
+// LeaderService is a loop that runs only on the leader (the scheduler and
+// controllers register here). It must return when ctx ends.
+type LeaderService func(ctx context.Context)
+
+// leaderServices is the one place that starts every leader-only loop when
+// leadership is gained and stops them all when it is lost.
+type leaderServices struct {
+	s        *Server
+	mu       sync.Mutex
+	services []LeaderService
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+}
+
+func newLeaderServices(s *Server) *leaderServices { return &leaderServices{s: s} }
+
+// AddLeaderService registers a loop to run while this replica leads. Call it
+// before the server becomes leader (right after New) to be sure it runs.
+func (s *Server) AddLeaderService(f LeaderService) {
+	s.leaderSvcs.mu.Lock()
+	defer s.leaderSvcs.mu.Unlock()
+	s.leaderSvcs.services = append(s.leaderSvcs.services, f)
+}
+
+func (l *leaderServices) running() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.cancel != nil
+}
+
+func (l *leaderServices) start() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cancel != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(l.s.ctx)
+	l.cancel = cancel
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		if !l.s.establishLeadership(ctx) {
+			return
+		}
+		l.mu.Lock()
+		svcs := append([]LeaderService(nil), l.services...)
+		l.mu.Unlock()
+		for _, f := range svcs {
+			l.wg.Add(1)
+			go func(f LeaderService) { defer l.wg.Done(); f(ctx) }(f)
+		}
+	}()
+}
+
+func (l *leaderServices) stop() {
+	l.mu.Lock()
+	cancel := l.cancel
+	l.cancel = nil
+	l.mu.Unlock()
+	if cancel != nil {
+		cancel()
+		l.wg.Wait()
+	}
+}
+
+// leadershipLoop follows Raft's leadership notifications. Notifications can
+// coalesce, so it acts on the current state rather than on the value.
+func (s *Server) leadershipLoop() {
+	for {
+		select {
+		case <-s.node.LeaderCh():
+			if s.node.IsLeader() {
+				s.logger.Info("gained leadership")
+				s.leaderReady.Store(false) // until this term's barrier is done
+				s.leaderSvcs.start()
+			} else if s.leaderSvcs.running() {
+				s.logger.Info("lost leadership")
+				s.leaderReady.Store(false)
+				s.leaderSvcs.stop()
+			}
+		case <-s.ctx.Done():
+			s.leaderSvcs.stop()
+			return
+		}
+	}
+}
+
+// establishLeadership runs before any leader-only work: a barrier makes the
+// local FSM current with everything committed by earlier leaders; then the
+// built-in namespaces are ensured and the replica declares itself ready.
+func (s *Server) establishLeadership(ctx context.Context) bool {
+	for ctx.Err() == nil {
+		bctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := s.node.Barrier(bctx)
+		cancel()
+		if err == nil {
+			break
+		}
+		s.logger.Warn("barrier failed after gaining leadership", "error", err)
+		if !s.node.IsLeader() {
+			return false
+		}
+	}
+	if ctx.Err() != nil {
+		return false
+	}
+	s.ensureNamespaces(ctx)
+	s.leaderReady.Store(true)
+	s.markBootstrapped()
+	go s.reconcilePeers(ctx)
+	return true
+}
+
+// builtinNamespaces exist in every cluster, as in Kubernetes.
+var builtinNamespaces = []string{"default", "barque-system"}
+
+func (s *Server) ensureNamespaces(ctx context.Context) {
+	var ops []fsm.Op
+	for _, name := range builtinNamespaces {
+		if obj, _ := s.node.Store().Get("Namespace", "", name); obj != nil {
+			continue
+		}
+		ns := &api.Namespace{TypeMeta: api.TypeMeta{Kind: "Namespace", APIVersion: "v1"},
+			ObjectMeta: api.ObjectMeta{Name: name, UID: uuid.NewString(), CreationTimestamp: api.NewTime(time.Now())},
+			Status:     api.NamespaceStatus{Phase: "Active"}}
+		op, err := fsm.NewOp(fsm.OpCreate, ns)
+		if err == nil {
+			ops = append(ops, op)
+		}
+	}
+	if len(ops) == 0 {
+		return
+	}
+	if _, _, err := s.node.Propose(ctx, ops); err != nil {
+		s.logger.Warn("creating built-in namespaces failed", "error", err)
+	}
+}
+
+// followerReadyLoop keeps a follower's readiness current: it is ready while
+// it knows a leader and hears from it.
+func (s *Server) followerReadyLoop() {
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	marked := false
+	for {
+		select {
+		case <-t.C:
+		case <-s.ctx.Done():
+			return
+		}
+		if s.node.IsLeader() {
+			continue
+		}
+		id, _ := s.node.Leader()
+		ok := id != "" && time.Since(s.node.Raft().LastContact()) < 3*time.Second
+		s.followerReady.Store(ok)
+		if ok && !marked {
+			s.markBootstrapped()
+			marked = true
+		}
+	}
+}
+
+// isReady is /readyz: a leader once its barrier is done, a follower while
+// it hears from a leader.
+func (s *Server) isReady() bool {
+	if s.node.IsLeader() {
+		return s.leaderReady.Load()
+	}
+	return s.followerReady.Load()
+}

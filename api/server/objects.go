@@ -1,0 +1,243 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/barque-io/barque/api"
+	"github.com/barque-io/barque/fsm"
+	"github.com/google/uuid"
+	"sigs.k8s.io/yaml"
+)
+
+func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, rt *route) {
+	if err := s.readBarrier(r); err != nil {
+		writeError(w, err)
+		return
+	}
+	obj, _ := s.node.Store().Get(rt.kind.Kind, rt.namespace, rt.name)
+	if obj == nil {
+		writeError(w, api.NotFound(rt.kind.Resource, rt.name))
+		return
+	}
+	writeJSON(w, http.StatusOK, obj)
+}
+
+// handleWrite runs on the leader: decode, default, validate, stamp, then
+// propose one op and answer once the local FSM has applied it.
+func (s *Server) handleWrite(w http.ResponseWriter, r *http.Request, rt *route, verb string) {
+	ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
+	defer cancel()
+	var op fsm.Op
+	var err error
+	switch verb {
+	case "create":
+		op, err = s.createOp(r, rt)
+	case "update":
+		op, err = s.updateOp(r, rt)
+	case "patch":
+		s.handlePatch(ctx, w, r, rt)
+		return
+	case "delete":
+		op, err = deleteOp(r, rt)
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	code := http.StatusOK
+	if verb == "create" {
+		code = http.StatusCreated
+	}
+	if !s.node.IsLeader() {
+		raw, err := s.fwd.forward(ctx, op)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		w.Write(append(raw, '\n'))
+		return
+	}
+	if !s.leaderReady.Load() {
+		writeError(w, api.Unavailable("the leader is still catching up after its election"))
+		return
+	}
+	res, err := s.proposeOne(ctx, op)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, code, res)
+}
+
+func (s *Server) proposeOne(ctx context.Context, op fsm.Op) (api.Object, error) {
+	start := time.Now()
+	results, _, err := s.node.Propose(ctx, []fsm.Op{op})
+	s.metrics.commit.Observe(time.Since(start).Seconds())
+	if err != nil {
+		return nil, err
+	}
+	if results[0].Err != nil {
+		return nil, results[0].Err
+	}
+	return results[0].Object, nil
+}
+
+// decodeBody reads a JSON or YAML body into a new object of the route's
+// kind, strictly: an unknown field is a 400 naming it. A body without
+// apiVersion and kind is taken to be of the URL's kind.
+func decodeBody(r *http.Request, rt *route) (api.Object, error) {
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, api.TooLarge(fmt.Sprintf("request body: %v", err))
+	}
+	if ct := r.Header.Get("Content-Type"); strings.Contains(ct, "yaml") {
+		if data, err = yaml.YAMLToJSON(data); err != nil {
+			return nil, api.BadRequest(fmt.Sprintf("body is not valid YAML: %v", err))
+		}
+	}
+	data = withTypeMeta(bytes.TrimSpace(data), rt.kind)
+	obj, err := api.DecodeObject(data)
+	if err != nil {
+		return nil, err
+	}
+	if tm := obj.GetTypeMeta(); tm.Kind != rt.kind.Kind {
+		return nil, api.BadRequest(fmt.Sprintf("kind: body is a %q, but the URL is for %s", tm.Kind, rt.kind.Resource))
+	}
+	m := obj.GetObjectMeta()
+	if m.Namespace != "" && rt.namespace != "" && m.Namespace != rt.namespace {
+		return nil, api.BadRequest(fmt.Sprintf("metadata.namespace: %q does not match the namespace of the URL (%q)", m.Namespace, rt.namespace))
+	}
+	m.Namespace = rt.namespace
+	return obj, nil
+}
+
+// withTypeMeta fills in apiVersion and kind when a JSON body leaves both out.
+func withTypeMeta(data []byte, k *api.KindInfo) []byte {
+	var tm api.TypeMeta
+	if len(data) < 2 || data[0] != '{' || json.Unmarshal(data, &tm) != nil || tm.Kind != "" || tm.APIVersion != "" {
+		return data
+	}
+	head := fmt.Sprintf(`{"apiVersion":%q,"kind":%q`, k.APIVersion(), k.Kind)
+	rest := bytes.TrimSpace(data[1:])
+	if len(rest) > 0 && rest[0] != '}' {
+		head += ","
+	}
+	return append([]byte(head), rest...)
+}
+
+func (s *Server) createOp(r *http.Request, rt *route) (fsm.Op, error) {
+	obj, err := decodeBody(r, rt)
+	if err != nil {
+		return fsm.Op{}, err
+	}
+	m := obj.GetObjectMeta()
+	if m.Name == "" && m.GenerateName != "" {
+		m.Name = m.GenerateName + strings.ReplaceAll(uuid.NewString()[:5], "-", "x")
+	}
+	// The leader stamps identity and time; the FSM must not.
+	m.UID = uuid.NewString()
+	m.CreationTimestamp = api.NewTime(time.Now())
+	m.ResourceVersion, m.DeletionTimestamp, m.Generation = 0, nil, 0
+	return prepareOp(fsm.OpCreate, obj, nil)
+}
+
+func (s *Server) updateOp(r *http.Request, rt *route) (fsm.Op, error) {
+	obj, err := decodeBody(r, rt)
+	if err != nil {
+		return fsm.Op{}, err
+	}
+	m := obj.GetObjectMeta()
+	if m.Name != "" && m.Name != rt.name {
+		return fsm.Op{}, api.BadRequest(fmt.Sprintf("metadata.name: %q does not match the name in the URL (%q)", m.Name, rt.name))
+	}
+	m.Name = rt.name
+	// Immutability is checked against the stored version, read after a
+	// read barrier so that a follower has seen every acknowledged write (an
+	// update right after a create through another replica must find it).
+	// The write itself is still conditional when the client gave a version.
+	if err := s.readBarrier(r); err != nil {
+		return fsm.Op{}, err
+	}
+	old, _ := s.node.Store().Get(rt.kind.Kind, rt.namespace, rt.name)
+	if old == nil {
+		return fsm.Op{}, api.NotFound(rt.kind.Resource, rt.name)
+	}
+	op, err := prepareOp(opFor(rt), obj, old)
+	op.ResourceVersion, op.UID = m.ResourceVersion, m.UID
+	return op, err
+}
+
+func opFor(rt *route) fsm.OpType {
+	if rt.subresource == "status" {
+		return fsm.OpUpdateStatus
+	}
+	return fsm.OpUpdate
+}
+
+// prepareOp applies defaults, encodes the object once for the log entry,
+// and validates it (size from that encoding), the same for every write
+// path. old is the stored version for updates (nil for creates); status
+// updates keep the stored spec, so only the object's own rules apply.
+func prepareOp(t fsm.OpType, obj, old api.Object) (fsm.Op, error) {
+	defaultObject(obj)
+	op, err := fsm.NewOp(t, obj)
+	if err != nil {
+		return op, api.BadRequest(err.Error())
+	}
+	if old != nil && t == fsm.OpUpdate {
+		return op, api.ValidateUpdateEncoded(old, obj, len(op.Object))
+	}
+	return op, api.ValidateEncoded(obj, len(op.Object))
+}
+
+// deleteOptions is the body Kubernetes clients send with DELETE.
+type deleteOptions struct {
+	PropagationPolicy *string `json:"propagationPolicy"`
+	Preconditions     *struct {
+		ResourceVersion *string `json:"resourceVersion"`
+		UID             *string `json:"uid"`
+	} `json:"preconditions"`
+}
+
+func deleteOp(r *http.Request, rt *route) (fsm.Op, error) {
+	op := fsm.Op{Type: fsm.OpDelete, Kind: rt.kind.Kind, Namespace: rt.namespace, Name: rt.name, Time: api.NewTime(time.Now())}
+	rv, err := api.ParseVersion(r.URL.Query().Get("resourceVersion"))
+	if err != nil {
+		return op, api.BadRequest(err.Error())
+	}
+	op.ResourceVersion = rv
+	op.Propagation = r.URL.Query().Get("propagationPolicy")
+	body, _ := io.ReadAll(r.Body)
+	if len(strings.TrimSpace(string(body))) > 0 {
+		var opts deleteOptions
+		if err := json.Unmarshal(body, &opts); err != nil {
+			return op, api.BadRequest(fmt.Sprintf("delete options: %v", err))
+		}
+		if p := opts.Preconditions; p != nil {
+			if p.ResourceVersion != nil {
+				if op.ResourceVersion, err = api.ParseVersion(*p.ResourceVersion); err != nil {
+					return op, api.BadRequest("preconditions.resourceVersion: " + err.Error())
+				}
+			}
+			if p.UID != nil {
+				op.UID = *p.UID
+			}
+		}
+		if opts.PropagationPolicy != nil {
+			op.Propagation = *opts.PropagationPolicy
+		}
+	}
+	if !api.ValidPropagationPolicy(op.Propagation) {
+		return op, api.BadRequest(fmt.Sprintf("propagationPolicy %q: must be Background, Foreground or Orphan", op.Propagation))
+	}
+	return op, nil
+}

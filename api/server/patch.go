@@ -1,0 +1,90 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/barque-io/barque/api"
+	jsonpatch "github.com/evanphx/json-patch/v5"
+)
+
+// handlePatch applies a JSON merge patch (RFC 7386) to the stored object.
+// The update it proposes is conditional on the version it patched, and is
+// retried on conflict unless the patch itself names a resourceVersion.
+func (s *Server) handlePatch(ctx context.Context, w http.ResponseWriter, r *http.Request, rt *route) {
+	ct := r.Header.Get("Content-Type")
+	if ct != "" && !strings.Contains(ct, "merge-patch") && !strings.Contains(ct, "application/json") {
+		writeError(w, api.NewStatusError(http.StatusUnsupportedMediaType, "UnsupportedMediaType",
+			fmt.Sprintf("the patch type %q is not supported; use application/merge-patch+json", ct)))
+		return
+	}
+	patch, err := io.ReadAll(r.Body)
+	if err != nil {
+		writeError(w, api.TooLarge(err.Error()))
+		return
+	}
+	if !json.Valid(patch) {
+		writeError(w, api.BadRequest("the patch is not valid JSON"))
+		return
+	}
+	var res api.Object
+	for attempt := 0; attempt < 5; attempt++ {
+		res, err = s.patchOnce(ctx, rt, patch)
+		if !errors.Is(err, api.ErrConflict) || patchNamesVersion(patch) {
+			break
+		}
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) patchOnce(ctx context.Context, rt *route, patch []byte) (api.Object, error) {
+	cur, _ := s.node.Store().Get(rt.kind.Kind, rt.namespace, rt.name)
+	if cur == nil {
+		return nil, api.NotFound(rt.kind.Resource, rt.name)
+	}
+	orig, err := json.Marshal(cur)
+	if err != nil {
+		return nil, api.Internal(err)
+	}
+	merged, err := jsonpatch.MergePatch(orig, patch)
+	if err != nil {
+		return nil, api.BadRequest(fmt.Sprintf("applying the merge patch: %v", err))
+	}
+	obj, err := api.NewObject(rt.kind.Kind)
+	if err != nil {
+		return nil, api.Internal(err)
+	}
+	tm := *obj.GetTypeMeta()
+	if err := json.Unmarshal(merged, obj); err != nil {
+		return nil, api.BadRequest(fmt.Sprintf("the patched object is not a valid %s: %v", rt.kind.Kind, err))
+	}
+	*obj.GetTypeMeta() = tm
+	m := obj.GetObjectMeta()
+	if m.Name != rt.name || m.Namespace != rt.namespace {
+		return nil, api.BadRequest("metadata.name and metadata.namespace cannot be changed by a patch")
+	}
+	op, err := prepareOp(opFor(rt), obj, cur)
+	if err != nil {
+		return nil, err
+	}
+	op.ResourceVersion = m.ResourceVersion
+	return s.proposeOne(ctx, op)
+}
+
+func patchNamesVersion(patch []byte) bool {
+	var p struct {
+		Metadata struct {
+			ResourceVersion *string `json:"resourceVersion"`
+		} `json:"metadata"`
+	}
+	return json.Unmarshal(patch, &p) == nil && p.Metadata.ResourceVersion != nil
+}

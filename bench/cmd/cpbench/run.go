@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	cp "github.com/barque-io/barque/bench/controlplane"
+)
+
+// Value sizes fixed by the issue: 256 B for throughput and failover, 1 KiB
+// objects for memory; 64 loaders for memory.
+const (
+	smallValue    = 256
+	memValue      = 1024
+	memoryClients = 64
+)
+
+// run executes the selected workloads. Each workload gets a fresh cluster
+// per system, so one workload's data does not weigh on the next's figures
+// (memory above all), and the systems take turns on the same machine.
+func run(ctx context.Context, o options) (err error) {
+	dir, err := os.MkdirTemp(o.tmpParent, "cpbench-")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if o.keep || err != nil {
+			log.Printf("member data and logs kept in %s", dir)
+			return
+		}
+		os.RemoveAll(dir)
+	}()
+	systems, err := systemMakers(ctx, o, dir)
+	if err != nil {
+		return err
+	}
+	rep := newReport(o)
+	steal := cp.StartSteal()
+	for _, w := range []string{"throughput", "failover", "memory"} {
+		if !o.workloads[w] {
+			continue
+		}
+		for _, mk := range systems {
+			sys := mk()
+			werr := withCluster(ctx, sys, filepath.Join(dir, w+"-"+sys.Name()), func() error {
+				return runWorkload(ctx, o, w, sys, rep)
+			})
+			if werr != nil {
+				// Keep going: the other system's figures are still worth printing.
+				rep.Errors = append(rep.Errors, fmt.Sprintf("%s %s: %v", sys.Name(), w, werr))
+				log.Printf("%s %s: %v", sys.Name(), w, werr)
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+		}
+	}
+	rep.StealPct = steal.Percent()
+	rep.computeRatios()
+	rep.print(os.Stdout)
+	if o.jsonPath != "" {
+		if err := rep.writeJSON(o.jsonPath); err != nil {
+			return err
+		}
+	}
+	if len(rep.Errors) > 0 {
+		return errors.New(strings.Join(rep.Errors, "; "))
+	}
+	return rep.lostError()
+}
+
+// systemMakers returns a constructor per selected system, building barque
+// first when no binary was given.
+func systemMakers(ctx context.Context, o options, dir string) ([]func() cp.System, error) {
+	var out []func() cp.System
+	if o.only != "barque" {
+		bin := o.etcdBin
+		out = append(out, func() cp.System { return &cp.Etcd{Bin: bin} })
+	}
+	if o.only != "etcd" {
+		bin, args, token := o.barqueBin, o.barqueArgs, o.token
+		if bin == "" {
+			var err error
+			if bin, err = buildBarque(ctx, dir); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, func() cp.System { return &cp.Barque{Bin: bin, ExtraArgs: args, Token: token} })
+	}
+	return out, nil
+}
+
+// buildBarque builds ./cmd/barque of the module cpbench is run in.
+func buildBarque(ctx context.Context, dir string) (string, error) {
+	mod, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil || strings.TrimSpace(string(mod)) == "" || strings.TrimSpace(string(mod)) == os.DevNull {
+		return "", fmt.Errorf("run cpbench inside the barque module or pass -barque BIN (go env GOMOD: %v)", err)
+	}
+	bin := filepath.Join(dir, "barque")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/barque")
+	cmd.Dir = filepath.Dir(strings.TrimSpace(string(mod)))
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	log.Printf("building barque: go build -o %s ./cmd/barque", bin)
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("build barque: %w", err)
+	}
+	return bin, nil
+}
+
+// withCluster starts sys on a fresh dir, runs f, and always stops sys.
+func withCluster(ctx context.Context, sys cp.System, dir string, f func() error) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	defer sys.Stop()
+	t0 := time.Now()
+	if err := sys.Start(ctx, dir); err != nil {
+		return err
+	}
+	log.Printf("%s: 3 members ready in %.1f s", sys.Name(), time.Since(t0).Seconds())
+	return f()
+}
+
+func runWorkload(ctx context.Context, o options, w string, sys cp.System, rep *report) error {
+	switch w {
+	case "throughput":
+		for _, c := range o.clients {
+			r := cp.Throughput(ctx, sys, c, o.duration, smallValue)
+			log.Printf("%s throughput c=%d: %.0f ops/s p50 %.2f ms p99 %.2f ms (%d errors)",
+				sys.Name(), c, r.OpsPerSec, r.Latency.P50, r.Latency.P99, r.Errors)
+			rep.Throughput = append(rep.Throughput, r)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+		}
+		return nil
+	case "failover":
+		r, err := cp.Failover(ctx, sys, cp.FailoverConfig{Kills: o.kills, Tick: o.writeTick,
+			WriteTimeout: o.writeLimit, ValueSize: smallValue})
+		rep.Failover = append(rep.Failover, r)
+		return err
+	case "memory":
+		r, err := cp.Memory(ctx, sys, cp.MemoryConfig{Objects: o.objects, Clients: memoryClients,
+			ValueSize: memValue})
+		rep.Memory = append(rep.Memory, r)
+		return err
+	}
+	return fmt.Errorf("unknown workload %q", w)
+}

@@ -1,0 +1,103 @@
+package controlplane
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// ThroughputResult is one (system, client count) cell of workload 1.
+type ThroughputResult struct {
+	System    string  `json:"system"`
+	Clients   int     `json:"clients"`
+	Ops       int     `json:"ops"`
+	Errors    int     `json:"errors"`
+	Seconds   float64 `json:"seconds"`
+	OpsPerSec float64 `json:"ops_per_sec"`
+	Latency   Summary `json:"latency"`
+	// ServerCPUPerOpUs is the members' CPU time (all three) per successful
+	// create: steadier than ops/s when the shared CPU is being stolen.
+	ServerCPUPerOpUs float64 `json:"server_cpu_per_op_us"`
+	StealPct         float64 `json:"steal_pct"`
+}
+
+// Throughput runs `clients` closed-loop writers for dur, each creating new
+// objects with a value of valueSize bytes. Client c writes to member
+// (leader+c) mod 3: clients are spread over all members (followers forward
+// to the leader), and the single client of c=1 always takes the direct path,
+// so that figure does not depend on which member won the election.
+func Throughput(ctx context.Context, sys System, clients int, dur time.Duration, valueSize int) ThroughputResult {
+	value := Value(valueSize)
+	first, err := sys.Leader(ctx)
+	if err != nil {
+		first = 0
+	}
+	group := fmt.Sprintf("tput-c%d", clients)
+	cpu0 := membersCPU(sys)
+	steal := StartSteal()
+	start := time.Now()
+	deadline := start.Add(dur)
+	lats := make([][]time.Duration, clients)
+	errs := make([]int, clients)
+	var wg sync.WaitGroup
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lats[c], errs[c] = writeLoop(ctx, sys.Writer((first+c)%Members), group, c, deadline, value)
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	res := ThroughputResult{System: sys.Name(), Clients: clients, Seconds: elapsed.Seconds(),
+		StealPct: steal.Percent()}
+	var all []time.Duration
+	for c := range lats {
+		all = append(all, lats[c]...)
+		res.Errors += errs[c]
+	}
+	res.Ops = len(all)
+	res.OpsPerSec = float64(res.Ops) / elapsed.Seconds()
+	res.Latency = Summarize(all)
+	if res.Ops > 0 {
+		res.ServerCPUPerOpUs = float64(membersCPU(sys)-cpu0) / float64(time.Microsecond) / float64(res.Ops)
+	}
+	return res
+}
+
+// writeLoop creates objects one after another until deadline and returns the
+// latency of each success and the number of failures.
+func writeLoop(ctx context.Context, w Writer, group string, client int, deadline time.Time, value []byte) ([]time.Duration, int) {
+	var lats []time.Duration
+	errs := 0
+	for seq := 0; time.Now().Before(deadline) && ctx.Err() == nil; seq++ {
+		key := fmt.Sprintf("%s-%d-%d", group, client, seq)
+		t0 := time.Now()
+		octx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := w.Create(octx, group, key, value)
+		cancel()
+		if err != nil {
+			errs++
+			// Back off a little so a member that refuses everything does not
+			// turn the client into a busy loop stealing the members' CPU.
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		lats = append(lats, time.Since(t0))
+	}
+	return lats, errs
+}
+
+// membersCPU sums the CPU time of the running members.
+func membersCPU(sys System) time.Duration {
+	var total time.Duration
+	for i := 0; i < Members; i++ {
+		if pid := sys.PID(i); pid != 0 {
+			if d, err := CPUTime(pid); err == nil {
+				total += d
+			}
+		}
+	}
+	return total
+}

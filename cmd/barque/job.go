@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/barque-io/barque/api"
+	"github.com/barque-io/barque/api/client"
+	"github.com/barque-io/barque/api/jobspec"
+	"github.com/spf13/cobra"
+)
+
+func init() { subcommands = append(subcommands, newJobCmd) }
+
+// jobLabel marks every object generated from a job file.
+const jobLabel = "barque.io/job"
+
+// jobSubcommands lets job verbs in other files register themselves.
+var jobSubcommands []func() *cobra.Command
+
+func newJobCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "job", Short: "Run and manage Nomad-style job files (HCL)"}
+	cmd.AddCommand(newJobRunCmd(), newJobValidateCmd(), newJobStatusCmd(), newJobStopCmd())
+	for _, mk := range jobSubcommands {
+		cmd.AddCommand(mk())
+	}
+	return cmd
+}
+
+type jobFileOpts struct{ vars []string }
+
+func (o *jobFileOpts) bind(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVar(&o.vars, "var", nil, "set a variable: -var name=value (repeatable)")
+}
+
+// loadJob parses a job file into the objects it stands for.
+func loadJob(path string, o jobFileOpts) (*jobspec.Job, []api.Object, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	vars := map[string]string{}
+	for _, kv := range o.vars {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return nil, nil, fmt.Errorf("-var: Invalid value %q: want name=value", kv)
+		}
+		vars[k] = v
+	}
+	job, err := jobspec.Parse(path, src, vars)
+	if err != nil {
+		return nil, nil, err
+	}
+	objs, err := job.Objects()
+	for _, o := range objs {
+		if k, ok := api.KindOf(o); ok && k.Namespaced && o.GetObjectMeta().Namespace == "" {
+			o.GetObjectMeta().Namespace = currentNamespace()
+		}
+	}
+	return job, objs, err
+}
+
+func newJobValidateCmd() *cobra.Command {
+	var o jobFileOpts
+	cmd := &cobra.Command{
+		Use: "validate FILE", Short: "Check a job file without submitting it", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, objs, err := loadJob(args[0], o)
+			if err != nil {
+				return err
+			}
+			for _, obj := range objs {
+				api.Default(obj)
+				if err := api.Validate(obj); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Job validation successful (%d objects)\n", len(objs))
+			return nil
+		},
+	}
+	o.bind(cmd)
+	return cmd
+}
+
+func newJobRunCmd() *cobra.Command {
+	var o jobFileOpts
+	var detach bool
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use: "run FILE", Short: "Submit a job file and follow its rollout", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			job, objs, err := loadJob(args[0], o)
+			if err != nil {
+				return err
+			}
+			c, err := newAPIClient()
+			if err != nil {
+				return err
+			}
+			if err := submitJob(cmd, c, job, objs); err != nil {
+				return err
+			}
+			if detach {
+				return nil
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			return monitorJob(ctx, cmd, c, objs)
+		},
+	}
+	o.bind(cmd)
+	cmd.Flags().BoolVar(&detach, "detach", false, "return once the job is submitted")
+	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "how long to follow the rollout")
+	return cmd
+}
+
+// submitJob applies every object generated from the job, as apply does.
+func submitJob(cmd *cobra.Command, c *client.Client, job *jobspec.Job, objs []api.Object) error {
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "==> %s: Submitting job %q (%d objects)\n", time.Now().Format("2006-01-02T15:04:05Z07:00"), job.Name, len(objs))
+	for _, w := range job.Warnings {
+		fmt.Fprintf(cmd.ErrOrStderr(), "    Warning: %s\n", w)
+	}
+	for _, obj := range objs {
+		m, err := manifestOf(obj)
+		if err != nil {
+			return err
+		}
+		res, err := applyOne(cmd.Context(), c, m)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "    %s %s\n", resourceName(mustKind(obj), obj.GetObjectMeta().Name), res)
+	}
+	return nil
+}
+
+func manifestOf(o api.Object) (manifest, error) {
+	b, err := json.Marshal(o)
+	if err != nil {
+		return manifest{}, err
+	}
+	var raw obj
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return manifest{}, err
+	}
+	return manifest{obj: o, raw: raw}, nil
+}
+
+// monitorJob follows each Deployment (and DaemonSet) the job generated
+// until all replicas are updated and available, printing progress as
+// Nomad's deployment monitor does.
+func monitorJob(ctx context.Context, cmd *cobra.Command, c *client.Client, objs []api.Object) error {
+	out := cmd.OutOrStdout()
+	last := ""
+	for {
+		lines, done, failed := rolloutLines(ctx, c, objs)
+		if s := strings.Join(lines, "\n"); s != last {
+			fmt.Fprintf(out, "==> %s: Deployments\n%s\n", time.Now().Format("15:04:05"), s)
+			last = s
+		}
+		if failed != "" {
+			return errors.New(failed)
+		}
+		if done {
+			fmt.Fprintln(out, "==> Job rollout completed successfully")
+			return nil
+		}
+		select {
+		case <-time.After(500 * time.Millisecond):
+		case <-ctx.Done():
+			return fmt.Errorf("the rollout did not finish: %w", ctx.Err())
+		}
+	}
+}
+
+func rolloutLines(ctx context.Context, c *client.Client, objs []api.Object) ([]string, bool, string) {
+	lines := []string{fmt.Sprintf("    %-20s %8s %8s %8s %8s", "Group", "Desired", "Placed", "Healthy", "Updated")}
+	done := true
+	for _, o := range objs {
+		d, ok := o.(*api.Deployment)
+		if !ok {
+			continue
+		}
+		cur, err := c.Get(ctx, "Deployment", d.Namespace, d.Name, client.GetOptions{})
+		if err != nil {
+			return lines, false, ""
+		}
+		st := cur.(*api.Deployment).Status
+		want := int32(1)
+		if r := cur.(*api.Deployment).Spec.Replicas; r != nil {
+			want = *r
+		}
+		lines = append(lines, fmt.Sprintf("    %-20s %8d %8d %8d %8d", d.Labels["barque.io/group"], want, st.Replicas, st.AvailableReplicas, st.UpdatedReplicas))
+		if c := api.FindCondition(st.Conditions, "Progressing"); c != nil && c.Reason == "ProgressDeadlineExceeded" {
+			return lines, false, fmt.Sprintf("deployment %s exceeded its progress deadline", d.Name)
+		}
+		done = done && st.UpdatedReplicas == want && st.AvailableReplicas == want && st.Replicas == want &&
+			st.ObservedGeneration >= cur.GetObjectMeta().Generation
+	}
+	return lines, done, ""
+}

@@ -1,0 +1,78 @@
+// Package consensus wires hashicorp/raft for Barque: raft-boltdb log and
+// stable stores, file snapshots, the TCP transport, bootstrap and membership
+// changes, leadership notification, and Propose, which coalesces concurrent
+// writes into batched log entries and returns once the local FSM applied them.
+package consensus
+
+import (
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+)
+
+// Config configures one Raft replica.
+type Config struct {
+	ID        string // stable server ID
+	DataDir   string // raft/ under it holds the log, stable store and snapshots
+	BindAddr  string // host:port the Raft transport listens on (port 0 = any)
+	Advertise string // host:port peers dial; defaults to the bound address
+
+	// Multiplier scales every Raft timer; 1 suits a LAN, larger values suit
+	// slow or loaded machines (as Nomad's and Consul's raft_multiplier).
+	Multiplier int
+
+	// HistorySize is how many watch events the store retains.
+	HistorySize int
+
+	// SnapshotThreshold and TrailingLogs tune log compaction.
+	SnapshotThreshold uint64
+	TrailingLogs      uint64
+
+	// ApplyTimeout bounds how long a proposal waits to enter the log.
+	ApplyTimeout time.Duration
+
+	Logger hclog.Logger
+}
+
+// Base timings at multiplier 1, for a LAN. Followers notice a dead leader
+// between HeartbeatTimeout and twice that, which bounds failover.
+const (
+	baseHeartbeat   = 300 * time.Millisecond
+	baseElection    = 300 * time.Millisecond
+	baseLeaderLease = 150 * time.Millisecond
+)
+
+// DefaultConfig returns LAN settings.
+func DefaultConfig() Config {
+	return Config{
+		Multiplier:        1,
+		SnapshotThreshold: 16384,
+		TrailingLogs:      10240,
+		ApplyTimeout:      10 * time.Second,
+	}
+}
+
+func (c *Config) raftConfig() *raft.Config {
+	m := c.Multiplier
+	if m < 1 {
+		m = 1
+	}
+	rc := raft.DefaultConfig()
+	rc.LocalID = raft.ServerID(c.ID)
+	rc.HeartbeatTimeout = baseHeartbeat * time.Duration(m)
+	rc.ElectionTimeout = baseElection * time.Duration(m)
+	rc.LeaderLeaseTimeout = baseLeaderLease * time.Duration(m)
+	rc.CommitTimeout = 5 * time.Millisecond
+	rc.MaxAppendEntries = 256
+	rc.BatchApplyCh = true
+	rc.SnapshotInterval = 30 * time.Second
+	if c.SnapshotThreshold > 0 {
+		rc.SnapshotThreshold = c.SnapshotThreshold
+	}
+	if c.TrailingLogs > 0 {
+		rc.TrailingLogs = c.TrailingLogs
+	}
+	rc.Logger = c.Logger.Named("raft")
+	return rc
+}

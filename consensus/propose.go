@@ -1,0 +1,150 @@
+package consensus
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/barque-io/barque/api"
+	"github.com/barque-io/barque/fsm"
+)
+
+// Coalescing limits. While maxInFlight entries are on their way through
+// Raft, new proposals queue up and then travel together in one entry: one
+// log append, one fsync and one FSM transaction for many client writes.
+const (
+	maxInFlight   = 1
+	maxBatchOps   = 1024
+	maxBatchBytes = 2 << 20
+)
+
+type proposal struct {
+	ops  []fsm.Op
+	size int
+	done chan proposalResult
+}
+
+type proposalResult struct {
+	results []fsm.Result
+	index   uint64
+	err     error
+}
+
+type proposer struct {
+	n    *Node
+	ch   chan *proposal
+	sem  chan struct{}
+	quit chan struct{}
+}
+
+func newProposer(n *Node) *proposer {
+	p := &proposer{n: n, ch: make(chan *proposal, 4096), sem: make(chan struct{}, maxInFlight), quit: make(chan struct{})}
+	go p.run()
+	return p
+}
+
+func (p *proposer) stop() { close(p.quit) }
+
+// Propose commits ops through the log (batched with other concurrent
+// proposals) and returns their results once the local FSM applied them,
+// with the log index of the entry.
+func (n *Node) Propose(ctx context.Context, ops []fsm.Op) ([]fsm.Result, uint64, error) {
+	if !n.IsLeader() {
+		return nil, 0, api.Unavailable("this server is not the leader")
+	}
+	size := 0
+	for i := range ops {
+		size += len(ops[i].Object) + 64
+	}
+	pr := &proposal{ops: ops, size: size, done: make(chan proposalResult, 1)}
+	select {
+	case n.proposer.ch <- pr:
+	case <-ctx.Done():
+		return nil, 0, api.Unavailable("timed out queueing the write: " + ctx.Err().Error())
+	case <-n.proposer.quit:
+		return nil, 0, api.Unavailable("this server is shutting down")
+	}
+	select {
+	case r := <-pr.done:
+		return r.results, r.index, r.err
+	case <-ctx.Done():
+		return nil, 0, api.Timeout("the write may or may not have been applied: " + ctx.Err().Error())
+	}
+}
+
+func (p *proposer) run() {
+	for {
+		var first *proposal
+		select {
+		case first = <-p.ch:
+		case <-p.quit:
+			return
+		}
+		select {
+		case p.sem <- struct{}{}:
+		case <-p.quit:
+			first.done <- proposalResult{err: api.Unavailable("this server is shutting down")}
+			return
+		}
+		p.submit(p.drain(first))
+	}
+}
+
+// drain collects what else is waiting, within the batch limits.
+func (p *proposer) drain(first *proposal) []*proposal {
+	batch := []*proposal{first}
+	ops, bytes := len(first.ops), first.size
+	for ops < maxBatchOps && bytes < maxBatchBytes {
+		select {
+		case pr := <-p.ch:
+			batch = append(batch, pr)
+			ops += len(pr.ops)
+			bytes += pr.size
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+func (p *proposer) submit(batch []*proposal) {
+	var all []fsm.Op
+	for _, pr := range batch {
+		all = append(all, pr.ops...)
+	}
+	cmd, err := fsm.EncodeOps(all)
+	if err != nil {
+		<-p.sem
+		finish(batch, nil, 0, api.Internal(err))
+		return
+	}
+	f := p.n.raft.Apply(cmd, p.n.cfg.ApplyTimeout)
+	go func() {
+		err := f.Error()
+		<-p.sem
+		if err != nil {
+			finish(batch, nil, 0, translate(err))
+			return
+		}
+		switch resp := f.Response().(type) {
+		case []fsm.Result:
+			finish(batch, resp, f.Index(), nil)
+		case error:
+			finish(batch, nil, f.Index(), api.Internal(resp))
+		default:
+			finish(batch, nil, f.Index(), api.Internal(fmt.Errorf("unexpected FSM response %T", resp)))
+		}
+	}()
+}
+
+// finish hands each proposal its slice of the entry's results.
+func finish(batch []*proposal, results []fsm.Result, index uint64, err error) {
+	off := 0
+	for _, pr := range batch {
+		r := proposalResult{index: index, err: err}
+		if err == nil {
+			r.results = results[off : off+len(pr.ops)]
+			off += len(pr.ops)
+		}
+		pr.done <- r
+	}
+}

@@ -1,0 +1,49 @@
+# A Nomad job file, run unchanged by Barque: two instances of a small web
+# server with the exec driver, each on a port the scheduler allocates, with
+# an HTTP health check and a file rendered into the task's local/ directory.
+#
+#   barque dev examples/web.nomad.hcl        (or: barque job run examples/web.nomad.hcl)
+job "web" {
+  datacenters = ["dc1"]
+  type        = "service"
+
+  update {
+    max_parallel     = 1
+    min_healthy_time = "1s"
+  }
+
+  group "frontend" {
+    count = 2
+
+    network {
+      port "http" {}
+    }
+
+    service {
+      name = "web"
+      port = "http"
+      check {
+        type     = "http"
+        path     = "/"
+        interval = "2s"
+        timeout  = "1s"
+      }
+    }
+
+    task "server" {
+      driver = "exec"
+      config {
+        command = "python3"
+        args    = ["-m", "http.server", "${NOMAD_PORT_http}", "--bind", "${NOMAD_IP_http}", "--directory", "local"]
+      }
+      template {
+        data        = "<h1>Hello from Barque</h1>\n"
+        destination = "local/index.html"
+      }
+      resources {
+        cpu    = 100
+        memory = 64
+      }
+    }
+  }
+}

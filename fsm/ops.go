@@ -1,0 +1,200 @@
+package fsm
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+
+	"github.com/barque-io/barque/api"
+	"github.com/barque-io/barque/fsm/state"
+)
+
+// opAppliers is the table of object operations.
+var opAppliers = map[OpType]func(*state.Txn, *Op) Result{
+	OpCreate:       applyCreate,
+	OpUpdate:       applyUpdate,
+	OpUpdateStatus: applyUpdateStatus,
+	OpDelete:       applyDelete,
+}
+
+func applyOp(txn *state.Txn, op *Op) Result {
+	ap, ok := opAppliers[op.Type]
+	if !ok {
+		return Result{Err: api.BadRequest(fmt.Sprintf("unknown operation %q", op.Type))}
+	}
+	if _, ok := api.LookupKind(op.Kind); !ok {
+		return Result{Err: api.BadRequest(fmt.Sprintf("unknown kind %q", op.Kind))}
+	}
+	return ap(txn, op)
+}
+
+// decodeOp builds the op's object: a fresh value no reader has seen.
+func decodeOp(op *Op) (api.Object, error) {
+	obj, err := api.NewObject(op.Kind)
+	if err != nil {
+		return nil, api.BadRequest(err.Error())
+	}
+	tm := *obj.GetTypeMeta()
+	if err := json.Unmarshal(op.Object, obj); err != nil {
+		return nil, api.BadRequest(fmt.Sprintf("decode %s: %v", op.Kind, err))
+	}
+	*obj.GetTypeMeta() = tm
+	m := obj.GetObjectMeta()
+	m.Namespace, m.Name = op.Namespace, op.Name
+	return obj, nil
+}
+
+// checkPreconditions enforces the op's compare-and-swap conditions.
+func checkPreconditions(op *Op, cur api.Object) error {
+	m := cur.GetObjectMeta()
+	if op.ResourceVersion != 0 && op.ResourceVersion != m.ResourceVersion {
+		return api.Conflict(op.Kind, op.Name, fmt.Sprintf(
+			"the object has been modified; please apply your changes to the latest version and try again (have %d, stored %d)",
+			op.ResourceVersion, m.ResourceVersion))
+	}
+	if op.UID != "" && op.UID != m.UID {
+		return api.Conflict(op.Kind, op.Name, fmt.Sprintf("Precondition failed: UID in precondition: %s, UID in object meta: %s", op.UID, m.UID))
+	}
+	return nil
+}
+
+func applyCreate(txn *state.Txn, op *Op) Result {
+	if txn.Get(op.Kind, op.Namespace, op.Name) != nil {
+		return Result{Err: api.AlreadyExists(op.Kind, op.Name)}
+	}
+	if err := checkNamespace(txn, op); err != nil {
+		return Result{Err: err}
+	}
+	obj, err := decodeOp(op)
+	if err != nil {
+		return Result{Err: err}
+	}
+	m := obj.GetObjectMeta()
+	m.Generation = 1
+	m.DeletionTimestamp = nil
+	if err := txn.Put(obj, state.Added); err != nil {
+		return Result{Err: api.Internal(err)}
+	}
+	return Result{Object: obj}
+}
+
+// checkNamespace refuses a namespaced object whose namespace does not exist
+// or is being deleted, as Kubernetes does. It is decided here, in log order,
+// so that a create racing a namespace deletion has one outcome everywhere.
+func checkNamespace(txn *state.Txn, op *Op) error {
+	k, _ := api.LookupKind(op.Kind)
+	if !k.Namespaced {
+		return nil
+	}
+	ns := txn.Get("Namespace", "", op.Namespace)
+	if ns == nil {
+		return api.NotFound("namespaces", op.Namespace)
+	}
+	if ns.GetObjectMeta().DeletionTimestamp != nil {
+		return api.Forbidden(fmt.Sprintf("unable to create new content in namespace %s because it is being terminated", op.Namespace))
+	}
+	return nil
+}
+
+// loadForWrite finds the stored object an update or delete acts on and
+// checks the op's preconditions against it.
+func loadForWrite(txn *state.Txn, op *Op) (api.Object, error) {
+	cur := txn.Get(op.Kind, op.Namespace, op.Name)
+	if cur == nil {
+		return nil, api.NotFound(op.Kind, op.Name)
+	}
+	if err := checkPreconditions(op, cur); err != nil {
+		return nil, err
+	}
+	return cur, nil
+}
+
+func applyUpdate(txn *state.Txn, op *Op) Result {
+	cur, err := loadForWrite(txn, op)
+	if err != nil {
+		return Result{Err: err}
+	}
+	obj, err := decodeOp(op)
+	if err != nil {
+		return Result{Err: err}
+	}
+	m, cm := obj.GetObjectMeta(), cur.GetObjectMeta()
+	// Identity and lifecycle fields belong to the server, not the writer.
+	m.UID, m.CreationTimestamp, m.DeletionTimestamp = cm.UID, cm.CreationTimestamp, cm.DeletionTimestamp
+	// Status changes go through updateStatus, as with Kubernetes' subresource.
+	api.SetField(obj, cur, "Status")
+	m.Generation = cm.Generation
+	if spec := api.FieldOf(obj, "Spec"); spec != nil && !reflect.DeepEqual(spec, api.FieldOf(cur, "Spec")) {
+		m.Generation++
+	}
+	return finishWrite(txn, obj)
+}
+
+func applyUpdateStatus(txn *state.Txn, op *Op) Result {
+	cur, err := loadForWrite(txn, op)
+	if err != nil {
+		return Result{Err: err}
+	}
+	in, err := decodeOp(op)
+	if err != nil {
+		return Result{Err: err}
+	}
+	obj := api.ShallowCopy(cur)
+	if !api.SetField(obj, in, "Status") {
+		return Result{Err: api.BadRequest(fmt.Sprintf("%s has no status", op.Kind))}
+	}
+	return finishWrite(txn, obj)
+}
+
+// finishWrite stores an updated object, or removes it when it was being
+// deleted and its last finalizer is gone.
+func finishWrite(txn *state.Txn, obj api.Object) Result {
+	m := obj.GetObjectMeta()
+	if m.DeletionTimestamp != nil && len(m.Finalizers) == 0 {
+		cur := txn.Get(obj.GetTypeMeta().Kind, m.Namespace, m.Name)
+		if err := txn.Delete(cur); err != nil {
+			return Result{Err: api.Internal(err)}
+		}
+		return Result{Object: obj}
+	}
+	if err := txn.Put(obj, state.Modified); err != nil {
+		return Result{Err: api.Internal(err)}
+	}
+	return Result{Object: obj}
+}
+
+// applyDelete removes an object, or, when it has finalizers, marks it with a
+// deletionTimestamp so that their owners can finish first. A Foreground or
+// Orphan propagation adds its finalizer first (also to an object already
+// being deleted), so the garbage collector deals with the dependents.
+func applyDelete(txn *state.Txn, op *Op) Result {
+	cur, err := loadForWrite(txn, op)
+	if err != nil {
+		return Result{Err: err}
+	}
+	m := cur.GetObjectMeta()
+	fin := api.PropagationFinalizer(op.Propagation)
+	if len(m.Finalizers) == 0 && fin == "" {
+		if err := txn.Delete(cur); err != nil {
+			return Result{Err: api.Internal(err)}
+		}
+		return Result{Object: cur}
+	}
+	if m.DeletionTimestamp != nil && (fin == "" || slices.Contains(m.Finalizers, fin)) {
+		return Result{Object: cur}
+	}
+	obj := api.ShallowCopy(cur)
+	meta := *m
+	if meta.DeletionTimestamp == nil {
+		meta.DeletionTimestamp = op.Time
+	}
+	if fin != "" && !slices.Contains(meta.Finalizers, fin) {
+		meta.Finalizers = append(slices.Clone(meta.Finalizers), fin)
+	}
+	*obj.GetObjectMeta() = meta
+	if err := txn.Put(obj, state.Modified); err != nil {
+		return Result{Err: api.Internal(err)}
+	}
+	return Result{Object: obj}
+}

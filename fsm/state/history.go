@@ -1,0 +1,93 @@
+package state
+
+import "github.com/barque-io/barque/api"
+
+// EventType is what happened to an object.
+type EventType string
+
+// Event types, named as in Kubernetes watches.
+const (
+	Added    EventType = "ADDED"
+	Modified EventType = "MODIFIED"
+	Deleted  EventType = "DELETED"
+)
+
+// Event is one change to one object, at the log index that made it.
+type Event struct {
+	Type   EventType
+	Index  uint64
+	Kind   string
+	Object api.Object
+}
+
+// history keeps the most recent events in a ring so that watches can resume
+// from a resourceVersion. Events with Index > floor are all present; a
+// resume from before floor is told the history is gone.
+type history struct {
+	ring  []Event
+	start int // position of the oldest event
+	n     int // number of events held
+	floor uint64
+}
+
+func newHistory(size int, floor uint64) *history {
+	if size < 1 {
+		size = 1
+	}
+	return &history{ring: make([]Event, size), floor: floor}
+}
+
+func (h *history) at(i int) *Event { return &h.ring[(h.start+i)%len(h.ring)] }
+
+// append adds the events of one log entry. To keep "every event after floor"
+// true, eviction removes whole entries: when the oldest index must go, every
+// event with that index goes.
+func (h *history) append(evs []Event) {
+	for _, ev := range evs {
+		if h.n == len(h.ring) {
+			h.evictOldestIndex()
+		}
+		*h.at(h.n) = ev
+		h.n++
+	}
+}
+
+func (h *history) evictOldestIndex() {
+	idx := h.at(0).Index
+	for h.n > 0 && h.at(0).Index == idx {
+		*h.at(0) = Event{}
+		h.start = (h.start + 1) % len(h.ring)
+		h.n--
+	}
+	h.floor = idx
+}
+
+// after returns up to max events with Index > rv, or ok=false when events
+// after rv have already been evicted.
+func (h *history) after(rv uint64, max int) (out []Event, ok bool) {
+	if rv < h.floor {
+		return nil, false
+	}
+	// Binary search for the first event with Index > rv.
+	lo, hi := 0, h.n
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if h.at(mid).Index <= rv {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	for i := lo; i < h.n && len(out) < max; i++ {
+		out = append(out, *h.at(i))
+	}
+	// Never split one entry's events across two calls: a caller that resumes
+	// from the last index it saw would miss the rest.
+	if len(out) > 0 && len(out) == max && lo+max < h.n && h.at(lo+max).Index == out[len(out)-1].Index {
+		last := out[len(out)-1].Index
+		for i := lo + max; i < h.n && h.at(i).Index == last; i++ {
+			out = append(out, *h.at(i))
+		}
+	}
+	return out, true
+}

@@ -1,0 +1,156 @@
+// Package state is the FSM's object store: one go-memdb table per kind, a
+// write transaction per Raft log index, watch notification, and the retained
+// history of events that watches resume from.
+package state
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/barque-io/barque/api"
+	"github.com/hashicorp/go-memdb"
+)
+
+// DefaultHistorySize is how many events the store retains for watch resume.
+const DefaultHistorySize = 100_000
+
+// Store holds every cluster object. Writes come only from the FSM, one
+// WriteTxn per log entry; reads may come from anywhere.
+type Store struct {
+	histSize int
+
+	mu      sync.RWMutex // guards db, hist, changed
+	db      *memdb.MemDB
+	hist    *history
+	changed chan struct{} // closed and replaced on each commit or restore
+	index   atomic.Uint64 // index of the last applied entry that wrote
+
+	restores atomic.Uint64 // how many times the whole state was replaced
+}
+
+// Restores counts whole-state replacements; a watch that sees it change
+// must end so its client re-lists.
+func (s *Store) Restores() uint64 { return s.restores.Load() }
+
+// New returns an empty store retaining histSize events (0 = default).
+func New(histSize int) *Store {
+	if histSize <= 0 {
+		histSize = DefaultHistorySize
+	}
+	db, err := memdb.NewMemDB(schema())
+	if err != nil {
+		panic(fmt.Sprintf("state: invalid schema: %v", err)) // a programming error
+	}
+	return &Store{histSize: histSize, db: db, hist: newHistory(histSize, 0), changed: make(chan struct{})}
+}
+
+// Index is the log index of the last write applied to the store.
+func (s *Store) Index() uint64 { return s.index.Load() }
+
+// Changed returns a channel closed at the next commit or restore.
+func (s *Store) Changed() <-chan struct{} {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.changed
+}
+
+// WaitForIndex blocks until the store has applied index idx or ctx ends.
+func (s *Store) WaitForIndex(ctx context.Context, idx uint64) error {
+	for {
+		ch := s.Changed()
+		if s.Index() >= idx {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// ReadView is a consistent, immutable view of the store at one index, for
+// readers (lists, the scheduler) that need several reads to agree.
+type ReadView struct {
+	txn   *memdb.Txn
+	Index uint64
+}
+
+// View opens a read view of the current state.
+func (s *Store) View() *ReadView {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return &ReadView{txn: s.db.Txn(false), Index: s.Index()}
+}
+
+// Get returns one object, or nil.
+func (v *ReadView) Get(kind, ns, name string) api.Object {
+	raw, err := v.txn.First(tableName(kind), IndexID, objectKey(ns, name))
+	if err != nil || raw == nil {
+		return nil
+	}
+	return raw.(api.Object)
+}
+
+// List returns the objects of a kind, in one namespace ("" = all), in key
+// order, that pass filter (nil = all).
+func (v *ReadView) List(kind, ns string, filter func(api.Object) bool) []api.Object {
+	prefix := ""
+	if ns != "" {
+		prefix = objectKey(ns, "")
+	}
+	it, err := v.txn.Get(tableName(kind), IndexID+"_prefix", prefix)
+	if err != nil {
+		return nil
+	}
+	return collect(it, filter)
+}
+
+// ByIndex returns the objects of a kind whose index (IndexOwner, IndexNode…)
+// has the value arg.
+func (v *ReadView) ByIndex(kind, index, arg string) []api.Object {
+	it, err := v.txn.Get(tableName(kind), index, arg)
+	if err != nil {
+		return nil
+	}
+	return collect(it, nil)
+}
+
+func collect(it memdb.ResultIterator, filter func(api.Object) bool) []api.Object {
+	var out []api.Object
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		obj := raw.(api.Object)
+		if filter == nil || filter(obj) {
+			out = append(out, obj)
+		}
+	}
+	return out
+}
+
+// Get is a shortcut for View().Get.
+func (s *Store) Get(kind, ns, name string) (api.Object, uint64) {
+	v := s.View()
+	return v.Get(kind, ns, name), v.Index
+}
+
+// EventsAfter returns up to max events with index > rv, and a channel that is
+// closed when more may be available. It fails with api.ErrGone when rv is
+// older than the retained history.
+func (s *Store) EventsAfter(rv uint64, max int) ([]Event, <-chan struct{}, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	evs, ok := s.hist.after(rv, max)
+	if !ok {
+		return nil, nil, api.Gone(fmt.Sprintf("too old resource version: %d (%d)", rv, s.hist.floor))
+	}
+	return evs, s.changed, nil
+}
+
+// HistoryFloor is the oldest resourceVersion a watch can resume from.
+func (s *Store) HistoryFloor() uint64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.hist.floor
+}

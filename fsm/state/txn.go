@@ -1,0 +1,121 @@
+package state
+
+import (
+	"fmt"
+
+	"github.com/barque-io/barque/api"
+	"github.com/hashicorp/go-memdb"
+)
+
+// Txn is the one write transaction of one log entry. Every change it makes
+// carries the entry's index as the object's resourceVersion.
+type Txn struct {
+	s      *Store
+	tx     *memdb.Txn
+	index  uint64
+	events []Event
+}
+
+// WriteTxn opens the write transaction for log index idx. Only the FSM calls
+// it, one at a time.
+func (s *Store) WriteTxn(idx uint64) *Txn {
+	s.mu.RLock()
+	db := s.db
+	s.mu.RUnlock()
+	return &Txn{s: s, tx: db.Txn(true), index: idx}
+}
+
+// Index is the log index this transaction writes at.
+func (t *Txn) Index() uint64 { return t.index }
+
+// Get reads an object as this transaction sees it.
+func (t *Txn) Get(kind, ns, name string) api.Object {
+	raw, err := t.tx.First(tableName(kind), IndexID, objectKey(ns, name))
+	if err != nil || raw == nil {
+		return nil
+	}
+	return raw.(api.Object)
+}
+
+// Put inserts or replaces obj, stamping its resourceVersion, and records an
+// event. obj must be a fresh value that no reader has seen.
+func (t *Txn) Put(obj api.Object, ev EventType) error {
+	obj.GetObjectMeta().ResourceVersion = api.Version(t.index)
+	if err := t.tx.Insert(tableName(obj.GetTypeMeta().Kind), obj); err != nil {
+		return fmt.Errorf("state: insert %s %s: %w", obj.GetTypeMeta().Kind, obj.GetObjectMeta().Key(), err)
+	}
+	t.events = append(t.events, Event{Type: ev, Index: t.index, Kind: obj.GetTypeMeta().Kind, Object: obj})
+	return nil
+}
+
+// Delete removes a stored object and records a DELETED event whose object
+// carries the deletion's resourceVersion, as Kubernetes reports it.
+func (t *Txn) Delete(obj api.Object) error {
+	if err := t.tx.Delete(tableName(obj.GetTypeMeta().Kind), obj); err != nil {
+		return fmt.Errorf("state: delete %s %s: %w", obj.GetTypeMeta().Kind, obj.GetObjectMeta().Key(), err)
+	}
+	gone := api.ShallowCopy(obj)
+	gone.GetObjectMeta().ResourceVersion = api.Version(t.index)
+	t.events = append(t.events, Event{Type: Deleted, Index: t.index, Kind: obj.GetTypeMeta().Kind, Object: gone})
+	return nil
+}
+
+// Commit makes the changes visible, appends their events to the history and
+// wakes every watcher. A transaction that changed nothing still advances the
+// store's index, so that readers waiting for this entry are released.
+func (t *Txn) Commit() {
+	t.tx.Commit()
+	s := t.s
+	s.mu.Lock()
+	s.hist.append(t.events)
+	s.index.Store(t.index)
+	close(s.changed)
+	s.changed = make(chan struct{})
+	s.mu.Unlock()
+}
+
+// Abort drops the transaction's changes.
+func (t *Txn) Abort() { t.tx.Abort() }
+
+// Restore replaces the whole store with objects at index idx (from a
+// snapshot). The history restarts at idx; watchers are woken and find that
+// their position is gone if it was older.
+func (s *Store) Restore(idx uint64, objs []api.Object) error {
+	db, err := memdb.NewMemDB(schema())
+	if err != nil {
+		return err
+	}
+	tx := db.Txn(true)
+	for _, obj := range objs {
+		if err := tx.Insert(tableName(obj.GetTypeMeta().Kind), obj); err != nil {
+			tx.Abort()
+			return fmt.Errorf("state: restore %s %s: %w", obj.GetTypeMeta().Kind, obj.GetObjectMeta().Key(), err)
+		}
+	}
+	tx.Commit()
+	s.mu.Lock()
+	// A restore can bring back an older state (operator snapshot restore):
+	// the index never goes backwards, and every open watch is ended so that
+	// its client re-lists.
+	if prev := s.index.Load(); prev > idx {
+		idx = prev
+	}
+	s.db = db
+	s.hist = newHistory(s.histSize, idx)
+	s.index.Store(idx)
+	s.restores.Add(1)
+	close(s.changed)
+	s.changed = make(chan struct{})
+	s.mu.Unlock()
+	return nil
+}
+
+// ByIndex reads, as this transaction sees it, the objects of a kind whose
+// index has the value arg.
+func (t *Txn) ByIndex(kind, index, arg string) []api.Object {
+	it, err := t.tx.Get(tableName(kind), index, arg)
+	if err != nil {
+		return nil
+	}
+	return collect(it, nil)
+}

@@ -1,0 +1,143 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/barque-io/barque/api"
+	"github.com/barque-io/barque/api/client"
+	"github.com/barque-io/barque/gossip"
+	"github.com/barque-io/barque/node/driver"
+	"github.com/hashicorp/go-hclog"
+)
+
+// Agent is one node's agent.
+type Agent struct {
+	cfg     Config
+	logger  hclog.Logger
+	pool    *gossip.Pool
+	client  *client.Client
+	state   *localState
+	drivers map[string]driver.Driver
+	api     *agentAPI // logs and exec, for the servers
+
+	readySince *api.Time
+	attributes map[string]string // the fingerprint's, for ${attr.*} in tasks
+
+	mu        sync.Mutex
+	workers   map[string]*podWorker                    // by pod UID
+	recovered map[string]map[string]*driver.TaskHandle // pod UID -> task -> handle
+	wg        sync.WaitGroup
+}
+
+// New prepares an agent: local state, gossip, and an API client.
+func New(cfg Config) (*Agent, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = hclog.NewNullLogger()
+	}
+	if cfg.DataDir == "" {
+		return nil, errors.New("data_dir is required")
+	}
+	if cfg.Name == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Name = h
+	}
+	if cfg.Datacenter == "" {
+		cfg.Datacenter = "dc1"
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	a := &Agent{cfg: cfg, logger: cfg.Logger.Named("agent").With("node", cfg.Name),
+		drivers: map[string]driver.Driver{}, workers: map[string]*podWorker{}}
+	for _, d := range cfg.Drivers {
+		a.drivers[d.Name()] = keepPreviousLogs{d}
+	}
+	var err error
+	if a.state, err = openLocalState(cfg.DataDir); err != nil {
+		return nil, err
+	}
+	if err := a.startGossip(); err != nil {
+		a.state.close()
+		return nil, err
+	}
+	if err := a.listenAPI(); err != nil {
+		a.pool.Shutdown()
+		a.state.close()
+		return nil, err
+	}
+	addrs := cfg.Servers
+	if len(addrs) == 0 {
+		addrs = []string{"http://127.0.0.1:7080"} // replaced once gossip names the servers
+	}
+	a.client, err = client.New(client.Config{Addresses: addrs, Timeout: 10 * time.Second, Logger: cfg.Logger})
+	if err != nil {
+		a.api.close()
+		a.pool.Shutdown()
+		a.state.close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *Agent) startGossip() error {
+	port := a.cfg.GossipPort
+	switch {
+	case port == 0:
+		port = DefaultGossipPort
+	case port < 0:
+		port = 0
+	}
+	var err error
+	a.pool, err = gossip.Start(gossip.Config{Name: "node-" + a.cfg.Name, BindAddr: a.cfg.BindAddr, BindPort: port,
+		AdvertiseAddr: a.cfg.AdvertiseAddr, AdvertisePort: port, Meta: a.gossipMeta(), Logger: a.cfg.Logger, Fast: a.cfg.FastGossip})
+	return err
+}
+
+// Name is the node's name.
+func (a *Agent) Name() string { return a.cfg.Name }
+
+// Run joins the pool, registers the node and runs its pods until ctx ends.
+// Tasks keep running when the agent stops: a restarted agent reattaches.
+func (a *Agent) Run(ctx context.Context) error {
+	defer a.pool.Shutdown()
+	defer a.state.close()
+	defer a.api.close()
+	go a.serveAPI()
+	go a.joinLoop(ctx)
+	if err := a.waitForServers(ctx); err != nil {
+		return nil
+	}
+	go a.followServers(ctx)
+	if err := a.register(ctx); err != nil {
+		return fmt.Errorf("registering node %s: %w", a.cfg.Name, err)
+	}
+	a.logger.Info("node registered", "servers", a.client.Addresses())
+	go a.heartbeatLoop(ctx)
+	a.recoverTasks(ctx)
+	a.runPods(ctx)
+	a.wg.Wait()
+	return nil
+}
+
+func (a *Agent) joinLoop(ctx context.Context) {
+	if len(a.cfg.Join) == 0 {
+		return
+	}
+	for ctx.Err() == nil {
+		if n, err := a.pool.Join(a.cfg.Join, 7082); err == nil && n > 0 {
+			return
+		}
+		select {
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+		}
+	}
+}

@@ -1,0 +1,148 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/barque-io/barque/api"
+	"github.com/barque-io/barque/api/client"
+	"github.com/barque-io/barque/node/driver"
+)
+
+// execRequest is a parsed exec query.
+type execRequest struct {
+	drv   driver.Driver
+	h     *driver.TaskHandle
+	cmd   []string
+	stdin bool
+}
+
+// handleExec serves POST /v1/pods/{uid}/tasks/{task}/exec?command=…: the
+// command runs in the task's context with the driver's Exec; its output and
+// exit code come back in client.ExecProtocol frames, over an upgraded
+// connection when the client asks for one (interactive stdin), else as the
+// response body with stdin read from the request body. There is no TTY:
+// tty=true is accepted and ignored.
+func (a *Agent) handleExec(w http.ResponseWriter, r *http.Request) {
+	er := &execRequest{cmd: r.URL.Query()["command"], stdin: boolParam(r, "stdin")}
+	if len(er.cmd) == 0 {
+		writeAPIError(w, api.BadRequest("command is required: ?command=ARG0&command=ARG1…"))
+		return
+	}
+	var err error
+	if er.drv, er.h, err = a.runningTask(r.PathValue("uid"), r.PathValue("task")); err != nil {
+		writeAPIError(w, err)
+		return
+	}
+	if wantsUpgrade(r) {
+		a.execUpgraded(w, er)
+		return
+	}
+	a.execPlain(w, r, er)
+}
+
+func wantsUpgrade(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), client.ExecProtocol) &&
+		strings.Contains(strings.ToLower(r.Header.Get("Connection")), "upgrade")
+}
+
+// execUpgraded takes over the connection: frames both ways until the
+// command ends; the command is killed if the client goes away.
+func (a *Agent) execUpgraded(w http.ResponseWriter, er *execRequest) {
+	conn, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		writeAPIError(w, api.Internal(err))
+		return
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Time{})
+	if _, err := brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: " +
+		client.ExecProtocol + "\r\n\r\n"); err != nil || brw.Flush() != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	defer pr.Close()
+	go func() {
+		// The connection ending before the exit frame means the client left.
+		defer cancel()
+		for {
+			stream, p, err := client.ReadExecFrame(brw.Reader)
+			if err != nil {
+				pw.CloseWithError(io.EOF)
+				return
+			}
+			if stream != client.ExecStdin {
+				continue
+			}
+			if len(p) == 0 {
+				pw.Close()
+			} else {
+				_, _ = pw.Write(p) // fails once the command stopped reading
+			}
+		}
+	}()
+	var stdin io.Reader
+	if er.stdin {
+		stdin = pr
+	}
+	a.runExec(ctx, conn, nil, er, stdin)
+}
+
+// execPlain: stdin is the request body, frames are the response body.
+func (a *Agent) execPlain(w http.ResponseWriter, r *http.Request, er *execRequest) {
+	rc := http.NewResponseController(w)
+	_ = rc.EnableFullDuplex()
+	w.Header().Set("Content-Type", "application/x-"+client.ExecProtocol)
+	w.WriteHeader(http.StatusOK)
+	var stdin io.Reader
+	if er.stdin {
+		stdin = r.Body
+	}
+	a.runExec(r.Context(), w, func() { _ = rc.Flush() }, er, stdin)
+}
+
+// runExec runs the command and writes its output and result as frames.
+func (a *Agent) runExec(ctx context.Context, w io.Writer, flush func(), er *execRequest, stdin io.Reader) {
+	var mu sync.Mutex
+	stdout := &client.ExecFrameWriter{W: w, Stream: client.ExecStdout, Lock: &mu, Flush: flush}
+	stderr := &client.ExecFrameWriter{W: w, Stream: client.ExecStderr, Lock: &mu, Flush: flush}
+	if stdin != nil {
+		// A pipe the command reads directly: os/exec would otherwise copy
+		// from stdin in a goroutine and wait for it, so a command that ends
+		// without reading its input would not return until the client's
+		// stdin ended.
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			a.writeExecEnd(&mu, w, flush, -1, err)
+			return
+		}
+		go func(src io.Reader) { _, _ = io.Copy(pw, src); pw.Close() }(stdin)
+		defer pr.Close()
+		defer pw.Close()
+		stdin = pr
+	}
+	code, err := er.drv.Exec(ctx, er.h, er.cmd, stdin, stdout, stderr)
+	if err != nil {
+		a.logger.Debug("exec failed", "task", er.h.TaskName, "command", er.cmd, "error", err)
+	}
+	a.writeExecEnd(&mu, w, flush, code, err)
+}
+
+// writeExecEnd sends the exit frame.
+func (a *Agent) writeExecEnd(mu *sync.Mutex, w io.Writer, flush func(), code int, err error) {
+	res := client.ExecResult{ExitCode: code}
+	if err != nil {
+		res.ExitCode, res.Error = -1, err.Error()
+	}
+	b, _ := json.Marshal(res)
+	end := &client.ExecFrameWriter{W: w, Stream: client.ExecExit, Lock: mu, Flush: flush}
+	_, _ = end.Write(b)
+}

@@ -1,0 +1,49 @@
+package node
+
+import (
+	"bytes"
+	"os"
+	"testing"
+
+	"github.com/barque-io/barque/node/driver"
+)
+
+func TestTailSegmentsAcrossRotatedFiles(t *testing.T) {
+	dir := t.TempDir()
+	// .1 is older than .0.
+	mustOK(t, os.WriteFile(driver.LogFileName(dir, "web", "stdout", 1), []byte("a\nb\nc\n"), 0o644))
+	mustOK(t, os.WriteFile(driver.LogFileName(dir, "web", "stdout", 0), []byte("d\ne\n"), 0o644))
+	files := driver.LogFiles(dir, "web", "stdout")
+	for _, tc := range []struct {
+		n    int
+		want string
+	}{{-1, "a\nb\nc\nd\ne\n"}, {0, ""}, {1, "e\n"}, {2, "d\ne\n"}, {3, "c\nd\ne\n"}, {5, "a\nb\nc\nd\ne\n"}, {9, "a\nb\nc\nd\ne\n"}} {
+		var b bytes.Buffer
+		mustOK(t, copySegments(&b, tailSegments(files, tc.n)))
+		if b.String() != tc.want {
+			t.Errorf("tail %d = %q, want %q", tc.n, b.String(), tc.want)
+		}
+	}
+}
+
+func TestKeepPreviousRun(t *testing.T) {
+	dir := t.TempDir()
+	mustOK(t, os.WriteFile(driver.LogFileName(dir, "web", "stdout", 0), []byte("run 1\n"), 0o644))
+	mustOK(t, keepPreviousRun(dir, "web", "stdout"))
+	mustOK(t, os.WriteFile(driver.LogFileName(dir, "web", "stdout", 0), []byte("run 2\n"), 0o644))
+	mustOK(t, keepPreviousRun(dir, "web", "stdout"))
+	if got := driver.LogFiles(dir, "web", "stdout"); len(got) != 0 {
+		t.Fatalf("current files left: %v", got)
+	}
+	b, err := os.ReadFile(driver.LogFileName(dir, "web"+previousSuffix, "stdout", 0))
+	if err != nil || string(b) != "run 2\n" {
+		t.Fatalf("previous run: %q %v", b, err)
+	}
+}
+
+func mustOK(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

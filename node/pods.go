@@ -1,0 +1,182 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/barque-io/barque/api"
+	"github.com/barque-io/barque/api/client"
+	"github.com/barque-io/barque/node/driver"
+)
+
+// recovered holds, by pod UID, the handles of tasks a previous agent
+// process started; workers reattach to them instead of starting anew.
+func (a *Agent) recoverTasks(ctx context.Context) {
+	all, err := a.state.tasks()
+	if err != nil {
+		a.logger.Warn("reading local task state failed", "error", err)
+		return
+	}
+	a.mu.Lock()
+	a.recovered = map[string]map[string]*driver.TaskHandle{}
+	for uid, hs := range all {
+		m := map[string]*driver.TaskHandle{}
+		for _, h := range hs {
+			m[h.TaskName] = h
+		}
+		a.recovered[uid] = m
+	}
+	a.mu.Unlock()
+}
+
+// runPods keeps one worker per pod bound to this node: list, reconcile,
+// then watch; after any break (servers unreachable, history gone) it lists
+// again. Running tasks are never touched by a break.
+func (a *Agent) runPods(ctx context.Context) {
+	sel := client.ListOptions{FieldSelector: "spec.nodeName=" + a.cfg.Name}
+	for ctx.Err() == nil {
+		list, err := a.client.List(ctx, "Pod", "", sel)
+		if err != nil {
+			a.logger.Warn("listing my pods failed; tasks keep running", "error", err)
+			sleepCtx(ctx, time.Second)
+			continue
+		}
+		a.reconcile(ctx, list.Items)
+		w, err := a.client.Watch(ctx, "Pod", "", client.WatchOptions{ListOptions: sel, ResourceVersion: list.ResourceVersion})
+		if err != nil {
+			sleepCtx(ctx, time.Second)
+			continue
+		}
+		a.follow(ctx, w)
+		w.Stop()
+	}
+	a.mu.Lock()
+	for _, w := range a.workers {
+		if a.cfg.StopTasksOnExit {
+			w.cancel()
+		} else {
+			w.cancelKeepTasks()
+		}
+	}
+	a.mu.Unlock()
+}
+
+func (a *Agent) follow(ctx context.Context, w *client.Watcher) {
+	for ev := range w.Events() {
+		if ev.Err != nil {
+			if !errors.Is(ev.Err, api.ErrGone) {
+				a.logger.Warn("pod watch ended", "error", ev.Err)
+			}
+			return
+		}
+		pod, ok := ev.Object.(*api.Pod)
+		if !ok {
+			continue
+		}
+		if ev.Type == client.EventDeleted || pod.DeletionTimestamp != nil {
+			// Stopping waits out the tasks' grace periods: never hold up
+			// the event loop (and the pods that follow) with it.
+			a.wg.Add(1)
+			go func(uid string) { defer a.wg.Done(); a.stopWorker(uid) }(pod.UID)
+			continue
+		}
+		a.ensureWorker(ctx, pod)
+	}
+}
+
+// reconcile starts workers for listed pods and stops what is not listed,
+// including tasks recovered for pods deleted while the agent was down.
+func (a *Agent) reconcile(ctx context.Context, pods []api.Object) {
+	seen := map[string]bool{}
+	for _, o := range pods {
+		pod := o.(*api.Pod)
+		seen[pod.UID] = true
+		if pod.DeletionTimestamp == nil {
+			a.ensureWorker(ctx, pod)
+		}
+	}
+	a.mu.Lock()
+	var stale []string
+	for uid := range a.workers {
+		if !seen[uid] {
+			stale = append(stale, uid)
+		}
+	}
+	orphans := map[string]map[string]*driver.TaskHandle{}
+	for uid, hs := range a.recovered {
+		if !seen[uid] {
+			orphans[uid] = hs
+			delete(a.recovered, uid)
+		}
+	}
+	a.mu.Unlock()
+	for _, uid := range stale {
+		a.stopWorker(uid)
+	}
+	for uid, hs := range orphans {
+		a.stopOrphans(ctx, uid, hs)
+	}
+}
+
+func (a *Agent) ensureWorker(ctx context.Context, pod *api.Pod) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if w, ok := a.workers[pod.UID]; ok {
+		w.mu.Lock()
+		w.pod = pod
+		w.mu.Unlock()
+		return
+	}
+	if pod.Status.Phase == api.PodSucceeded || pod.Status.Phase == api.PodFailed {
+		if _, ok := a.recovered[pod.UID]; !ok {
+			return // finished before: nothing to run
+		}
+	}
+	w := a.newWorker(pod, a.recovered[pod.UID])
+	delete(a.recovered, pod.UID)
+	// The worker's context ends only when the pod goes away: an agent that
+	// stops detaches from its tasks (cancelKeepTasks) and leaves them running.
+	wctx, cancel := context.WithCancel(context.Background())
+	w.cancel = cancel
+	a.workers[pod.UID] = w
+	a.wg.Add(1)
+	go func() { defer a.wg.Done(); w.run(wctx) }()
+}
+
+// stopWorker stops a pod's tasks (the pod was deleted) and removes its files.
+func (a *Agent) stopWorker(uid string) {
+	a.mu.Lock()
+	w, ok := a.workers[uid]
+	delete(a.workers, uid)
+	a.mu.Unlock()
+	if !ok {
+		return
+	}
+	w.cancel()
+	<-w.done
+	w.removeDirs()
+}
+
+// stopOrphans stops tasks of a pod that no longer exists.
+func (a *Agent) stopOrphans(ctx context.Context, uid string, hs map[string]*driver.TaskHandle) {
+	for _, h := range hs {
+		if d, ok := a.drivers[h.Driver]; ok && d.Recover(ctx, h) == nil {
+			_ = d.Stop(ctx, h, "", 10*time.Second)
+			_ = d.Destroy(ctx, h)
+		}
+		_ = a.state.deleteTask(uid, h.TaskName)
+	}
+	_ = a.podDirs(uid)
+	a.logger.Info("stopped the tasks of a pod deleted while the agent was away", "pod_uid", uid)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	select {
+	case <-time.After(d):
+	case <-ctx.Done():
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,151 @@
+package scheduler
+
+import (
+	"context"
+	"time"
+
+	"github.com/barque-io/barque/api"
+	"github.com/barque-io/barque/fsm/state"
+	"github.com/hashicorp/go-hclog"
+)
+
+// TaintUnreachable is set on a node whose agent is not heard from, as
+// Kubernetes' node lifecycle controller does.
+const TaintUnreachable = "node.kubernetes.io/unreachable"
+
+// NodeLifecycle marks nodes whose agent stopped heartbeating, or that gossip
+// declares dead, as Ready=Unknown with the unreachable taint, and marks the
+// pods on them Failed (reason NodeLost) so their owners replace them.
+type NodeLifecycle struct {
+	Store    *state.Store
+	Writer   Writer
+	Liveness Liveness
+	// Grace is how long a node may go without a heartbeat.
+	Grace  time.Duration
+	Logger hclog.Logger
+}
+
+// Run checks every node each second until ctx ends. A new leader counts
+// missed heartbeats only from the moment it took over (it cannot know what
+// its predecessor saw), so a leader change never marks a healthy node down;
+// gossip's verdict on a dead agent needs no such wait.
+func (c *NodeLifecycle) Run(ctx context.Context) {
+	since := time.Now()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		var gossip <-chan struct{}
+		if c.Liveness != nil {
+			gossip = c.Liveness.Changed()
+		}
+		c.checkAll(ctx, since, time.Now())
+		select {
+		case <-t.C:
+		case <-gossip:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func (c *NodeLifecycle) checkAll(ctx context.Context, since, now time.Time) {
+	view := c.Store.View()
+	for _, obj := range view.List("Node", "", nil) {
+		node := obj.(*api.Node)
+		ready := api.FindCondition(node.Status.Conditions, api.NodeReady)
+		if ready == nil || ready.Status != api.ConditionTrue {
+			continue
+		}
+		if reason := c.lostReason(node, ready, since, now); reason != "" {
+			c.markLost(ctx, view, node, reason, now)
+		} else if hasTaint(node, TaintUnreachable) {
+			c.untaint(ctx, node)
+		}
+	}
+}
+
+// lostReason says why a ready node is to be marked lost, or "".
+func (c *NodeLifecycle) lostReason(node *api.Node, ready *api.Condition, since, now time.Time) string {
+	if c.Liveness != nil && c.Liveness.NodeGone(node.Name) {
+		return "gossip reports the node's agent failed"
+	}
+	last := since
+	if hb := ready.LastHeartbeatTime; hb != nil && hb.After(last) {
+		last = hb.Time
+	}
+	if now.Sub(last) > c.Grace {
+		return "the node's agent stopped posting status"
+	}
+	return ""
+}
+
+func (c *NodeLifecycle) markLost(ctx context.Context, view *state.ReadView, node *api.Node, reason string, now time.Time) {
+	c.Logger.Warn("node lost", "node", node.Name, "reason", reason)
+	n := api.Clone(node)
+	for i := range n.Status.Conditions {
+		if n.Status.Conditions[i].Type == api.NodeReady {
+			n.Status.Conditions[i].Status = api.ConditionUnknown
+			n.Status.Conditions[i].Reason = "NodeStatusUnknown"
+			n.Status.Conditions[i].Message = reason
+			n.Status.Conditions[i].LastTransitionTime = api.NewTime(now)
+		}
+	}
+	updated, err := c.Writer.UpdateStatus(ctx, n)
+	if err != nil {
+		c.Logger.Warn("marking node lost failed", "node", node.Name, "error", err)
+		return
+	}
+	tainted := api.Clone(updated.(*api.Node))
+	if !hasTaint(tainted, TaintUnreachable) {
+		tainted.Spec.Taints = append(tainted.Spec.Taints, api.Taint{Key: TaintUnreachable, Effect: api.TaintNoExecute, TimeAdded: api.NewTime(now)})
+		if _, err := c.Writer.Update(ctx, tainted); err != nil {
+			c.Logger.Warn("tainting node failed", "node", node.Name, "error", err)
+		}
+	}
+	for _, obj := range view.ByIndex("Pod", state.IndexNode, node.Name) {
+		c.markPodLost(ctx, obj.(*api.Pod), now)
+	}
+}
+
+func (c *NodeLifecycle) markPodLost(ctx context.Context, pod *api.Pod, now time.Time) {
+	if pod.Status.Phase == api.PodSucceeded || pod.Status.Phase == api.PodFailed {
+		return
+	}
+	p := api.Clone(pod)
+	p.Status.Phase = api.PodFailed
+	p.Status.Reason = "NodeLost"
+	p.Status.Message = "the node running this pod was lost"
+	for i := range p.Status.Conditions {
+		if p.Status.Conditions[i].Type == api.PodReady {
+			p.Status.Conditions[i].Status = api.ConditionFalse
+			p.Status.Conditions[i].LastTransitionTime = api.NewTime(now)
+		}
+	}
+	if _, err := c.Writer.UpdateStatus(ctx, p); err != nil {
+		c.Logger.Warn("marking pod lost failed", "pod", pod.Key(), "error", err)
+	}
+}
+
+// untaint lifts the unreachable taint from a node whose agent is back.
+func (c *NodeLifecycle) untaint(ctx context.Context, node *api.Node) {
+	n := api.Clone(node)
+	kept := n.Spec.Taints[:0]
+	for _, t := range n.Spec.Taints {
+		if t.Key != TaintUnreachable {
+			kept = append(kept, t)
+		}
+	}
+	n.Spec.Taints = kept
+	if _, err := c.Writer.Update(ctx, n); err != nil {
+		c.Logger.Warn("removing the unreachable taint failed", "node", node.Name, "error", err)
+	}
+}
+
+func hasTaint(n *api.Node, key string) bool {
+	for _, t := range n.Spec.Taints {
+		if t.Key == key {
+			return true
+		}
+	}
+	return false
+}

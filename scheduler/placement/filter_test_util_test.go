@@ -1,0 +1,29 @@
+package placement
+
+import (
+	"maps"
+	"testing"
+
+	"github.com/barque-io/barque/api"
+)
+
+// filterCase is the shape of every filter's table.
+type filterCase struct {
+	name     string
+	nodes    []*api.Node
+	existing []*api.Pod
+	pod      *api.Pod
+	want     map[string]string // node -> reason, "" when it fits
+}
+
+func runFilterCases(t *testing.T, f Filter, cases []filterCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := filterResults(f, tc.nodes, tc.existing, tc.pod)
+			if !maps.Equal(got, tc.want) {
+				t.Errorf("%s: got %v, want %v", f.Name(), got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,22 @@
+package scheduler
+
+import (
+	"github.com/barque-io/barque/api"
+	"github.com/barque-io/barque/scheduler/placement"
+)
+
+// PlacementPlacer places pods with the filters and scorers of package
+// placement.
+type PlacementPlacer struct{ Config placement.Config }
+
+var _ Placer = PlacementPlacer{}
+
+// Place implements Placer.
+func (p PlacementPlacer) Place(nodes []*api.Node, podsByNode map[string][]*api.Pod, pending []*api.Pod) []Decision {
+	ds := placement.Place(&placement.Snapshot{Nodes: nodes, PodsByNode: podsByNode}, pending, p.Config)
+	out := make([]Decision, len(ds))
+	for i, d := range ds {
+		out[i] = Decision{Pod: d.Pod, Node: d.Node, Reason: d.Reason, Ports: d.Ports}
+	}
+	return out
+}

@@ -1,0 +1,93 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// run executes the barque binary with args and returns its combined output
+// and exit code.
+func run(t *testing.T, env []string, stdin string, args ...string) (string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, barqueBin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("barque %v: %v", args, err)
+	}
+	return string(out), code
+}
+
+// TestDevRunsTheExample is the README's first command, bounded: three
+// in-process replicas start, the example is applied, everything stops.
+func TestDevRunsTheExample(t *testing.T) {
+	out, code := run(t, nil, "", "dev", "../../examples/hello.yaml", "--once")
+	if code != 0 {
+		t.Fatalf("barque dev exited %d:\n%s", code, out)
+	}
+	for _, want := range []string{"Barque dev cluster is up", "namespace/hello created", "configmap/web-config created", "secret/web-token created", "pod/hello created"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("barque dev output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestCLIAgainstACluster drives the CLI verbs against three server processes:
+// apply, get (table, yaml, selectors), delete, and bad input that must exit 1
+// with a message naming the field, leaving stored data untouched.
+func TestCLIAgainstACluster(t *testing.T) {
+	c := startProcCluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c.leader(ctx, c.client(t))
+	waitWritable(ctx, t, c.client(t))
+	env := []string{"BARQUE_ADDR=" + strings.Join(c.addresses(), ","), "HOME=" + t.TempDir()}
+
+	out, code := run(t, env, "", "apply", "-f", "../../examples/hello.yaml")
+	if code != 0 || !strings.Contains(out, "configmap/web-config created") {
+		t.Fatalf("apply: %d\n%s", code, out)
+	}
+	if out, code = run(t, env, "", "apply", "-f", "../../examples/hello.yaml"); code != 0 || !strings.Contains(out, "configmap/web-config unchanged") {
+		t.Fatalf("second apply: %d\n%s", code, out)
+	}
+	out, code = run(t, env, "", "get", "cm", "-n", "hello", "-l", "app=web")
+	if code != 0 || !strings.HasPrefix(out, "NAME") || !strings.Contains(out, "web-config") {
+		t.Fatalf("get: %d\n%s", code, out)
+	}
+	if out, code = run(t, env, "", "get", "cm", "web-config", "-n", "hello", "-o", "yaml"); code != 0 || !strings.Contains(out, "greeting: Hello from Barque") {
+		t.Fatalf("get -o yaml: %d\n%s", code, out)
+	}
+
+	bad := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\n  namespace: hello\ndata:\n  bad key!: x\n"
+	out, code = run(t, env, bad, "apply", "-f", "-")
+	if code != 1 || !strings.Contains(out, "data") {
+		t.Fatalf("invalid apply must exit 1 naming the field: %d\n%s", code, out)
+	}
+	typo := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: hello\ndatta:\n  a: b\n"
+	if out, code = run(t, env, typo, "apply", "-f", "-"); code != 1 || !strings.Contains(out, "datta") {
+		t.Fatalf("unknown field must exit 1 naming it: %d\n%s", code, out)
+	}
+	if out, code = run(t, env, "", "get", "cm", "web-config", "-n", "hello", "-o", "jsonpath"); code != 1 {
+		t.Fatalf("bad output format must exit 1: %d\n%s", code, out)
+	}
+	// The failed applies changed nothing.
+	if out, _ = run(t, env, "", "get", "cm", "web-config", "-n", "hello", "-o", "yaml"); strings.Contains(out, "bad key") {
+		t.Fatalf("a rejected apply changed stored data:\n%s", out)
+	}
+	if out, code = run(t, env, "", "delete", "-f", "../../examples/hello.yaml"); code != 0 && !strings.Contains(out, "pod") {
+		t.Fatalf("delete -f: %d\n%s", code, out)
+	}
+	if out, code = run(t, env, "", "get", "cm", "web-config", "-n", "hello"); code != 1 || !strings.Contains(out, "not found") {
+		t.Fatalf("get after delete: %d\n%s", code, out)
+	}
+}
