@@ -1,8 +1,10 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -82,7 +84,7 @@ func deleteTargets(cmd *cobra.Command, c *client.Client, o deleteOpts, args []st
 			meta := m.obj.GetObjectMeta()
 			out = append(out, target{mustKind(m.obj), meta.Namespace, meta.Name})
 		}
-		return out, nil
+		return teardownOrder(out), nil
 	}
 	if len(args) == 0 {
 		return nil, errors.New("you must provide one or more resources by argument or filename")
@@ -110,6 +112,24 @@ func deleteTargets(cmd *cobra.Command, c *client.Client, o deleteOpts, args []st
 		out = append(out, target{ki, ns, it.GetObjectMeta().Name})
 	}
 	return out, nil
+}
+
+// teardownOrder deletes a file's objects in reverse order and its
+// Namespaces last: deleting a Namespace first would delete its contents
+// behind our back and turn the next deletes into "not found" errors.
+func teardownOrder(ts []target) []target {
+	slices.Reverse(ts)
+	slices.SortStableFunc(ts, func(a, b target) int {
+		return cmp.Compare(boolInt(a.ki.Kind == "Namespace"), boolInt(b.ki.Kind == "Namespace"))
+	})
+	return ts
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // lowerKind is kubectl's "deployment.apps" spelling used in messages.

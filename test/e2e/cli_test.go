@@ -84,7 +84,7 @@ func TestCLIAgainstACluster(t *testing.T) {
 	if out, _ = run(t, env, "", "get", "cm", "web-config", "-n", "hello", "-o", "yaml"); strings.Contains(out, "bad key") {
 		t.Fatalf("a rejected apply changed stored data:\n%s", out)
 	}
-	if out, code = run(t, env, "", "delete", "-f", "../../examples/hello.yaml"); code != 0 && !strings.Contains(out, "pod") {
+	if out, code = run(t, env, "", "delete", "-f", "../../examples/hello.yaml"); code != 0 || !strings.Contains(out, `pod "hello" deleted`) || !strings.HasSuffix(strings.TrimSpace(out), `namespace "hello" deleted`) {
 		t.Fatalf("delete -f: %d\n%s", code, out)
 	}
 	if out, code = run(t, env, "", "get", "cm", "web-config", "-n", "hello"); code != 1 || !strings.Contains(out, "not found") {
