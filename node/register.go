@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"runtime"
 	"sort"
@@ -142,31 +143,56 @@ func readyConditions(now time.Time, prev []api.Condition) []api.Condition {
 	return []api.Condition{c}
 }
 
-// heartbeatLoop refreshes the Ready condition. The leader's node lifecycle
-// controller marks the node unreachable when heartbeats stop.
+// statusInterval is how often the agent rewrites its stored status even
+// when nothing changed, so that `barque get nodes` shows a recent heartbeat
+// time. Liveness itself travels in the cheap heartbeats between.
+const statusInterval = time.Minute
+
+// heartbeatLoop heartbeats to the leader, which keeps heartbeats in memory
+// (no Raft write), and writes the node's status only when it changed: the
+// allocated resources moved, the leader marked the node lost, or a minute
+// passed. The leader's node lifecycle controller marks the node
+// unreachable when both stop.
 func (a *Agent) heartbeatLoop(ctx context.Context) {
-	t := time.NewTicker(a.cfg.heartbeat())
-	defer t.Stop()
+	interval := a.cfg.heartbeat()
+	lastStatus := time.Now()
+	var lastAllocated api.ResourceList
 	for {
 		select {
-		case <-t.C:
+		case <-time.After(interval):
 		case <-ctx.Done():
 			return
 		}
-		if err := a.heartbeat(ctx); err != nil {
-			a.logger.Warn("heartbeat failed", "error", err)
+		hctx, cancel := context.WithTimeout(ctx, interval)
+		res, err := a.client.Heartbeat(hctx, a.cfg.Name)
+		cancel()
+		if err == nil {
+			interval = max(a.cfg.heartbeat(), res.Interval())
 		}
+		allocated := a.allocated()
+		stale := time.Since(lastStatus) >= statusInterval || !maps.Equal(allocated, lastAllocated)
+		if err == nil && res.Ready && !stale {
+			continue
+		}
+		if err == nil && !res.Ready {
+			a.readySince = api.NewTime(time.Now())
+		}
+		if err := a.postStatus(ctx, allocated, interval); err != nil {
+			a.logger.Warn("posting node status failed", "error", err)
+			continue
+		}
+		lastStatus, lastAllocated = time.Now(), allocated
 	}
 }
 
-// heartbeat is one merge patch of the status subresource: cheap for the
-// servers (one small write, batched with every other node's by the leader).
-func (a *Agent) heartbeat(ctx context.Context) error {
-	hctx, cancel := context.WithTimeout(ctx, a.cfg.heartbeat())
+// postStatus is one merge patch of the status subresource: the Ready
+// condition with a fresh heartbeat time, and the allocated resources.
+func (a *Agent) postStatus(ctx context.Context, allocated api.ResourceList, timeout time.Duration) error {
+	hctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	conds := readyConditions(time.Now(), nil)
 	conds[0].LastTransitionTime = a.readySince
-	patch, err := json.Marshal(map[string]any{"status": map[string]any{"conditions": conds, "allocated": a.allocated()}})
+	patch, err := json.Marshal(map[string]any{"status": map[string]any{"conditions": conds, "allocated": allocated}})
 	if err != nil {
 		return err
 	}

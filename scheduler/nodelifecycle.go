@@ -20,7 +20,11 @@ type NodeLifecycle struct {
 	Store    *state.Store
 	Writer   Writer
 	Liveness Liveness
-	// Grace is how long a node may go without a heartbeat.
+	// Heartbeats, when set, are the heartbeats this leader received; a
+	// node is alive if either they or its stored Ready condition are fresh.
+	Heartbeats Heartbeats
+	// Grace is how long a node may go without a heartbeat; it grows with
+	// the heartbeat interval of large clusters (three intervals at least).
 	Grace  time.Duration
 	Logger hclog.Logger
 }
@@ -50,13 +54,15 @@ func (c *NodeLifecycle) Run(ctx context.Context) {
 
 func (c *NodeLifecycle) checkAll(ctx context.Context, since, now time.Time) {
 	view := c.Store.View()
-	for _, obj := range view.List("Node", "", nil) {
+	nodes := view.List("Node", "", nil)
+	grace := max(c.Grace, 3*HeartbeatInterval(len(nodes)))
+	for _, obj := range nodes {
 		node := obj.(*api.Node)
 		ready := api.FindCondition(node.Status.Conditions, api.NodeReady)
 		if ready == nil || ready.Status != api.ConditionTrue {
 			continue
 		}
-		if reason := c.lostReason(node, ready, since, now); reason != "" {
+		if reason := c.lostReason(node, ready, since, now, grace); reason != "" {
 			c.markLost(ctx, view, node, reason, now)
 		} else if hasTaint(node, TaintUnreachable) {
 			c.untaint(ctx, node)
@@ -65,7 +71,7 @@ func (c *NodeLifecycle) checkAll(ctx context.Context, since, now time.Time) {
 }
 
 // lostReason says why a ready node is to be marked lost, or "".
-func (c *NodeLifecycle) lostReason(node *api.Node, ready *api.Condition, since, now time.Time) string {
+func (c *NodeLifecycle) lostReason(node *api.Node, ready *api.Condition, since, now time.Time, grace time.Duration) string {
 	if c.Liveness != nil && c.Liveness.NodeGone(node.Name) {
 		return "gossip reports the node's agent failed"
 	}
@@ -73,7 +79,12 @@ func (c *NodeLifecycle) lostReason(node *api.Node, ready *api.Condition, since, 
 	if hb := ready.LastHeartbeatTime; hb != nil && hb.After(last) {
 		last = hb.Time
 	}
-	if now.Sub(last) > c.Grace {
+	if c.Heartbeats != nil {
+		if hb, ok := c.Heartbeats.LastHeartbeat(node.Name); ok && hb.After(last) {
+			last = hb
+		}
+	}
+	if now.Sub(last) > grace {
 		return "the node's agent stopped posting status"
 	}
 	return ""

@@ -96,7 +96,7 @@ func (s *Server) startControllers() {
 		run  LeaderService
 	}{
 		{"nodelifecycle", (&scheduler.NodeLifecycle{Store: s.node.Store(), Writer: w, Liveness: gossipLiveness{s},
-			Grace: grace, Logger: log.Named("node-lifecycle")}).Run},
+			Heartbeats: s.heartbeats, Grace: grace, Logger: log.Named("node-lifecycle")}).Run},
 		{"scheduler", (&scheduler.Scheduler{Store: s.node.Store(), Writer: w, Placer: scheduler.PlacementPlacer{},
 			Logger: log.Named("scheduler")}).Run},
 		{"replicaset", (&scheduler.ReplicaSetController{Store: s.node.Store(), Writer: w, Logger: log.Named("replicaset")}).Run},

@@ -76,6 +76,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/v1/operator/raft/peer", s.writeOnLeader(s.handleRemovePeer))
 	mux.HandleFunc("/v1/operator/raft/transfer-leadership", s.writeOnLeader(s.handleTransferLeadership))
 	mux.HandleFunc("/v1/operator/snapshot", s.handleSnapshot)
+	mux.HandleFunc(pathHeartbeat, s.writeOnLeader(s.handleHeartbeat))
 	mux.Handle("/metrics", s.metrics.handler())
 	if s.cfg.EnableDebug {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)

@@ -47,6 +47,7 @@ type Server struct {
 	followerReady atomic.Bool
 	leaderReady   atomic.Bool
 	leaderSvcs    *leaderServices
+	heartbeats    *heartbeatTable
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -76,7 +77,8 @@ func New(cfg Config) (*Server, error) {
 	if err := applyMemoryLimit(cfg.MemoryLimit); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, id: id, logger: cfg.Logger.Named("server").With("server", cfg.Name)}
+	s := &Server{cfg: cfg, id: id, logger: cfg.Logger.Named("server").With("server", cfg.Name),
+		heartbeats: newHeartbeatTable()}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if err := s.start(); err != nil {
 		s.Kill()

@@ -53,6 +53,8 @@ type Options struct {
 	// RaftMultiplier scales Raft timers (heavy in-process benchmarks share
 	// two cores between three replicas and their load).
 	RaftMultiplier int
+	// NodeGrace is how long nodes may miss heartbeats (0: the default).
+	NodeGrace time.Duration
 }
 
 // New starts n replicas that find each other over gossip and bootstrap a
@@ -78,6 +80,7 @@ func New(t testing.TB, n int, opts Options) *Cluster {
 		cfg.FastGossip = true
 		cfg.HistorySize = opts.HistorySize
 		cfg.DisabledControllers = opts.DisabledControllers
+		cfg.NodeGrace = opts.NodeGrace
 		if opts.RaftMultiplier > 0 {
 			cfg.RaftMultiplier = opts.RaftMultiplier
 		}

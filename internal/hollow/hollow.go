@@ -126,6 +126,7 @@ type Hollow struct {
 	pods *podTracker
 
 	registeredN, heartbeats, started, writes, errs atomic.Int64
+	suggested                                      atomic.Int64 // heartbeat interval the leader asks for (ns)
 
 	stopOnce sync.Once
 	stopCh   chan struct{}

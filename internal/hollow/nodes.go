@@ -136,11 +136,11 @@ func (h *Hollow) takeOver(ctx context.Context, node *api.Node) error {
 }
 
 // heartbeatLoop spreads the nodes' heartbeats evenly over the interval:
-// every tick hands the next few registered nodes to a pool of writers.
+// every tick hands the next few registered nodes to a pool of writers. The
+// interval is the configured one, or longer when the leader asks for it
+// (large clusters), as real agents do.
 func (h *Hollow) heartbeatLoop(ctx context.Context) {
-	interval, n := h.cfg.HeartbeatInterval, len(h.names)
-	period := max(interval/time.Duration(n), 10*time.Millisecond)
-	perTick := int((int64(n)*int64(period) + int64(interval) - 1) / int64(interval))
+	n := len(h.names)
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < h.cfg.HeartbeatConcurrency; w++ {
@@ -154,12 +154,13 @@ func (h *Hollow) heartbeatLoop(ctx context.Context) {
 	}
 	defer wg.Wait()
 	defer close(jobs)
-	t := time.NewTicker(period)
-	defer t.Stop()
 	next := 0
 	for {
+		interval := max(h.cfg.HeartbeatInterval, time.Duration(h.suggested.Load()))
+		period := max(interval/time.Duration(n), 10*time.Millisecond)
+		perTick := int((int64(n)*int64(period) + int64(interval) - 1) / int64(interval))
 		select {
-		case <-t.C:
+		case <-time.After(period):
 		case <-ctx.Done():
 			return
 		}
@@ -178,15 +179,18 @@ func (h *Hollow) heartbeatLoop(ctx context.Context) {
 	}
 }
 
-// heartbeat is one merge patch of node i's Ready condition, as the real
-// agent sends.
+// heartbeat is node i's heartbeat, as the real agent sends it: a cheap
+// call the leader keeps in memory, followed by a status write only when the
+// leader reports the node not Ready.
 func (h *Hollow) heartbeat(ctx context.Context, i int) {
 	hctx, cancel := context.WithTimeout(ctx, h.cfg.HeartbeatInterval)
 	defer cancel()
-	conds := readyConditions(api.NewTime(time.Now()), h.readySince[i])
-	patch, err := json.Marshal(map[string]any{"status": map[string]any{"conditions": conds}})
+	res, err := h.cfg.Client.Heartbeat(hctx, h.names[i])
 	if err == nil {
-		_, err = h.cfg.Client.PatchStatus(hctx, "Node", "", h.names[i], patch)
+		h.suggested.Store(int64(res.Interval()))
+		if !res.Ready {
+			err = h.postReady(hctx, i)
+		}
 	}
 	if err != nil {
 		if ctx.Err() == nil {
@@ -196,4 +200,15 @@ func (h *Hollow) heartbeat(ctx context.Context, i int) {
 		return
 	}
 	h.heartbeats.Add(1)
+}
+
+// postReady writes node i's Ready condition.
+func (h *Hollow) postReady(ctx context.Context, i int) error {
+	conds := readyConditions(api.NewTime(time.Now()), h.readySince[i])
+	patch, err := json.Marshal(map[string]any{"status": map[string]any{"conditions": conds}})
+	if err != nil {
+		return err
+	}
+	_, err = h.cfg.Client.PatchStatus(ctx, "Node", "", h.names[i], patch)
+	return err
 }
