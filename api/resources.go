@@ -5,35 +5,41 @@ package api
 // limit, as Kubernetes defaults it), with init containers counted as the
 // largest of them, since they run one at a time before the others.
 func PodRequests(p *Pod) (cpuMilli, memBytes int64) {
-	for _, c := range p.Spec.Containers {
-		cpu, mem := containerRequests(c)
+	// By index: a Container is a large struct, and copying it per call was
+	// a visible share of the FSM's binding check.
+	for i := range p.Spec.Containers {
+		cpu, mem := containerRequests(&p.Spec.Containers[i])
 		cpuMilli += cpu
 		memBytes += mem
 	}
-	for _, c := range p.Spec.InitContainers {
-		cpu, mem := containerRequests(c)
+	for i := range p.Spec.InitContainers {
+		cpu, mem := containerRequests(&p.Spec.InitContainers[i])
 		cpuMilli, memBytes = max(cpuMilli, cpu), max(memBytes, mem)
 	}
 	return cpuMilli, memBytes
 }
 
-func containerRequests(c Container) (cpuMilli, memBytes int64) {
-	get := func(name string) Quantity {
-		for _, rl := range []ResourceList{c.Resources.Requests, c.Resources.Limits} {
-			if q, err := rl.Get(name); err == nil && q.MilliValue() > 0 {
-				return q
-			}
-		}
-		return Quantity{}
+func containerRequests(c *Container) (cpuMilli, memBytes int64) {
+	return requestOrLimit(c, "cpu").MilliValue(), requestOrLimit(c, "memory").Value()
+}
+
+// requestOrLimit is the named request, else the limit (as Kubernetes
+// defaults a missing request), else zero.
+func requestOrLimit(c *Container, name string) Quantity {
+	if q, err := c.Resources.Requests.Get(name); err == nil && q.MilliValue() > 0 {
+		return q
 	}
-	return get("cpu").MilliValue(), get("memory").Value()
+	if q, err := c.Resources.Limits.Get(name); err == nil && q.MilliValue() > 0 {
+		return q
+	}
+	return Quantity{}
 }
 
 // HostPorts lists the host ports a pod's containers claim ("TCP/8080").
 func HostPorts(p *Pod) []string {
 	var out []string
-	for _, c := range p.Spec.Containers {
-		for _, port := range c.Ports {
+	for i := range p.Spec.Containers {
+		for _, port := range p.Spec.Containers[i].Ports {
 			if port.HostPort > 0 {
 				proto := string(port.Protocol)
 				if proto == "" {

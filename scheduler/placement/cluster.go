@@ -23,6 +23,9 @@ type cluster struct {
 	// byLabel indexes charged pods by "key=value" label, once a term
 	// needs it (see candidates).
 	byLabel map[string][]podAt
+	// driverBits numbers the drivers nodes offer, so that the driver
+	// check is one mask test per node instead of string comparisons.
+	driverBits map[string]uint64
 	// owners counts, per controller uid, the owner's pods on each node.
 	owners map[string]map[int]int
 
@@ -37,7 +40,7 @@ func newCluster(snap *Snapshot, cfg Config) *cluster {
 		quantities: map[string]int64{}, terms: map[string]*termCount{},
 		antiTerms: map[string]*antiGroup{}, owners: map[string]map[int]int{},
 		topologies: map[string]*topology{}, constraints: map[string]parsedConstraints{},
-		domains: map[string][]int32{},
+		domains: map[string][]int32{}, driverBits: map[string]uint64{},
 	}
 	for i, node := range snap.sortedNodes() {
 		n := c.newNodeInfo(i, node)
@@ -106,4 +109,18 @@ func units(milli int64) int64 {
 		v++
 	}
 	return v
+}
+
+// driverBit is the bit numbering driver d, 0 once 64 drivers are numbered
+// (the check then compares names).
+func (c *cluster) driverBit(d string) uint64 {
+	if b, ok := c.driverBits[d]; ok {
+		return b
+	}
+	var b uint64
+	if len(c.driverBits) < 64 {
+		b = 1 << len(c.driverBits)
+	}
+	c.driverBits[d] = b
+	return b
 }

@@ -28,6 +28,8 @@ type nodeInfo struct {
 
 	pods   []*api.Pod
 	fields map[string]string
+
+	drivers uint64 // the node's drivers as cluster.driverBit numbers them
 }
 
 // hostPort is a host port as the FSM counts it: protocol and number (the
@@ -53,6 +55,9 @@ func (c *cluster) newNodeInfo(idx int, node *api.Node) *nodeInfo {
 			n.taintStatus = append(n.taintStatus, newStatus(TaintTolerationName,
 				"node(s) had untolerated taint {"+t.Key+": "+t.Value+"}"))
 		}
+	}
+	for _, d := range node.Status.Drivers {
+		n.drivers |= c.driverBit(d)
 	}
 	n.nextPort = c.cfg.PortRange[0]
 	return n

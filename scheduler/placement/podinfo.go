@@ -25,8 +25,8 @@ func (c *cluster) newPodInfo(pod *api.Pod) *podInfo {
 	p := &podInfo{pod: pod}
 	p.cpu, p.mem = c.podRequests(pod)
 	p.collectPorts()
-	for _, ctr := range pod.Spec.Containers {
-		d := driverOf(pod, ctr)
+	for i := range pod.Spec.Containers {
+		d := driverOf(pod, &pod.Spec.Containers[i])
 		if !contains(p.drivers, d) {
 			p.drivers = append(p.drivers, d)
 		}
@@ -43,12 +43,12 @@ func (c *cluster) newPodInfo(pod *api.Pod) *podInfo {
 // check uses api.PodRequests, and a disagreement would bind pods the FSM
 // then refuses.
 func (c *cluster) podRequests(pod *api.Pod) (cpu, mem int64) {
-	for _, ctr := range pod.Spec.Containers {
-		cc, cm := c.containerRequests(ctr)
+	for i := range pod.Spec.Containers {
+		cc, cm := c.containerRequests(&pod.Spec.Containers[i])
 		cpu, mem = cpu+cc, mem+cm
 	}
-	for _, ctr := range pod.Spec.InitContainers {
-		cc, cm := c.containerRequests(ctr)
+	for i := range pod.Spec.InitContainers {
+		cc, cm := c.containerRequests(&pod.Spec.InitContainers[i])
 		cpu, mem = max(cpu, cc), max(mem, cm)
 	}
 	return cpu, mem
@@ -56,7 +56,7 @@ func (c *cluster) podRequests(pod *api.Pod) (cpu, mem int64) {
 
 // containerRequests reads requests, defaulting each to the limit when only
 // the limit is set, as Kubernetes defaults them.
-func (c *cluster) containerRequests(ctr api.Container) (cpu, mem int64) {
+func (c *cluster) containerRequests(ctr *api.Container) (cpu, mem int64) {
 	get := func(name string) int64 {
 		if v := c.quantity(ctr.Resources.Requests[name]); v > 0 {
 			return v
@@ -71,8 +71,8 @@ func (c *cluster) containerRequests(ctr api.Container) (cpu, mem int64) {
 // 0 that is not listed claims nothing, even on a host-network pod.
 func (p *podInfo) collectPorts() {
 	names := dynamicPortNames(p.pod)
-	for _, ctr := range p.pod.Spec.Containers {
-		for _, port := range ctr.Ports {
+	for i := range p.pod.Spec.Containers {
+		for _, port := range p.pod.Spec.Containers[i].Ports {
 			proto := string(port.Protocol)
 			if proto == "" {
 				proto = string(api.ProtocolTCP)
@@ -107,7 +107,7 @@ func dynamicPortNames(pod *api.Pod) []string {
 
 // driverOf is the agent's rule (node/worker.go driverFor): the container's
 // driver, else the pod's annotation, else docker for an image, else exec.
-func driverOf(pod *api.Pod, ctr api.Container) string {
+func driverOf(pod *api.Pod, ctr *api.Container) string {
 	if ctr.Driver != "" {
 		return ctr.Driver
 	}
