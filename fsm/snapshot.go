@@ -149,7 +149,7 @@ func decodeRecordObject(data []byte) (api.Object, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fsm: snapshot object: %w", err)
 	}
-	if err := json.Unmarshal(data, obj); err != nil {
+	if err := api.DecodeTrusted(data, obj); err != nil {
 		return nil, fmt.Errorf("fsm: snapshot %s: %w", tm.Kind, err)
 	}
 	return obj, nil
