@@ -36,10 +36,11 @@ func newJobPlanCmd() *cobra.Command {
 }
 
 func planJob(cmd *cobra.Command, path string, o jobFileOpts) (int, error) {
-	job, objs, err := loadJob(path, o)
+	job, sub, err := loadJob(path, o)
 	if err != nil {
 		return 0, err
 	}
+	objs := sub.objs
 	c, err := newAPIClient()
 	if err != nil {
 		return 0, err
