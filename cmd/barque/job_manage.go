@@ -35,22 +35,34 @@ func listGenerated(ctx context.Context, c *client.Client, job string) ([]generat
 	return out, nil
 }
 
-// deleteStale deletes the objects labelled with the job that this
+// staleObjects lists the objects labelled with the job that this
 // submission no longer generates (a removed group or service).
-func deleteStale(cmd *cobra.Command, c *client.Client, sub *submission) error {
+func staleObjects(ctx context.Context, c *client.Client, sub *submission) ([]generated, error) {
 	keep := map[string]bool{}
 	for _, o := range sub.objs {
 		keep[mustKind(o).Kind+"/"+o.GetObjectMeta().Name] = true
 	}
-	gens, err := listGenerated(cmd.Context(), c, sub.name)
+	gens, err := listGenerated(ctx, c, sub.name)
+	if err != nil {
+		return nil, err
+	}
+	var out []generated
+	for _, g := range gens {
+		if !keep[g.kind+"/"+g.obj.GetObjectMeta().Name] {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+// deleteStale deletes the stale objects of a submission.
+func deleteStale(cmd *cobra.Command, c *client.Client, sub *submission) error {
+	stale, err := staleObjects(cmd.Context(), c, sub)
 	if err != nil {
 		return err
 	}
-	for _, g := range gens {
+	for _, g := range stale {
 		m := g.obj.GetObjectMeta()
-		if keep[g.kind+"/"+m.Name] {
-			continue
-		}
 		if err := deleteIgnoringMissing(cmd.Context(), c, g.kind, m.Namespace, m.Name); err != nil {
 			return err
 		}
@@ -159,9 +171,9 @@ func stopObject(ctx context.Context, c *client.Client, g generated) (string, err
 	return "", nil
 }
 
-// restartStopped undoes stopObject for a job that is run again: apply
-// keeps fields it did not change (replicas, suspend), so they are set
-// back to what the job file says.
+// restartStopped undoes stopObject for a job that is run again. Apply
+// restores fields the file sets (replicas) but keeps those it leaves out
+// (a CronJob's suspend), so both are set back to what the file says.
 func restartStopped(ctx context.Context, c *client.Client, objs []api.Object) error {
 	for _, o := range objs {
 		m := o.GetObjectMeta()
