@@ -100,6 +100,9 @@ every object generated from it, and its versions.`,
 				return err
 			}
 			rec, err := getRecord(cmd.Context(), c, args[0])
+			if errors.Is(err, api.ErrNotFound) {
+				return stopUnrecorded(cmd, c, args[0], err)
+			}
 			if err != nil {
 				return err
 			}
@@ -111,6 +114,27 @@ every object generated from it, and its versions.`,
 	}
 	cmd.Flags().BoolVar(&purge, "purge", false, "delete the job's record, and thereby everything it generated")
 	return cmd
+}
+
+// stopUnrecorded deletes what a job submitted before job records existed
+// generated (it has no record to keep); notFound is the answer when it
+// generated nothing either.
+func stopUnrecorded(cmd *cobra.Command, c *client.Client, job string, notFound error) error {
+	gens, err := listGenerated(cmd.Context(), c, job)
+	if err != nil {
+		return err
+	}
+	if len(gens) == 0 {
+		return notFound
+	}
+	for _, g := range gens {
+		m := g.obj.GetObjectMeta()
+		if err := deleteIgnoringMissing(cmd.Context(), c, g.kind, m.Namespace, m.Name); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "==> Job %q has no record: its %d objects are deleted\n", job, len(gens))
+	return nil
 }
 
 // purgeJob deletes the record; the garbage collector deletes its dependents.

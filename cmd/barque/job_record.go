@@ -147,7 +147,9 @@ func objectID(o api.Object) string {
 	return o.GetTypeMeta().Kind + "/" + o.GetObjectMeta().Name
 }
 
-// saveVersion stores the record's current spec as version <job>-v<N>.
+// saveVersion stores the record's current spec as version <job>-v<N>. A
+// version of that name left by an earlier job of the same name (purged,
+// its versions not yet collected) is replaced.
 func saveVersion(ctx context.Context, c *client.Client, rec *api.NomadJob) error {
 	spec := rec.Spec
 	spec.Stop = false
@@ -157,9 +159,20 @@ func saveVersion(ctx context.Context, c *client.Client, rec *api.NomadJob) error
 		Spec: api.NomadJobVersionSpec{Version: rec.Status.Version, SubmitTime: rec.Status.SubmitTime, Job: spec},
 	}
 	_, err := c.Create(ctx, v)
-	if errors.Is(err, api.ErrAlreadyExists) {
+	if !errors.Is(err, api.ErrAlreadyExists) {
+		return err
+	}
+	old, err := c.Get(ctx, "NomadJobVersion", v.Namespace, v.Name, client.GetOptions{})
+	if err == nil && ownedBy(old.GetObjectMeta(), rec.UID) {
 		return fmt.Errorf("version %d of job %q already exists: another submission won, run again", rec.Status.Version, rec.Name)
 	}
+	if err == nil {
+		err = c.Delete(ctx, "NomadJobVersion", v.Namespace, v.Name, client.DeleteOptions{ResourceVersion: old.GetObjectMeta().ResourceVersion})
+	}
+	if err != nil && !errors.Is(err, api.ErrNotFound) {
+		return err
+	}
+	_, err = c.Create(ctx, v)
 	return err
 }
 
@@ -222,11 +235,21 @@ func withOwner(objs []api.Object, rec *api.NomadJob) {
 	}
 }
 
+// jobNotFound is the error of a job without a record; it satisfies
+// errors.Is(err, api.ErrNotFound).
+type jobNotFound struct{ name, namespace string }
+
+func (e jobNotFound) Error() string {
+	return fmt.Sprintf("job %q not found in namespace %s", e.name, e.namespace)
+}
+
+func (e jobNotFound) Unwrap() error { return api.ErrNotFound }
+
 // getRecord reads a job's record, with a message a user understands.
 func getRecord(ctx context.Context, c *client.Client, name string) (*api.NomadJob, error) {
 	o, err := c.Get(ctx, "NomadJob", currentNamespace(), name, client.GetOptions{})
 	if errors.Is(err, api.ErrNotFound) {
-		return nil, fmt.Errorf("job %q not found in namespace %s", name, currentNamespace())
+		return nil, jobNotFound{name, currentNamespace()}
 	}
 	if err != nil {
 		return nil, err

@@ -237,6 +237,20 @@ func TestJobRecordStopAndPurge(t *testing.T) {
 	})
 	e.eventually("the pods are gone", func() bool { return e.podCount() == 0 })
 	e.barque(1, []string{`job "demo" not found`}, "job", "history", "demo")
+
+	// A version left by an earlier job of the same name (as when a purge's
+	// garbage is not yet collected) is replaced by the new job's.
+	leftover := &api.NomadJobVersion{ObjectMeta: api.ObjectMeta{Name: "demo-v0", Namespace: "default"},
+		Spec: api.NomadJobVersionSpec{Version: 0, Job: api.NomadJobSpec{JobName: "demo", Type: "service"}}}
+	if _, err := e.cl.Create(e.ctx, leftover); err != nil {
+		t.Fatal(err)
+	}
+	e.barque(0, []string{"Job version 0 (new)"}, "job", "run", "-detach", f)
+	o, err := e.cl.Get(e.ctx, "NomadJobVersion", "default", "demo-v0", client.GetOptions{})
+	if err != nil || len(o.GetObjectMeta().OwnerReferences) != 1 || o.GetObjectMeta().OwnerReferences[0].UID != e.record().UID {
+		t.Fatalf("version 0 of the new job: %v %+v", err, o)
+	}
+	e.barque(0, []string{"0 (current)", "first version"}, "job", "history", "demo")
 }
 
 func (e *jobRecordEnv) podCount() int {
