@@ -226,7 +226,7 @@ func printJobPods(w io.Writer, pods []api.Object) {
 	tw.Flush()
 }
 
-// jobPods lists the pods of a job, optionally of one group.
+// jobPods lists the pods of a job, sorted by name.
 func jobPods(ctx context.Context, c *client.Client, job string) ([]*api.Pod, error) {
 	list, err := c.List(ctx, "Pod", currentNamespace(), client.ListOptions{LabelSelector: jobLabel + "=" + job})
 	if err != nil {

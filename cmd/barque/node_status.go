@@ -27,7 +27,11 @@ func newNodeStatusCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return printNodeList(cmd.OutOrStdout(), list.Items)
+				pods, err := c.List(cmd.Context(), "Pod", "", client.ListOptions{})
+				if err != nil {
+					return err
+				}
+				return printNodeList(cmd.OutOrStdout(), list.Items, podsPerNode(pods.Items))
 			}
 			o, err := c.Get(cmd.Context(), "Node", "", args[0], client.GetOptions{})
 			if err != nil {
@@ -49,7 +53,28 @@ func eligibility(n *api.Node) string {
 	return "eligible"
 }
 
-func printNodeList(w io.Writer, nodes []api.Object) error {
+// podsPerNode counts the pods bound to each node that have not finished
+// and are not being deleted.
+func podsPerNode(pods []api.Object) map[string]int {
+	out := map[string]int{}
+	for _, o := range pods {
+		if p := o.(*api.Pod); p.Spec.NodeName != "" && !api.PodIsTerminal(p) && p.DeletionTimestamp == nil {
+			out[p.Spec.NodeName]++
+		}
+	}
+	return out
+}
+
+func labelList(labels map[string]string) string {
+	parts := make([]string, 0, len(labels))
+	for k, v := range labels {
+		parts = append(parts, k+"="+v)
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ",")
+}
+
+func printNodeList(w io.Writer, nodes []api.Object, pods map[string]int) error {
 	if len(nodes) == 0 {
 		fmt.Fprintln(w, "No nodes")
 		return nil
@@ -62,8 +87,8 @@ func printNodeList(w io.Writer, nodes []api.Object) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", n.Name, orDefault(n.Status.Datacenter, "-"), nodeInternalIP(m),
-			nodeStatus(m), eligibility(n), orNone(strings.Join(n.Status.Drivers, ",")), orDefault(m.str("status", "allocated", "pods"), "0"))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\n", n.Name, orDefault(n.Status.Datacenter, "-"), nodeInternalIP(m),
+			nodeStatus(m), eligibility(n), orNone(strings.Join(n.Status.Drivers, ",")), pods[n.Name])
 	}
 	return tw.Flush()
 }
@@ -83,7 +108,7 @@ func printNodeStatus(w io.Writer, n *api.Node, pods []api.Object) error {
 	fmt.Fprintf(tw, "Version\t= %s\n", nodeVersion(m))
 	fmt.Fprintf(tw, "CPU (alloc/cap)\t= %s\n", nodeResource(m, "cpu"))
 	fmt.Fprintf(tw, "Memory (alloc/cap)\t= %s\n", nodeResource(m, "memory"))
-	fmt.Fprintf(tw, "Labels\t= %s\n", orNone(keyValues(n.Labels, ",")))
+	fmt.Fprintf(tw, "Labels\t= %s\n", orNone(labelList(n.Labels)))
 	tw.Flush()
 	fmt.Fprintln(w, "\nPods")
 	if len(pods) == 0 {

@@ -172,6 +172,12 @@ func TestJobRecordVersionsAndRevert(t *testing.T) {
 	e.barque(0, []string{"ID", "demo", "service", "running", "2"}, "job", "status")
 	e.barque(0, []string{"Version     = 2", "Task Group", "app", "extra", "demo-app", "2/2 available"}, "job", "status", "demo")
 	e.barque(0, []string{"TYPE", "VERSION", "demo"}, "get", "nomadjobs")
+	e.barque(0, []string{"ELIGIBILITY", "n1", "eligible", "exec"}, "node", "status")
+	e.eventually("node status counts n1's three pods", func() bool {
+		out, code := run(t, e.env, "", "node", "status")
+		return code == 0 && regexp.MustCompile(`(?m)^n1 .* 3\s*$`).MatchString(out)
+	})
+	e.barque(0, []string{"= n1", "Eligibility", "demo-app-"}, "node", "status", "n1")
 	e.barque(0, []string{`job "demo"`, `default = "hello"`}, "job", "inspect", "-o", "hcl", "demo")
 	e.barque(0, []string{`"kind": "List"`, `"name": "demo-extra"`}, "job", "inspect", "--objects", "-o", "json", "--version", "0", "demo")
 
