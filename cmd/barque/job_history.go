@@ -90,7 +90,7 @@ func newJobRevertCmd() *cobra.Command {
 		Long: `Revert a job to one of its kept versions: the objects stored with that
 version are submitted again (the local job file is not read), and become a
 new version of the job.`,
-		Args: exactArgs(2, "a job name and a version number"), ValidArgsFunction: completeJobNames,
+		Args: exactArgs(2, "a job name and a version number"), ValidArgsFunction: completeJobVersions,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := newAPIClient()
 			if err != nil {
@@ -115,6 +115,30 @@ new version of the job.`,
 	cmd.Flags().BoolVar(&detach, "detach", false, "return once the job is submitted")
 	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "how long to follow the rollout")
 	return cmd
+}
+
+// completeJobVersions offers job names, then the job's kept versions.
+func completeJobVersions(cmd *cobra.Command, args []string, s string) ([]string, cobra.ShellCompDirective) {
+	if len(args) != 1 {
+		return completeJobNames(cmd, args, s)
+	}
+	c, err := newAPIClient()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveError
+	}
+	rec, err := getRecord(cmd.Context(), c, args[0])
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveError
+	}
+	vs, err := listVersions(cmd.Context(), c, rec)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveError
+	}
+	var out []string
+	for _, v := range vs {
+		out = append(out, strconv.FormatInt(v.Spec.Version, 10))
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
 func newJobInspectCmd() *cobra.Command {

@@ -162,6 +162,8 @@ func TestJobRecordVersionsAndRevert(t *testing.T) {
 	}
 	e.eventually("the removed group's deployment is deleted", func() bool { return e.gone("Deployment", "demo-extra") })
 	e.barque(0, []string{"1 (current)", "~deployment/demo-app", "-deployment/demo-extra", "first version"}, "job", "history", "demo")
+	e.barque(0, []string{"demo\n"}, "__complete", "job", "status", "")
+	e.barque(0, []string{"0\n1\n"}, "__complete", "job", "revert", "demo", "")
 	e.eventually("job logs shows two instances saying bye", func() bool { return twoPrefixedInstances(e, "bye from app") })
 
 	e.barque(0, []string{"Reverting job \"demo\" to version 0", "Job version 2 (new)", "deployment.apps/demo-extra created"},
