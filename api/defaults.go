@@ -33,6 +33,10 @@ func Default(obj Object) {
 		defaultJob(&o.Spec)
 	case *CronJob:
 		defaultCronJob(&o.Spec)
+	case *NomadJob:
+		setString(&o.Spec.Type, NomadJobService)
+	case *NomadJobVersion:
+		setString(&o.Spec.Job.Type, NomadJobService)
 	case *Event:
 		if o.Type == "" {
 			o.Type = EventTypeNormal

@@ -145,6 +145,8 @@ func TestRegistry(t *testing.T) {
 		{"statefulsets", "StatefulSet", "apps/v1"},
 		{"secret", "Secret", "v1"},
 		{"no", "Node", "v1"},
+		{"nj", "NomadJob", "barque.io/v1"},
+		{"nomadjobversions", "NomadJobVersion", "barque.io/v1"},
 	}
 	for _, tt := range tests {
 		k, err := ResolveName(tt.name)
@@ -159,7 +161,8 @@ func TestRegistry(t *testing.T) {
 			t.Errorf("KindOf(%T) = %v", obj, got)
 		}
 	}
-	if len(Kinds()) != 15 {
-		t.Errorf("%d kinds registered, want 15", len(Kinds()))
+	// The 15 kinds of the design plus the job record and its versions.
+	if len(Kinds()) != 17 {
+		t.Errorf("%d kinds registered, want 17", len(Kinds()))
 	}
 }

@@ -70,6 +70,25 @@ var kindColumns = map[string][]column{
 		{header: "STATUS", value: func(o obj) string { return orDefault(o.str("status", "phase"), "Active") }},
 		ageColumn,
 	},
+	"NomadJob": {
+		{header: "TYPE", value: func(o obj) string { return orDefault(o.str("spec", "type"), "service") }},
+		{header: "STATUS", value: func(o obj) string {
+			if b, _ := o.get("spec", "stop").(bool); b {
+				return "dead (stopped)"
+			}
+			return "running"
+		}},
+		{header: "VERSION", value: func(o obj) string { return itoa(o.num("status", "version")) }},
+		{header: "OBJECTS", value: func(o obj) string { return itoa(int64(len(o.list("spec", "objects")))) }},
+		ageColumn,
+		{header: "SOURCE", wide: true, value: func(o obj) string { return orNone(o.str("spec", "sourcePath")) }},
+	},
+	"NomadJobVersion": {
+		{header: "JOB", value: func(o obj) string { return o.str("spec", "job", "jobName") }},
+		{header: "VERSION", value: func(o obj) string { return itoa(o.num("spec", "version")) }},
+		{header: "OBJECTS", value: func(o obj) string { return itoa(int64(len(o.list("spec", "job", "objects")))) }},
+		ageColumn,
+	},
 }
 
 func columnsFor(kind string, wide bool) []column {

@@ -193,18 +193,9 @@ func devRun(cmd *cobra.Command, path string) error {
 	if !strings.HasSuffix(path, ".hcl") && !strings.HasSuffix(path, ".nomad") {
 		return runApply(cmd, []string{path})
 	}
-	job, objs, err := loadJob(path, jobFileOpts{})
+	_, sub, err := loadJob(path, jobFileOpts{})
 	if err != nil {
 		return err
 	}
-	c, err := newAPIClient()
-	if err != nil {
-		return err
-	}
-	if err := submitJob(cmd, c, job, objs); err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
-	defer cancel()
-	return monitorJob(ctx, cmd, c, objs)
+	return runSubmission(cmd, sub, false, 2*time.Minute)
 }

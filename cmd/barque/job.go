@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -38,8 +39,9 @@ func (o *jobFileOpts) bind(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&o.vars, "var", nil, "set a variable: -var name=value (repeatable)")
 }
 
-// loadJob parses a job file into the objects it stands for.
-func loadJob(path string, o jobFileOpts) (*jobspec.Job, []api.Object, error) {
+// loadJob parses a job file into the submission it stands for: its
+// source, variables, and the objects rendered from them.
+func loadJob(path string, o jobFileOpts) (*jobspec.Job, *submission, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, err
@@ -57,12 +59,21 @@ func loadJob(path string, o jobFileOpts) (*jobspec.Job, []api.Object, error) {
 		return nil, nil, err
 	}
 	objs, err := job.Objects()
+	if err != nil {
+		return nil, nil, err
+	}
+	ns := currentNamespace()
 	for _, o := range objs {
 		if k, ok := api.KindOf(o); ok && k.Namespaced && o.GetObjectMeta().Namespace == "" {
-			o.GetObjectMeta().Namespace = currentNamespace()
+			o.GetObjectMeta().Namespace = ns
 		}
 	}
-	return job, objs, err
+	if len(objs) > 0 && objs[0].GetObjectMeta().Namespace != "" {
+		ns = objs[0].GetObjectMeta().Namespace
+	}
+	abs, _ := filepath.Abs(path)
+	return job, &submission{name: job.Name, namespace: ns, typ: job.Type, source: string(src), path: abs,
+		vars: nilIfEmpty(vars), objs: objs}, nil
 }
 
 func newJobValidateCmd() *cobra.Command {
@@ -70,10 +81,11 @@ func newJobValidateCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "validate FILE", Short: "Check a job file without submitting it", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, objs, err := loadJob(args[0], o)
+			_, sub, err := loadJob(args[0], o)
 			if err != nil {
 				return err
 			}
+			objs := sub.objs
 			for _, obj := range objs {
 				api.Default(obj)
 				if err := api.Validate(obj); err != nil {
@@ -95,23 +107,14 @@ func newJobRunCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "run FILE", Short: "Submit a job file and follow its rollout", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			job, objs, err := loadJob(args[0], o)
+			job, sub, err := loadJob(args[0], o)
 			if err != nil {
 				return err
 			}
-			c, err := newAPIClient()
-			if err != nil {
-				return err
+			for _, w := range job.Warnings {
+				fmt.Fprintf(cmd.ErrOrStderr(), "    Warning: %s\n", w)
 			}
-			if err := submitJob(cmd, c, job, objs); err != nil {
-				return err
-			}
-			if detach {
-				return nil
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
-			defer cancel()
-			return monitorJob(ctx, cmd, c, objs)
+			return runSubmission(cmd, sub, detach, timeout)
 		},
 	}
 	o.bind(cmd)
@@ -120,25 +123,57 @@ func newJobRunCmd() *cobra.Command {
 	return cmd
 }
 
-// submitJob applies every object generated from the job, as apply does.
-func submitJob(cmd *cobra.Command, c *client.Client, job *jobspec.Job, objs []api.Object) error {
-	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "==> %s: Submitting job %q (%d objects)\n", time.Now().Format("2006-01-02T15:04:05Z07:00"), job.Name, len(objs))
-	for _, w := range job.Warnings {
-		fmt.Fprintf(cmd.ErrOrStderr(), "    Warning: %s\n", w)
+// runSubmission records and applies a submission, then follows the
+// rollout unless detach is set. `job run` and `job revert` share it.
+func runSubmission(cmd *cobra.Command, sub *submission, detach bool, timeout time.Duration) error {
+	c, err := newAPIClient()
+	if err != nil {
+		return err
 	}
-	for _, obj := range objs {
+	if err := submitJob(cmd, c, sub); err != nil {
+		return err
+	}
+	if detach {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+	defer cancel()
+	return monitorJob(ctx, cmd, c, sub.objs)
+}
+
+// submitJob records the submission, applies every object generated from
+// the job (as apply does, each owned by the record), and deletes what the
+// previous version generated that this one does not.
+func submitJob(cmd *cobra.Command, c *client.Client, sub *submission) error {
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "==> %s: Submitting job %q (%d objects)\n", time.Now().Format("2006-01-02T15:04:05Z07:00"), sub.name, len(sub.objs))
+	res, err := recordSubmission(cmd.Context(), c, sub)
+	if err != nil {
+		return err
+	}
+	what := "unchanged"
+	if res.newVersion {
+		what = "new"
+	}
+	fmt.Fprintf(out, "    Job version %d (%s)\n", res.record.Status.Version, what)
+	withOwner(sub.objs, res.record)
+	for _, obj := range sub.objs {
 		m, err := manifestOf(obj)
 		if err != nil {
 			return err
 		}
-		res, err := applyOne(cmd.Context(), c, m)
+		result, err := applyOne(cmd.Context(), c, m)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "    %s %s\n", resourceName(mustKind(obj), obj.GetObjectMeta().Name), res)
+		fmt.Fprintf(out, "    %s %s\n", resourceName(mustKind(obj), obj.GetObjectMeta().Name), result)
 	}
-	return nil
+	if res.wasStopped {
+		if err := restartStopped(cmd.Context(), c, sub.objs); err != nil {
+			return err
+		}
+	}
+	return deleteStale(cmd, c, sub)
 }
 
 func manifestOf(o api.Object) (manifest, error) {

@@ -1,9 +1,9 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/barque-io/barque/api"
 	"github.com/barque-io/barque/api/client"
@@ -14,79 +14,239 @@ import (
 // listed and removed.
 var jobKinds = []string{"Deployment", "Job", "CronJob", "DaemonSet", "Service", "ConfigMap"}
 
-func newJobStatusCmd() *cobra.Command {
-	return &cobra.Command{
-		Use: "status JOB", Short: "Show what a job runs", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := newAPIClient()
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 3, ' ', 0)
-			fmt.Fprintln(tw, "KIND\tNAME\tGROUP\tSTATUS")
-			found := 0
-			for _, kind := range jobKinds {
-				list, err := c.List(cmd.Context(), kind, currentNamespace(), client.ListOptions{LabelSelector: jobLabel + "=" + args[0]})
-				if err != nil {
-					return err
-				}
-				for _, o := range list.Items {
-					found++
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", kind, o.GetObjectMeta().Name, o.GetObjectMeta().Labels["barque.io/group"], jobObjectStatus(o))
-				}
-			}
-			if found == 0 {
-				return fmt.Errorf("job %q not found in namespace %s", args[0], currentNamespace())
-			}
-			return tw.Flush()
-		},
-	}
+// generated is one object a job generated, with its kind.
+type generated struct {
+	kind string
+	obj  api.Object
 }
 
-func jobObjectStatus(o api.Object) string {
-	switch v := o.(type) {
-	case *api.Deployment:
-		want := int32(1)
-		if v.Spec.Replicas != nil {
-			want = *v.Spec.Replicas
+// listGenerated lists every object labelled as generated from the job.
+func listGenerated(ctx context.Context, c *client.Client, job string) ([]generated, error) {
+	var out []generated
+	for _, kind := range jobKinds {
+		list, err := c.List(ctx, kind, currentNamespace(), client.ListOptions{LabelSelector: jobLabel + "=" + job})
+		if err != nil {
+			return nil, err
 		}
-		return fmt.Sprintf("%d/%d available, %d updated", v.Status.AvailableReplicas, want, v.Status.UpdatedReplicas)
-	case *api.Job:
-		return fmt.Sprintf("%d succeeded, %d active, %d failed", v.Status.Succeeded, v.Status.Active, v.Status.Failed)
-	case *api.DaemonSet:
-		return fmt.Sprintf("%d/%d ready", v.Status.NumberReady, v.Status.DesiredNumberScheduled)
+		for _, o := range list.Items {
+			out = append(out, generated{kind, o})
+		}
 	}
-	return "-"
+	return out, nil
+}
+
+// staleObjects lists the objects labelled with the job that this
+// submission no longer generates (a removed group or service).
+func staleObjects(ctx context.Context, c *client.Client, sub *submission) ([]generated, error) {
+	keep := map[string]bool{}
+	for _, o := range sub.objs {
+		keep[mustKind(o).Kind+"/"+o.GetObjectMeta().Name] = true
+	}
+	gens, err := listGenerated(ctx, c, sub.name)
+	if err != nil {
+		return nil, err
+	}
+	var out []generated
+	for _, g := range gens {
+		if !keep[g.kind+"/"+g.obj.GetObjectMeta().Name] {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+// deleteStale deletes the stale objects of a submission.
+func deleteStale(cmd *cobra.Command, c *client.Client, sub *submission) error {
+	stale, err := staleObjects(cmd.Context(), c, sub)
+	if err != nil {
+		return err
+	}
+	for _, g := range stale {
+		m := g.obj.GetObjectMeta()
+		if err := deleteIgnoringMissing(cmd.Context(), c, g.kind, m.Namespace, m.Name); err != nil {
+			return err
+		}
+		ki, _ := api.LookupKind(g.kind)
+		fmt.Fprintf(cmd.OutOrStdout(), "    %s deleted (no longer in the job)\n", resourceName(ki, m.Name))
+	}
+	return nil
+}
+
+func deleteIgnoringMissing(ctx context.Context, c *client.Client, kind, ns, name string) error {
+	err := c.Delete(ctx, kind, ns, name, client.DeleteOptions{PropagationPolicy: api.DeletePropagationBackground})
+	if err != nil && !errors.Is(err, api.ErrNotFound) {
+		return err
+	}
+	return nil
 }
 
 func newJobStopCmd() *cobra.Command {
-	return &cobra.Command{
-		Use: "stop JOB", Short: "Stop a job: delete everything it generated", Args: cobra.ExactArgs(1),
+	var purge bool
+	cmd := &cobra.Command{
+		Use:   "stop JOB [--purge]",
+		Short: "Stop a job: scale its groups to zero and keep its record; --purge deletes the record and everything",
+		Long: `Stop a job as Nomad does: its service groups are scaled to zero, its
+batch and system groups are removed, periodic groups are suspended; the
+job's record stays (marked stopped), so that "job status", "job history"
+and "job revert" still work and "job run" starts it again.
+
+--purge deletes the record instead; the garbage collector then deletes
+every object generated from it, and its versions.`,
+		Args:              exactArgs(1, "a job name"),
+		ValidArgsFunction: completeJobNames,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := newAPIClient()
 			if err != nil {
 				return err
 			}
-			deleted := 0
-			for _, kind := range jobKinds {
-				list, err := c.List(cmd.Context(), kind, currentNamespace(), client.ListOptions{LabelSelector: jobLabel + "=" + args[0]})
-				if err != nil {
-					return err
-				}
-				for _, o := range list.Items {
-					m := o.GetObjectMeta()
-					err := c.Delete(cmd.Context(), kind, m.Namespace, m.Name, client.DeleteOptions{})
-					if err != nil && !errors.Is(err, api.ErrNotFound) {
-						return err
-					}
-					deleted++
-				}
+			rec, err := getRecord(cmd.Context(), c, args[0])
+			if errors.Is(err, api.ErrNotFound) {
+				return stopUnrecorded(cmd, c, args[0], err)
 			}
-			if deleted == 0 {
-				return fmt.Errorf("job %q not found in namespace %s", args[0], currentNamespace())
+			if err != nil {
+				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "==> Job %q stopped (%d objects deleted; their pods are garbage-collected)\n", args[0], deleted)
-			return nil
+			if purge {
+				return purgeJob(cmd, c, rec)
+			}
+			return stopJob(cmd, c, rec)
 		},
 	}
+	cmd.Flags().BoolVar(&purge, "purge", false, "delete the job's record, and thereby everything it generated")
+	return cmd
+}
+
+// stopUnrecorded deletes what a job submitted before job records existed
+// generated (it has no record to keep); notFound is the answer when it
+// generated nothing either.
+func stopUnrecorded(cmd *cobra.Command, c *client.Client, job string, notFound error) error {
+	gens, err := listGenerated(cmd.Context(), c, job)
+	if err != nil {
+		return err
+	}
+	if len(gens) == 0 {
+		return notFound
+	}
+	for _, g := range gens {
+		m := g.obj.GetObjectMeta()
+		if err := deleteIgnoringMissing(cmd.Context(), c, g.kind, m.Namespace, m.Name); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "==> Job %q has no record: its %d objects are deleted\n", job, len(gens))
+	return nil
+}
+
+// purgeJob deletes the record; the garbage collector deletes its dependents.
+func purgeJob(cmd *cobra.Command, c *client.Client, rec *api.NomadJob) error {
+	err := c.Delete(cmd.Context(), "NomadJob", rec.Namespace, rec.Name,
+		client.DeleteOptions{PropagationPolicy: api.DeletePropagationBackground})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "==> Job %q purged: its record is deleted, and the garbage collector deletes what it generated\n", rec.Name)
+	return nil
+}
+
+// stopJob marks the record stopped, then stops each generated workload.
+func stopJob(cmd *cobra.Command, c *client.Client, rec *api.NomadJob) error {
+	if !rec.Spec.Stop {
+		next := api.Clone(rec)
+		next.Spec.Stop = true
+		if _, err := c.Update(cmd.Context(), next); err != nil {
+			return fmt.Errorf("marking job %q stopped: %w", rec.Name, err)
+		}
+	}
+	gens, err := listGenerated(cmd.Context(), c, rec.Name)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, g := range gens {
+		did, err := stopObject(cmd.Context(), c, g)
+		if err != nil {
+			return err
+		}
+		if did != "" {
+			n++
+			ki, _ := api.LookupKind(g.kind)
+			fmt.Fprintf(cmd.OutOrStdout(), "    %s %s\n", resourceName(ki, g.obj.GetObjectMeta().Name), did)
+		}
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "==> Job %q stopped (%d workloads stopped; the record is kept, `job stop --purge` deletes it)\n", rec.Name, n)
+	return nil
+}
+
+// stopObject stops one generated object: services scale to zero, periodic
+// jobs are suspended, batch and system workloads are deleted (their pods
+// follow). Services and config stay. It answers what it did.
+func stopObject(ctx context.Context, c *client.Client, g generated) (string, error) {
+	m := g.obj.GetObjectMeta()
+	switch g.kind {
+	case "Deployment":
+		_, err := c.Patch(ctx, g.kind, m.Namespace, m.Name, []byte(`{"spec":{"replicas":0}}`))
+		return "scaled to 0", err
+	case "CronJob":
+		_, err := c.Patch(ctx, g.kind, m.Namespace, m.Name, []byte(`{"spec":{"suspend":true}}`))
+		return "suspended", err
+	case "Job", "DaemonSet":
+		return "deleted", deleteIgnoringMissing(ctx, c, g.kind, m.Namespace, m.Name)
+	}
+	return "", nil
+}
+
+// restartStopped undoes stopObject for a job that is run again. Apply
+// restores fields the file sets (replicas) but keeps those it leaves out
+// (a CronJob's suspend), so both are set back to what the file says.
+func restartStopped(ctx context.Context, c *client.Client, objs []api.Object) error {
+	for _, o := range objs {
+		m := o.GetObjectMeta()
+		var patch string
+		switch v := o.(type) {
+		case *api.Deployment:
+			replicas := int32(1)
+			if v.Spec.Replicas != nil {
+				replicas = *v.Spec.Replicas
+			}
+			patch = fmt.Sprintf(`{"spec":{"replicas":%d}}`, replicas)
+		case *api.CronJob:
+			patch = fmt.Sprintf(`{"spec":{"suspend":%t}}`, v.Spec.Suspend != nil && *v.Spec.Suspend)
+		default:
+			continue
+		}
+		if _, err := c.Patch(ctx, mustKind(o).Kind, m.Namespace, m.Name, []byte(patch)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// exactArgs is cobra.ExactArgs with a message naming what is missing.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return fmt.Errorf("%q needs %s (got %d arguments)\nUsage: %s", cmd.CommandPath(), what, len(args), cmd.UseLine())
+		}
+		return nil
+	}
+}
+
+// completeJobNames offers the names of the namespace's job records.
+func completeJobNames(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	c, err := newAPIClient()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveError
+	}
+	list, err := c.List(cmd.Context(), "NomadJob", currentNamespace(), client.ListOptions{})
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveError
+	}
+	var names []string
+	for _, o := range list.Items {
+		names = append(names, o.GetObjectMeta().Name)
+	}
+	return names, cobra.ShellCompDirectiveNoFileComp
 }

@@ -36,7 +36,7 @@ func newJobPlanCmd() *cobra.Command {
 }
 
 func planJob(cmd *cobra.Command, path string, o jobFileOpts) (int, error) {
-	job, objs, err := loadJob(path, o)
+	_, sub, err := loadJob(path, o)
 	if err != nil {
 		return 0, err
 	}
@@ -45,9 +45,11 @@ func planJob(cmd *cobra.Command, path string, o jobFileOpts) (int, error) {
 		return 0, err
 	}
 	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "Job: %q\n", job.Name)
-	changes := 0
-	for _, obj := range objs {
+	changes, err := planRecord(cmd, c, sub)
+	if err != nil {
+		return 0, err
+	}
+	for _, obj := range sub.objs {
 		what, err := planObject(cmd.Context(), c, obj)
 		if err != nil {
 			return 0, err
@@ -57,12 +59,52 @@ func planJob(cmd *cobra.Command, path string, o jobFileOpts) (int, error) {
 		}
 		fmt.Fprintf(out, "%s %s\n", what, resourceName(mustKind(obj), obj.GetObjectMeta().Name))
 	}
+	stale, err := staleObjects(cmd.Context(), c, sub)
+	if err != nil {
+		return 0, err
+	}
+	for _, g := range stale {
+		ki, _ := api.LookupKind(g.kind)
+		fmt.Fprintf(out, "- %s\n", resourceName(ki, g.obj.GetObjectMeta().Name))
+		changes++
+	}
 	if changes == 0 {
 		fmt.Fprintln(out, "\nNo changes: the job is running as written.")
 	} else {
-		fmt.Fprintf(out, "\n%d object(s) would change; `barque job run %s` applies them.\n", changes, path)
+		fmt.Fprintf(out, "\n%d change(s); `barque job run %s` applies them.\n", changes, path)
 	}
 	return changes, nil
+}
+
+// planRecord prints the job's line: its current version, and whether a
+// run would make a new one. The objects are given the record as owner, as
+// run gives them, so that the comparison sees only real changes.
+func planRecord(cmd *cobra.Command, c *client.Client, sub *submission) (int, error) {
+	out := cmd.OutOrStdout()
+	o, err := c.Get(cmd.Context(), "NomadJob", sub.namespace, sub.name, client.GetOptions{})
+	if errors.Is(err, api.ErrNotFound) {
+		fmt.Fprintf(out, "+ Job: %q (new: version 0)\n", sub.name)
+		return 1, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	rec := o.(*api.NomadJob)
+	spec, err := sub.spec()
+	if err != nil {
+		return 0, err
+	}
+	withOwner(sub.objs, rec)
+	switch {
+	case rec.Spec.Stop:
+		fmt.Fprintf(out, "~ Job: %q (stopped; version %d would become %d)\n", sub.name, rec.Status.Version, rec.Status.Version+1)
+		return 1, nil
+	case !sameSubmission(rec.Spec, spec):
+		fmt.Fprintf(out, "~ Job: %q (version %d would become %d)\n", sub.name, rec.Status.Version, rec.Status.Version+1)
+		return 1, nil
+	}
+	fmt.Fprintf(out, "  Job: %q (version %d)\n", sub.name, rec.Status.Version)
+	return 0, nil
 }
 
 // planObject answers "+" (create), "~" (update) or " " (unchanged), using

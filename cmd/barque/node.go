@@ -14,8 +14,8 @@ import (
 func init() { subcommands = append(subcommands, newNodeCmd) }
 
 func newNodeCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "node", Short: "Node operations: eligibility and drain"}
-	cmd.AddCommand(newNodeEligibilityCmd(), newNodeDrainCmd())
+	cmd := &cobra.Command{Use: "node", Short: "Node operations: status, eligibility and drain"}
+	cmd.AddCommand(newNodeStatusCmd(), newNodeEligibilityCmd(), newNodeDrainCmd())
 	return cmd
 }
 

@@ -1,0 +1,90 @@
+package api
+
+import (
+	"encoding/json"
+	"strconv"
+)
+
+func init() {
+	Register(KindInfo{Kind: "NomadJob", Resource: "nomadjobs", Group: "barque.io", Version: "v1",
+		Namespaced: true, ShortNames: []string{"nj"}, New: func() Object { return &NomadJob{} }})
+	Register(KindInfo{Kind: "NomadJobVersion", Resource: "nomadjobversions", Group: "barque.io", Version: "v1",
+		Namespaced: true, ShortNames: []string{"njv"}, New: func() Object { return &NomadJobVersion{} }})
+}
+
+// Nomad job types a record may hold (sysbatch is not supported by the
+// jobspec package, so it is not accepted here either).
+const (
+	NomadJobService = "service"
+	NomadJobBatch   = "batch"
+	NomadJobSystem  = "system"
+)
+
+// NomadJobHistoryLimit is how many versions of a job are kept, as Nomad
+// keeps the last six.
+const NomadJobHistoryLimit = 6
+
+// Labels on the objects generated from a job file, on its record, and on
+// its versions.
+const (
+	LabelNomadJob   = "barque.io/job"
+	LabelNomadGroup = "barque.io/group"
+)
+
+// NomadJob is the record of a submitted HCL job file: what was submitted
+// (the source, its variables and the objects rendered from them) so that
+// `job status`, `job stop`, `job history` and `job revert` work on the job as
+// a whole without the local file. It is named after the job; every object
+// generated from it names it as an owner, so deleting it deletes them.
+type NomadJob struct {
+	TypeMeta   `json:",inline"`
+	ObjectMeta `json:"metadata"`
+	Spec       NomadJobSpec   `json:"spec,omitempty"`
+	Status     NomadJobStatus `json:"status,omitempty"`
+}
+
+// NomadJobSpec is one submission of a job file.
+type NomadJobSpec struct {
+	// JobName is the job block's label; it equals metadata.name.
+	JobName string `json:"jobName"`
+	// Type is service, batch or system.
+	Type string `json:"type,omitempty"`
+	// Source is the HCL text as submitted; SourcePath where it was read.
+	Source     string `json:"source,omitempty"`
+	SourcePath string `json:"sourcePath,omitempty"`
+	// Variables are the -var values given with the submission.
+	Variables map[string]string `json:"variables,omitempty"`
+	// Objects are the objects rendered from the file (JSON, as the API
+	// encodes them), in the order they are applied.
+	Objects []json.RawMessage `json:"objects,omitempty"`
+	// Stop marks a stopped job: its workloads are scaled to zero or
+	// removed, and the record stays until it is purged.
+	Stop bool `json:"stop,omitempty"`
+}
+
+// NomadJobStatus says which version the spec is and when it was submitted.
+type NomadJobStatus struct {
+	Version    int64 `json:"version"`
+	SubmitTime *Time `json:"submitTime,omitempty"`
+}
+
+// NomadJobVersion is one immutable version of a job, named
+// <job>-v<version> and owned by the job's record. Only the last
+// NomadJobHistoryLimit are kept.
+type NomadJobVersion struct {
+	TypeMeta   `json:",inline"`
+	ObjectMeta `json:"metadata"`
+	Spec       NomadJobVersionSpec `json:"spec"`
+}
+
+// NomadJobVersionSpec is the submission a version stands for.
+type NomadJobVersionSpec struct {
+	Version    int64        `json:"version"`
+	SubmitTime *Time        `json:"submitTime,omitempty"`
+	Job        NomadJobSpec `json:"job"`
+}
+
+// NomadJobVersionName is the name of a job's version object.
+func NomadJobVersionName(job string, version int64) string {
+	return job + "-v" + strconv.FormatInt(version, 10)
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/barque-io/barque/api"
+	"github.com/barque-io/barque/api/client"
+	"github.com/spf13/cobra"
+)
+
+func init() { jobSubcommands = append(jobSubcommands, newJobLogsCmd) }
+
+type jobLogsOpts struct {
+	task   string
+	follow bool
+	tail   int
+}
+
+func newJobLogsCmd() *cobra.Command {
+	o := jobLogsOpts{tail: -1}
+	cmd := &cobra.Command{
+		Use:   "logs JOB [-f] [--task T] [--tail N]",
+		Short: "Print the logs of every task of a job's pods, each line prefixed with [pod/task]",
+		Long: `Merge the output of all the job's pods: every line is prefixed with
+[pod/task]. Without -f the pods are printed one after the other; with -f
+their lines are interleaved as they come (pods started later are not
+followed: run the command again).`,
+		Args: exactArgs(1, "a job name"), ValidArgsFunction: completeJobNames,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := newAPIClient()
+			if err != nil {
+				return err
+			}
+			return jobLogs(cmd, c, args[0], o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.task, "task", "t", "", "only this task (container)")
+	f.BoolVarP(&o.follow, "follow", "f", false, "keep streaming new output")
+	f.IntVar(&o.tail, "tail", -1, "only the last N lines of each stream (-1: all)")
+	return cmd
+}
+
+// logStream is one task of one pod.
+type logStream struct{ pod, task string }
+
+func jobLogs(cmd *cobra.Command, c *client.Client, job string, o jobLogsOpts) error {
+	pods, err := jobPods(cmd.Context(), c, job)
+	if err != nil {
+		return err
+	}
+	if len(pods) == 0 {
+		return fmt.Errorf("job %q has no pods in namespace %s", job, currentNamespace())
+	}
+	streams := logStreams(pods, o.task)
+	if len(streams) == 0 {
+		return fmt.Errorf("job %q has no task %q", job, o.task)
+	}
+	w := &prefixWriter{out: cmd.OutOrStdout()}
+	if !o.follow {
+		for _, s := range streams {
+			copyLogs(cmd, c, s, o, w)
+		}
+		return nil
+	}
+	var wg sync.WaitGroup
+	for _, s := range streams {
+		wg.Add(1)
+		go func() { defer wg.Done(); copyLogs(cmd, c, s, o, w) }()
+	}
+	wg.Wait()
+	return cmd.Context().Err()
+}
+
+func logStreams(pods []*api.Pod, task string) []logStream {
+	var out []logStream
+	for _, p := range pods {
+		for _, ct := range p.Spec.Containers {
+			if task == "" || ct.Name == task {
+				out = append(out, logStream{p.Name, ct.Name})
+			}
+		}
+	}
+	return out
+}
+
+// copyLogs prints one stream; a pod whose logs cannot be read (not yet
+// placed, node gone) is reported on stderr and skipped.
+func copyLogs(cmd *cobra.Command, c *client.Client, s logStream, o jobLogsOpts, w *prefixWriter) {
+	lo := client.LogOptions{Container: s.task, Follow: o.follow}
+	if o.tail >= 0 {
+		tail := o.tail
+		lo.TailLines = &tail
+	}
+	rc, err := c.PodLogs(cmd.Context(), currentNamespace(), s.pod, lo)
+	if err != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "[%s/%s] no logs: %v\n", s.pod, s.task, err)
+		return
+	}
+	defer rc.Close()
+	if err := w.copy(cmd.Context(), "["+s.pod+"/"+s.task+"] ", rc); err != nil && cmd.Context().Err() == nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "[%s/%s] %v\n", s.pod, s.task, err)
+	}
+}
+
+// prefixWriter writes whole lines from several streams, each with its
+// stream's prefix, so that lines never interleave mid-line.
+type prefixWriter struct {
+	mu  sync.Mutex
+	out io.Writer
+}
+
+func (w *prefixWriter) copy(ctx context.Context, prefix string, r io.Reader) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		w.mu.Lock()
+		_, err := fmt.Fprintf(w.out, "%s%s\n", prefix, sc.Text())
+		w.mu.Unlock()
+		if err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	return sc.Err()
+}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/barque-io/barque/api"
+)
+
+func rawObjs(t *testing.T, objs ...string) []json.RawMessage {
+	t.Helper()
+	var out []json.RawMessage
+	for _, o := range objs {
+		out = append(out, json.RawMessage(o))
+	}
+	return out
+}
+
+const (
+	cmA  = `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"data":{"k":"1"}}`
+	cmA2 = `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"data":{"k":"2"}}`
+	cmB  = `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"b"}}`
+)
+
+func TestSameSubmission(t *testing.T) {
+	base := api.NomadJobSpec{JobName: "web", Type: "service", Source: "s", Objects: rawObjs(t, cmA)}
+	spaced := base
+	spaced.Objects = rawObjs(t, strings.ReplaceAll(cmA, ",", ", "))
+	spaced.SourcePath, spaced.Stop = "/elsewhere.hcl", true
+	if !sameSubmission(base, spaced) {
+		t.Fatal("encoding, path and stop must not count as a change")
+	}
+	for name, mut := range map[string]func(s *api.NomadJobSpec){
+		"source":  func(s *api.NomadJobSpec) { s.Source = "t" },
+		"vars":    func(s *api.NomadJobSpec) { s.Variables = map[string]string{"a": "b"} },
+		"objects": func(s *api.NomadJobSpec) { s.Objects = rawObjs(t, cmA2) },
+		"type":    func(s *api.NomadJobSpec) { s.Type = "batch" },
+	} {
+		changed := base
+		mut(&changed)
+		if sameSubmission(base, changed) {
+			t.Errorf("a change of %s must count", name)
+		}
+	}
+}
+
+func TestDiffHint(t *testing.T) {
+	a := api.NomadJobSpec{Source: "x", Objects: rawObjs(t, cmA, cmB)}
+	b := api.NomadJobSpec{Source: "y", Objects: rawObjs(t, cmA2)}
+	if got := diffHint(a, b); got != "~configmap/a -configmap/b" {
+		t.Errorf("diffHint = %q", got)
+	}
+	if got := diffHint(b, a); got != "~configmap/a +configmap/b" {
+		t.Errorf("diffHint = %q", got)
+	}
+	if got := diffHint(a, api.NomadJobSpec{Source: "z", Objects: a.Objects}); got != "source changed, objects unchanged" {
+		t.Errorf("diffHint = %q", got)
+	}
+}

@@ -1,0 +1,289 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/barque-io/barque/api"
+	"github.com/barque-io/barque/api/client"
+)
+
+// demoJob is a service job with two groups: "app" (two instances that print
+// their greeting) and, when withExtra, "extra" (one instance).
+func demoJob(withExtra bool) string {
+	group := func(name string, count int) string {
+		return fmt.Sprintf(`
+  group %q {
+    count = %d
+    task "main" {
+      driver = "exec"
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "while true; do echo \"$GREETING from %s\"; sleep 0.3; done"]
+      }
+      env {
+        GREETING = var.greeting
+      }
+      resources {
+        cpu    = 20
+        memory = 16
+      }
+    }
+  }
+`, name, count, name)
+	}
+	extra := ""
+	if withExtra {
+		extra = group("extra", 1)
+	}
+	return `variable "greeting" {
+  default = "hello"
+}
+
+job "demo" {
+  type = "service"
+  update {
+    max_parallel     = 2
+    min_healthy_time = "0s"
+  }
+` + group("app", 2) + extra + "}\n"
+}
+
+type jobRecordEnv struct {
+	t   *testing.T
+	ctx context.Context
+	cl  *client.Client
+	env []string
+	dir string
+}
+
+// barque runs the CLI and fails the test unless it exits with code and
+// prints every one of wants.
+func (e *jobRecordEnv) barque(code int, wants []string, args ...string) string {
+	e.t.Helper()
+	out, got := run(e.t, e.env, "", args...)
+	e.t.Logf("barque %v:\n%s", args, out)
+	if got != code {
+		e.t.Fatalf("barque %v: exit %d, want %d\n%s", args, got, code, out)
+	}
+	for _, w := range wants {
+		if !strings.Contains(out, w) {
+			e.t.Fatalf("barque %v: output lacks %q:\n%s", args, w, out)
+		}
+	}
+	return out
+}
+
+func (e *jobRecordEnv) jobFile(name, text string) string {
+	e.t.Helper()
+	p := filepath.Join(e.dir, name)
+	if err := writeFile(p, text); err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+func (e *jobRecordEnv) record() *api.NomadJob {
+	e.t.Helper()
+	o, err := e.cl.Get(e.ctx, "NomadJob", "default", "demo", client.GetOptions{})
+	if err != nil {
+		e.t.Fatalf("get the job's record: %v", err)
+	}
+	return o.(*api.NomadJob)
+}
+
+// eventually retries cond until it holds or the test's deadline passes.
+func (e *jobRecordEnv) eventually(what string, cond func() bool) {
+	e.t.Helper()
+	for !cond() {
+		if e.ctx.Err() != nil {
+			e.t.Fatalf("%s: not before the deadline", what)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func (e *jobRecordEnv) gone(kind, name string) bool {
+	_, err := e.cl.Get(e.ctx, kind, "default", name, client.GetOptions{})
+	return errors.Is(err, api.ErrNotFound)
+}
+
+func (e *jobRecordEnv) deployment(name string) *api.Deployment {
+	e.t.Helper()
+	o, err := e.cl.Get(e.ctx, "Deployment", "default", name, client.GetOptions{})
+	if err != nil {
+		e.t.Fatalf("get deployment %s: %v", name, err)
+	}
+	return o.(*api.Deployment)
+}
+
+func greetingOf(d *api.Deployment) string {
+	for _, env := range d.Spec.Template.Spec.Containers[0].Env {
+		if env.Name == "GREETING" {
+			return env.Value
+		}
+	}
+	return ""
+}
+
+// TestJobRecordVersionsAndRevert: `job run` records the job (version 0)
+// and owns what it generates; an unchanged file keeps the version, a
+// changed one makes a new version and deletes a removed group; history
+// lists the versions, revert brings the old objects back as a new version,
+// logs merges the pods' output, and bad arguments exit 1.
+func TestJobRecordVersionsAndRevert(t *testing.T) {
+	e := startJobRecordEnv(t)
+	v0 := e.jobFile("demo.nomad.hcl", demoJob(true))
+	e.barque(0, []string{"Job version 0 (new)", "Job rollout completed successfully"}, "job", "run", "--timeout", "90s", v0)
+	rec := e.record()
+	if rec.Status.Version != 0 || rec.Spec.Type != "service" || !strings.Contains(rec.Spec.Source, `job "demo"`) || len(rec.Spec.Objects) != 2 {
+		t.Fatalf("record after the first run: version %d, type %q, %d objects", rec.Status.Version, rec.Spec.Type, len(rec.Spec.Objects))
+	}
+	for _, name := range []string{"demo-app", "demo-extra"} {
+		if d := e.deployment(name); len(d.OwnerReferences) != 1 || d.OwnerReferences[0].UID != rec.UID || d.OwnerReferences[0].Kind != "NomadJob" {
+			t.Fatalf("deployment %s is not owned by the record %s: %+v", name, rec.UID, d.OwnerReferences)
+		}
+	}
+	e.barque(0, []string{`  Job: "demo" (version 0)`, "No changes"}, "job", "plan", v0)
+	e.barque(0, []string{"Job version 0 (unchanged)"}, "job", "run", "-detach", v0)
+
+	v1 := e.jobFile("demo.nomad.hcl", demoJob(false))
+	e.barque(1, []string{`~ Job: "demo" (version 0 would become 1)`, "~ deployment.apps/demo-app", "- deployment.apps/demo-extra"},
+		"job", "plan", "-var", "greeting=bye", v1)
+	e.barque(0, []string{"Job version 1 (new)", "deployment.apps/demo-extra deleted"}, "job", "run", "-var", "greeting=bye", "--timeout", "90s", v1)
+	if rec = e.record(); rec.Status.Version != 1 || rec.Spec.Variables["greeting"] != "bye" {
+		t.Fatalf("record after the change: version %d, variables %v", rec.Status.Version, rec.Spec.Variables)
+	}
+	e.eventually("the removed group's deployment is deleted", func() bool { return e.gone("Deployment", "demo-extra") })
+	e.barque(0, []string{"1 (current)", "~deployment/demo-app", "-deployment/demo-extra", "first version"}, "job", "history", "demo")
+	e.barque(0, []string{"demo\n"}, "__complete", "job", "status", "")
+	e.barque(0, []string{"0\n1\n"}, "__complete", "job", "revert", "demo", "")
+	e.eventually("job logs shows two instances saying bye", func() bool { return twoPrefixedInstances(e, "bye from app") })
+
+	e.barque(0, []string{"Reverting job \"demo\" to version 0", "Job version 2 (new)", "deployment.apps/demo-extra created"},
+		"job", "revert", "--timeout", "90s", "demo", "0")
+	if got := greetingOf(e.deployment("demo-app")); got != "hello" || e.record().Status.Version != 2 {
+		t.Fatalf("after revert: greeting %q, version %d", got, e.record().Status.Version)
+	}
+	e.barque(0, []string{"ID", "demo", "service", "running", "2"}, "job", "status")
+	e.barque(0, []string{"Version     = 2", "Task Group", "app", "extra", "demo-app", "2/2 available"}, "job", "status", "demo")
+	e.barque(0, []string{"TYPE", "VERSION", "demo"}, "get", "nomadjobs")
+	e.barque(0, []string{"ELIGIBILITY", "n1", "eligible", "exec"}, "node", "status")
+	e.eventually("node status counts n1's three pods", func() bool {
+		out, code := run(t, e.env, "", "node", "status")
+		return code == 0 && regexp.MustCompile(`(?m)^n1 .* 3\s*$`).MatchString(out)
+	})
+	e.barque(0, []string{"= n1", "Eligibility", "demo-app-"}, "node", "status", "n1")
+	e.barque(0, []string{`job "demo"`, `default = "hello"`}, "job", "inspect", "-o", "hcl", "demo")
+	e.barque(0, []string{`"kind": "List"`, `"name": "demo-extra"`}, "job", "inspect", "--objects", "-o", "json", "--version", "0", "demo")
+
+	// Only the last six versions are kept.
+	for i := 3; i <= 7; i++ {
+		e.barque(0, []string{fmt.Sprintf("Job version %d (new)", i)}, "job", "run", "-detach", "-var", fmt.Sprintf("greeting=g%d", i), v0)
+	}
+	hist := e.barque(0, []string{"7 (current)", "first kept version"}, "job", "history", "demo")
+	if n := strings.Count(hist, "\n"); n != 1+api.NomadJobHistoryLimit {
+		t.Fatalf("history must list %d versions:\n%s", api.NomadJobHistoryLimit, hist)
+	}
+	e.eventually("versions 0 and 1 are pruned", func() bool { return e.gone("NomadJobVersion", "demo-v0") && e.gone("NomadJobVersion", "demo-v1") })
+	e.barque(1, []string{"version 1 of job \"demo\" is not kept"}, "job", "revert", "demo", "1")
+
+	e.barque(1, []string{"needs a job name"}, "job", "history")
+	e.barque(1, []string{"want a version number"}, "job", "revert", "demo", "abc")
+	e.barque(1, []string{"version 9 of job \"demo\" is not kept"}, "job", "revert", "demo", "9")
+	e.barque(1, []string{"job \"nosuch\" not found"}, "job", "status", "nosuch")
+	e.barque(1, []string{"job \"nosuch\" not found"}, "job", "stop", "nosuch")
+	e.barque(1, []string{"want yaml, json or hcl"}, "job", "inspect", "-o", "xml", "demo")
+}
+
+// twoPrefixedInstances: `job logs` prints want, prefixed [pod/main], from
+// two different pods.
+func twoPrefixedInstances(e *jobRecordEnv, want string) bool {
+	e.t.Helper()
+	out, code := run(e.t, e.env, "", "job", "logs", "--task", "main", "--tail", "5", "demo")
+	if code != 0 {
+		return false
+	}
+	re := regexp.MustCompile(`(?m)^\[(demo-app-[a-z0-9-]+)/main\] ` + regexp.QuoteMeta(want) + `$`)
+	pods := map[string]bool{}
+	for _, m := range re.FindAllStringSubmatch(out, -1) {
+		pods[m[1]] = true
+	}
+	return len(pods) >= 2
+}
+
+// TestJobRecordStopAndPurge: stop keeps the record (marked stopped) and
+// stops the pods; running the file again starts them; stop -purge deletes
+// the record, and the garbage collector deletes what it generated.
+func TestJobRecordStopAndPurge(t *testing.T) {
+	e := startJobRecordEnv(t)
+	f := e.jobFile("demo.nomad.hcl", demoJob(false))
+	e.barque(0, []string{"Job version 0 (new)", "Job rollout completed successfully"}, "job", "run", "--timeout", "90s", f)
+
+	e.barque(0, []string{"deployment.apps/demo-app scaled to 0", `Job "demo" stopped`}, "job", "stop", "demo")
+	if rec := e.record(); !rec.Spec.Stop {
+		t.Fatal("the record is not marked stopped")
+	}
+	e.eventually("the stopped job's pods are gone", func() bool { return e.podCount() == 0 })
+	e.barque(0, []string{"dead (stopped)"}, "job", "status")
+
+	e.barque(0, []string{"Job version 1 (new)", "Job rollout completed successfully"}, "job", "run", "--timeout", "90s", f)
+	if e.record().Spec.Stop || e.podCount() != 2 {
+		t.Fatalf("run after stop: stop=%v, %d pods", e.record().Spec.Stop, e.podCount())
+	}
+
+	e.barque(0, []string{`Job "demo" purged`}, "job", "stop", "-purge", "demo")
+	e.eventually("the record is deleted", func() bool { return e.gone("NomadJob", "demo") })
+	e.eventually("the garbage collector deletes the generated objects and versions", func() bool {
+		return e.gone("Deployment", "demo-app") && e.gone("NomadJobVersion", "demo-v0") && e.gone("NomadJobVersion", "demo-v1")
+	})
+	e.eventually("the pods are gone", func() bool { return e.podCount() == 0 })
+	e.barque(1, []string{`job "demo" not found`}, "job", "history", "demo")
+
+	// A version left by an earlier job of the same name (as when a purge's
+	// garbage is not yet collected) is replaced by the new job's.
+	leftover := &api.NomadJobVersion{ObjectMeta: api.ObjectMeta{Name: "demo-v0", Namespace: "default"},
+		Spec: api.NomadJobVersionSpec{Version: 0, Job: api.NomadJobSpec{JobName: "demo", Type: "service"}}}
+	if _, err := e.cl.Create(e.ctx, leftover); err != nil {
+		t.Fatal(err)
+	}
+	e.barque(0, []string{"Job version 0 (new)"}, "job", "run", "-detach", f)
+	o, err := e.cl.Get(e.ctx, "NomadJobVersion", "default", "demo-v0", client.GetOptions{})
+	if err != nil || len(o.GetObjectMeta().OwnerReferences) != 1 || o.GetObjectMeta().OwnerReferences[0].UID != e.record().UID {
+		t.Fatalf("version 0 of the new job: %v %+v", err, o)
+	}
+	e.barque(0, []string{"0 (current)", "first version"}, "job", "history", "demo")
+}
+
+func (e *jobRecordEnv) podCount() int {
+	list, err := e.cl.List(e.ctx, "Pod", "default", client.ListOptions{LabelSelector: "barque.io/job=demo"})
+	if err != nil {
+		return -1
+	}
+	n := 0
+	for _, o := range list.Items {
+		if p := o.(*api.Pod); !api.PodIsTerminal(p) {
+			n++
+		}
+	}
+	return n
+}
+
+func startJobRecordEnv(t *testing.T) *jobRecordEnv {
+	c := startProcCluster(t)
+	cl := c.client(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	t.Cleanup(cancel)
+	c.leader(ctx, cl)
+	waitWritable(ctx, t, cl)
+	c.startAgent("n1")
+	waitNodeReady(ctx, t, cl, "n1", api.ConditionTrue)
+	env := []string{"BARQUE_ADDR=" + strings.Join(c.addresses(), ","), "HOME=" + t.TempDir()}
+	return &jobRecordEnv{t: t, ctx: ctx, cl: cl, env: env, dir: t.TempDir()}
+}
