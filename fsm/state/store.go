@@ -23,6 +23,7 @@ type Store struct {
 
 	mu      sync.RWMutex // guards db, hist, changed
 	db      *memdb.MemDB
+	usage   usageTable // derived from the pods; see NodeUsage
 	hist    *history
 	changed chan struct{} // closed and replaced on each commit or restore
 	index   atomic.Uint64 // index of the last applied entry that wrote
@@ -43,7 +44,7 @@ func New(histSize int) *Store {
 	if err != nil {
 		panic(fmt.Sprintf("state: invalid schema: %v", err)) // a programming error
 	}
-	return &Store{histSize: histSize, db: db, hist: newHistory(histSize, 0), changed: make(chan struct{})}
+	return &Store{histSize: histSize, db: db, usage: usageTable{}, hist: newHistory(histSize, 0), changed: make(chan struct{})}
 }
 
 // Index is the log index of the last write applied to the store.
