@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -165,7 +166,7 @@ func canaryProgress(d *api.Deployment, c *api.DeploymentCanaryStatus) string {
 	switch {
 	case c.Healthy < c.Desired:
 		return fmt.Sprintf("Waiting for deployment %q canaries: %d of %d canaries healthy...", d.Name, c.Healthy, c.Desired)
-	case autoPromote(d):
+	case autoPromote(d) || promotionRequested(d):
 		return fmt.Sprintf("Waiting for deployment %q canaries to be promoted: %d of %d canaries healthy...", d.Name, c.Healthy, c.Desired)
 	}
 	return fmt.Sprintf("Waiting for promotion of deployment %q: %d of %d canaries healthy", d.Name, c.Healthy, c.Desired)
@@ -175,12 +176,19 @@ func autoPromote(d *api.Deployment) bool {
 	return d.Spec.Strategy.Canary != nil && d.Spec.Strategy.Canary.AutoPromote
 }
 
+// promotionRequested: someone promoted the canaries, and the controller
+// has not acted on it yet.
+func promotionRequested(d *api.Deployment) bool {
+	c := d.Status.Canary
+	return c != nil && d.Annotations[api.PromoteRevisionAnnotation] == strconv.FormatInt(c.Revision, 10)
+}
+
 // awaitsPromotion: the rollout's canaries are all healthy and only a
 // person can move it on (the status must describe the current spec).
 func awaitsPromotion(d *api.Deployment) bool {
 	c := d.Status.Canary
 	return d.Generation <= d.Status.ObservedGeneration && c != nil && !c.Promoted &&
-		c.Healthy >= c.Desired && !autoPromote(d)
+		c.Healthy >= c.Desired && !autoPromote(d) && !promotionRequested(d)
 }
 
 // runRolloutStatus prints each new progress line from a watch of the

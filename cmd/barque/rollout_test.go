@@ -198,6 +198,13 @@ func TestRolloutAwaitsPromotion(t *testing.T) {
 	if msg, _, _ := rolloutStatus(auto); !strings.Contains(msg, "to be promoted: 2 of 2") {
 		t.Errorf("auto-promoting canaries: %q", msg)
 	}
+	requested := canaryFixture(2, false)
+	requested.Annotations = map[string]string{api.PromoteRevisionAnnotation: "2"}
+	if msg, _, _ := rolloutStatus(requested); !strings.Contains(msg, "to be promoted: 2 of 2") {
+		t.Errorf("canaries whose promotion was requested: %q", msg)
+	}
+	staleRequest := canaryFixture(2, false)
+	staleRequest.Annotations = map[string]string{api.PromoteRevisionAnnotation: "1"}
 	unobserved := canaryFixture(2, false)
 	unobserved.Generation = 4
 	for _, tc := range []struct {
@@ -209,6 +216,8 @@ func TestRolloutAwaitsPromotion(t *testing.T) {
 		{"unhealthy canaries", canaryFixture(1, false), false},
 		{"promoted", canaryFixture(2, true), false},
 		{"auto-promoted", auto, false},
+		{"promotion requested", requested, false},
+		{"an earlier revision's promotion", staleRequest, true},
 		{"a change not observed yet", unobserved, false},
 		{"no canaries", statusDeployment(1, 1, 3, api.DeploymentStatus{}), false},
 	} {
