@@ -73,10 +73,14 @@ type DeploymentStrategy struct {
 // promoted, by hand (`barque rollout promote`, which sets
 // PromoteRevisionAnnotation) or, with AutoPromote, as soon as every canary
 // has been ready for minReadySeconds. Replicas may exceed spec.replicas
-// (Nomad's blue/green: canary = count); 0 turns canaries off.
+// (Nomad's blue/green: canary = count); 0 turns canaries off. With
+// AutoRevert, canaries that exceed the progress deadline are given up:
+// the controller writes the stable ReplicaSet's template back into the
+// Deployment, as Nomad reverts to the last stable job version.
 type DeploymentCanary struct {
 	Replicas    int32 `json:"replicas"`
 	AutoPromote bool  `json:"autoPromote,omitempty"`
+	AutoRevert  bool  `json:"autoRevert,omitempty"`
 }
 
 // Annotations of the canary step.

@@ -85,7 +85,8 @@ func validateDeployment(s *DeploymentSpec, errs *FieldErrors) {
 }
 
 // validateCanary follows Nomad's update block: a non-negative canary
-// count (it may exceed the replicas), and auto-promotion only of canaries.
+// count (it may exceed the replicas), and auto-promotion (and, in Barque,
+// auto-revert) only of canaries.
 func validateCanary(c *DeploymentCanary, errs *FieldErrors) {
 	if c == nil {
 		return
@@ -93,6 +94,9 @@ func validateCanary(c *DeploymentCanary, errs *FieldErrors) {
 	nonNegative32(&c.Replicas, "spec.strategy.canary.replicas", errs)
 	if c.AutoPromote && c.Replicas <= 0 {
 		errs.Invalid("spec.strategy.canary.autoPromote", true, "requires `replicas` greater than 0")
+	}
+	if c.AutoRevert && c.Replicas <= 0 {
+		errs.Invalid("spec.strategy.canary.autoRevert", true, "requires `replicas` greater than 0")
 	}
 }
 

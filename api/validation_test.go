@@ -166,6 +166,7 @@ func TestValidateWorkloads(t *testing.T) {
 		{"canary defaulted valid", dep(func(d *Deployment) { d.Spec.Strategy.Canary = &DeploymentCanary{Replicas: 2}; Default(d) }), nil},
 		{"negative canary", dep(func(d *Deployment) { d.Spec.Strategy.Canary = &DeploymentCanary{Replicas: -1} }), []string{"spec.strategy.canary.replicas"}},
 		{"autoPromote without canaries", dep(func(d *Deployment) { d.Spec.Strategy.Canary = &DeploymentCanary{AutoPromote: true} }), []string{"spec.strategy.canary.autoPromote"}},
+		{"autoRevert without canaries", dep(func(d *Deployment) { d.Spec.Strategy.Canary = &DeploymentCanary{AutoRevert: true} }), []string{"spec.strategy.canary.autoRevert"}},
 		{"recreate with canary", dep(func(d *Deployment) {
 			d.Spec.Strategy = DeploymentStrategy{Type: "Recreate", Canary: &DeploymentCanary{Replicas: 1}}
 		}), []string{"spec.strategy.canary"}},

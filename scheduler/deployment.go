@@ -128,6 +128,10 @@ type deploymentSync struct {
 	// awaitingPromotion: every canary is available and the step waits for
 	// a promotion, which the progress deadline does not count.
 	awaitingPromotion bool
+	// observed, when set, is the generation the counts describe: a pass
+	// that changed the spec itself (an auto-revert) has not observed its
+	// own change.
+	observed int64
 }
 
 func (c *DeploymentController) sync(ctx context.Context, key string) (time.Duration, error) {

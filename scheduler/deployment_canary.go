@@ -12,6 +12,7 @@ import (
 const (
 	ReasonAwaitingPromotion = "CanaryAwaitingPromotion"
 	ReasonCanaryPromoted    = "CanaryPromoted"
+	ReasonCanaryReverted    = "CanaryAutoReverted"
 )
 
 // The canary step (spec.strategy.canary, Nomad's update.canary) sits in
@@ -32,7 +33,8 @@ const (
 //     rolling update proceeds within maxSurge and maxUnavailable.
 //   - Going back to the stable template (rollout undo) makes the stable
 //     set the new one: it is at full size already, so the rolling update
-//     only scales the canaries away.
+//     only scales the canaries away. With autoRevert, the controller does
+//     that itself once the canaries exceed the progress deadline.
 
 // canaryReplicas is the configured canary count (0: no canary step).
 func (s *deploymentSync) canaryReplicas() int32 {
@@ -82,8 +84,57 @@ func (s *deploymentSync) syncCanary(ctx context.Context) (held bool, err error) 
 		return true, s.promote(ctx, "by request")
 	case c.AutoPromote && s.canariesHealthy():
 		return true, s.promote(ctx, "automatically")
+	case c.AutoRevert && s.timedOut():
+		if stable := s.stableSet(); stable != nil {
+			return true, s.revert(ctx, stable)
+		}
 	}
 	return true, s.holdCanary(ctx)
+}
+
+func (s *deploymentSync) timedOut() bool {
+	c := api.FindCondition(s.conds, api.DeploymentProgressing)
+	return c != nil && c.Reason == ReasonTimedOut
+}
+
+// stableSet is the one old set with pods that is not a pending canary
+// (nil when there are several: a rollout was interrupted, and there is no
+// one template to go back to).
+func (s *deploymentSync) stableSet() *rsInfo {
+	var stable *rsInfo
+	for _, info := range s.old {
+		if canaryMark(info.rs) == api.CanaryPending || info.spec() == 0 {
+			continue
+		}
+		if stable != nil {
+			return nil
+		}
+		stable = info
+	}
+	return stable
+}
+
+// revert writes the stable set's template back into the Deployment,
+// conditionally on the version read, as `rollout undo` would: the next
+// pass finds the stable set to be the new one and scales the canaries
+// away.
+func (s *deploymentSync) revert(ctx context.Context, stable *rsInfo) error {
+	u := api.Clone(s.d)
+	tpl := cloneTemplate(&stable.rs.Spec.Template)
+	delete(tpl.Labels, PodTemplateHashLabel)
+	u.Spec.Template = *tpl
+	obj, err := s.c.Writer.Update(ctx, u)
+	if err != nil {
+		return fmt.Errorf("deployment %s: revert to replicaset %s: %w", s.d.Key(), stable.rs.Name, err)
+	}
+	waitForStore(ctx, s.c.Store, obj)
+	s.observed = s.d.Generation
+	s.d = obj.(*api.Deployment)
+	s.c.Logger.Warn("canaries exceeded the progress deadline: reverted", "deployment", s.d.Key(),
+		"canaries", s.newRS.rs.Name, "stable", stable.rs.Name)
+	s.setProgressing(api.ConditionTrue, ReasonCanaryReverted, fmt.Sprintf("Canaries of replica set %q exceeded the progress deadline; reverted to replica set %q.",
+		s.newRS.rs.Name, stable.rs.Name))
+	return nil
 }
 
 // promoteRequested: the Deployment's promotion request names the new

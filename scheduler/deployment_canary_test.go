@@ -230,6 +230,54 @@ func TestDeploymentCanary(t *testing.T) {
 		}
 	})
 
+	t.Run("autoRevert gives up canaries past the deadline", func(t *testing.T) {
+		ns := e.namespace(t, "canary-revert")
+		k := startKubelet(t, e, ns, 0)
+		d := canaryDeployment(ns, "r", 3, 1, false)
+		d.Spec.Strategy.Canary.AutoRevert = true
+		d.Spec.ProgressDeadlineSeconds = api.Ptr(int32(1))
+		if _, err := e.cl.Create(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, 10*time.Second, func() error { return rolledOut(t, e, ns, "r", 3) })
+		stable := map[string]bool{}
+		for name := range storePods(e, ns) {
+			stable[name] = true
+		}
+		mon := monitorPods(t, e.store, ns, func(pods map[string]*api.Pod) string {
+			if active, _ := activeByImage(pods); active["r:1"] != 3 || active["r:2"] > 1 {
+				return fmt.Sprintf("pods %v", active)
+			}
+			return ""
+		})
+		k.setHold(true) // the canary never becomes ready
+		setImage(t, e, ns, "r", "r:2")
+		eventually(t, 15*time.Second, func() error {
+			d := getDeployment(t, e, ns, "r")
+			if img := d.Spec.Template.Spec.Containers[0].Image; img != "r:1" {
+				return fmt.Errorf("template still %s", img)
+			}
+			if err := rolledOut(t, e, ns, "r", 3); err != nil {
+				return err
+			}
+			if active, _ := activeByImage(storePods(e, ns)); active["r:1"] != 3 || len(active) != 1 {
+				return fmt.Errorf("pods %v", active)
+			}
+			return nil
+		})
+		for name, p := range storePods(e, ns) {
+			if !api.PodIsTerminal(p) && !stable[name] {
+				t.Errorf("pod %s (%s) was started by the revert", name, p.Spec.Containers[0].Image)
+			}
+		}
+		if rs := setByImage(t, e, ns, "r:2"); *rs.Spec.Replicas != 0 {
+			t.Errorf("canary set at %d replicas after the revert", *rs.Spec.Replicas)
+		}
+		for _, v := range mon.errors() {
+			t.Errorf("bound broken: %s", v)
+		}
+	})
+
 	t.Run("undo drops the canaries", func(t *testing.T) {
 		ns := e.namespace(t, "canary-undo")
 		startKubelet(t, e, ns, 0)

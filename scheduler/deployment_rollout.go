@@ -271,6 +271,9 @@ func (s *deploymentSync) maxUnavailable() int32 {
 // status counts the pods of every set of the Deployment.
 func (s *deploymentSync) status() api.DeploymentStatus {
 	st := api.DeploymentStatus{ObservedGeneration: s.d.Generation, CollisionCount: s.d.Status.CollisionCount}
+	if s.observed != 0 {
+		st.ObservedGeneration = s.observed
+	}
 	var total int32
 	for _, info := range s.all() {
 		st.Replicas += info.pods

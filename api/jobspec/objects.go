@@ -145,8 +145,10 @@ func (j *Job) updateFor(g *Group) *Update {
 // replaced at a time (maxUnavailable, no surge, as Nomad's non-canary
 // updates stop an old allocation before placing its replacement),
 // min_healthy_time is minReadySeconds, progress_deadline the deadline,
-// canary and auto_promote the canary step (spec.strategy.canary), after
-// whose promotion the max_parallel replacement proceeds.
+// canary, auto_promote and auto_revert the canary step
+// (spec.strategy.canary), after whose promotion the max_parallel
+// replacement proceeds. auto_revert without canaries is only a warning
+// (see updateWarnings).
 func deploymentUpdate(spec *api.DeploymentSpec, u *Update) {
 	if u == nil {
 		return
@@ -157,7 +159,8 @@ func deploymentUpdate(spec *api.DeploymentSpec, u *Update) {
 				MaxSurge: ptr(api.FromInt(0))}}
 	}
 	if u.Canary > 0 {
-		spec.Strategy.Canary = &api.DeploymentCanary{Replicas: int32(u.Canary), AutoPromote: u.AutoPromote}
+		spec.Strategy.Canary = &api.DeploymentCanary{Replicas: int32(u.Canary), AutoPromote: u.AutoPromote,
+			AutoRevert: u.AutoRevert}
 	}
 	spec.MinReadySeconds = int32(seconds(u.MinHealthyTime))
 	if s := seconds(u.ProgressDeadline); s > 0 {

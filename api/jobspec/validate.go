@@ -42,6 +42,7 @@ func validate(job *Job) error {
 	}
 	add(validConstraints("job "+job.Name, job.Constraints))
 	add(validUpdate("job "+job.Name, job.Update))
+	job.Warnings = append(job.Warnings, updateWarnings(job)...)
 	for _, g := range job.Groups {
 		add(validGroup(g))
 	}
@@ -92,6 +93,24 @@ func validUpdate(where string, u *Update) error {
 		errs = append(errs, fmt.Errorf("%s: update auto_promote needs a canary count greater than 0", where))
 	}
 	return errors.Join(errs...)
+}
+
+// updateWarnings names the update blocks whose auto_revert does nothing:
+// Barque reverts only canaries (see deploymentUpdate).
+func updateWarnings(job *Job) []string {
+	var out []string
+	check := func(where string, u *Update) {
+		if u != nil && u.AutoRevert && u.Canary <= 0 {
+			out = append(out, where+`: update "auto_revert" has no effect without canaries in Barque (it reverts canaries past their progress deadline)`)
+		}
+	}
+	check("job "+job.Name, job.Update)
+	for _, g := range job.Groups {
+		if g.Update != nil {
+			check("group "+g.Name, g.Update)
+		}
+	}
+	return out
 }
 
 func validTask(where string, t *Task, ports map[string]bool) error {

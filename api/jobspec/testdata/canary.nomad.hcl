@@ -19,6 +19,20 @@ job "shop" {
     }
   }
 
+  # No canaries here: auto_revert has nothing to revert (a warning).
+  group "worker" {
+    update {
+      max_parallel = 1
+      auto_revert  = true
+    }
+    task "worker" {
+      driver = "docker"
+      config {
+        image = "shop/worker:1.0"
+      }
+    }
+  }
+
   # Blue/green: as many canaries as allocations, promoted automatically.
   group "web" {
     count = 2
