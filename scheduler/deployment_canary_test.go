@@ -22,9 +22,44 @@ func canaryDeployment(ns, name string, replicas, canary int32, auto bool) *api.D
 	return d
 }
 
+// createSynced creates obj and waits until the store the controllers and
+// checks read has it (the client's server may not be the store's, after a
+// leadership change on a loaded machine).
+func createSynced(t *testing.T, e *testEnv, obj api.Object) {
+	t.Helper()
+	out, err := e.cl.Create(context.Background(), obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitIndex(t, e, out)
+}
+
+func waitIndex(t *testing.T, e *testEnv, obj api.Object) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.store.WaitForIndex(ctx, uint64(obj.GetObjectMeta().ResourceVersion)); err != nil {
+		t.Fatalf("store did not reach index %d: %v", obj.GetObjectMeta().ResourceVersion, err)
+	}
+}
+
+// updateSynced is updateDeployment, then waits for the store to have it.
+func updateSynced(t *testing.T, e *testEnv, ns, name string, mut func(d *api.Deployment)) {
+	t.Helper()
+	var out api.Object
+	eventually(t, 5*time.Second, func() error {
+		d := api.Clone(getDeployment(t, e, ns, name))
+		mut(d)
+		var err error
+		out, err = e.cl.Update(context.Background(), d)
+		return err
+	})
+	waitIndex(t, e, out)
+}
+
 func setImage(t *testing.T, e *testEnv, ns, name, image string) {
 	t.Helper()
-	updateDeployment(t, e, ns, name, func(d *api.Deployment) { d.Spec.Template.Spec.Containers[0].Image = image })
+	updateSynced(t, e, ns, name, func(d *api.Deployment) { d.Spec.Template.Spec.Containers[0].Image = image })
 }
 
 // activeByImage counts the namespace's pods that are neither ended nor
@@ -78,7 +113,7 @@ func awaitingCanaries(t *testing.T, e *testEnv, ns, name, stable, image string, 
 
 func promote(t *testing.T, e *testEnv, ns, name string, rev int64) {
 	t.Helper()
-	updateDeployment(t, e, ns, name, func(d *api.Deployment) {
+	updateSynced(t, e, ns, name, func(d *api.Deployment) {
 		if d.Annotations == nil {
 			d.Annotations = map[string]string{}
 		}
@@ -120,14 +155,11 @@ func TestDeploymentCanary(t *testing.T) {
 	logger := hclog.NewNullLogger()
 	run(t, (&scheduler.ReplicaSetController{Store: e.store, Writer: e.w, Logger: logger}).Run)
 	run(t, (&scheduler.DeploymentController{Store: e.store, Writer: e.w, Logger: logger}).Run)
-	ctx := context.Background()
 
 	t.Run("manual promotion", func(t *testing.T) {
 		ns := e.namespace(t, "canary-manual")
 		startKubelet(t, e, ns, 50*time.Millisecond)
-		if _, err := e.cl.Create(ctx, canaryDeployment(ns, "web", 4, 2, false)); err != nil {
-			t.Fatal(err)
-		}
+		createSynced(t, e, canaryDeployment(ns, "web", 4, 2, false))
 		// The first template is placed in full: there is nothing to compare canaries with.
 		eventually(t, 10*time.Second, func() error { return rolledOut(t, e, ns, "web", 4) })
 		if c := getDeployment(t, e, ns, "web").Status.Canary; c != nil {
@@ -181,9 +213,7 @@ func TestDeploymentCanary(t *testing.T) {
 		startKubelet(t, e, ns, 50*time.Millisecond)
 		d := canaryDeployment(ns, "api", 3, 2, true)
 		d.Spec.MinReadySeconds = 1
-		if _, err := e.cl.Create(ctx, d); err != nil {
-			t.Fatal(err)
-		}
+		createSynced(t, e, d)
 		eventually(t, 15*time.Second, func() error { return rolledOut(t, e, ns, "api", 3) })
 		// No old pod goes, and no third new pod comes, before both canaries are ready.
 		mon := monitorPods(t, e.store, ns, func(pods map[string]*api.Pod) string {
@@ -206,9 +236,7 @@ func TestDeploymentCanary(t *testing.T) {
 	t.Run("a template change restarts the canaries", func(t *testing.T) {
 		ns := e.namespace(t, "canary-change")
 		startKubelet(t, e, ns, 0)
-		if _, err := e.cl.Create(ctx, canaryDeployment(ns, "db", 3, 1, false)); err != nil {
-			t.Fatal(err)
-		}
+		createSynced(t, e, canaryDeployment(ns, "db", 3, 1, false))
 		eventually(t, 10*time.Second, func() error { return rolledOut(t, e, ns, "db", 3) })
 		setImage(t, e, ns, "db", "db:2")
 		rev2 := awaitingCanaries(t, e, ns, "db", "db:1", "db:2", 3, 1)
@@ -236,9 +264,7 @@ func TestDeploymentCanary(t *testing.T) {
 		d := canaryDeployment(ns, "r", 3, 1, false)
 		d.Spec.Strategy.Canary.AutoRevert = true
 		d.Spec.ProgressDeadlineSeconds = api.Ptr(int32(1))
-		if _, err := e.cl.Create(ctx, d); err != nil {
-			t.Fatal(err)
-		}
+		createSynced(t, e, d)
 		eventually(t, 10*time.Second, func() error { return rolledOut(t, e, ns, "r", 3) })
 		stable := map[string]bool{}
 		for name := range storePods(e, ns) {
@@ -270,8 +296,8 @@ func TestDeploymentCanary(t *testing.T) {
 				t.Errorf("pod %s (%s) was started by the revert", name, p.Spec.Containers[0].Image)
 			}
 		}
-		if rs := setByImage(t, e, ns, "r:2"); *rs.Spec.Replicas != 0 {
-			t.Errorf("canary set at %d replicas after the revert", *rs.Spec.Replicas)
+		if rs := setByImage(t, e, ns, "r:2"); *rs.Spec.Replicas != 0 || rs.Annotations[api.CanaryAnnotation] != api.CanaryPending {
+			t.Errorf("canary set after the revert: %d replicas, annotations %v", *rs.Spec.Replicas, rs.Annotations)
 		}
 		for _, v := range mon.errors() {
 			t.Errorf("bound broken: %s", v)
@@ -281,9 +307,7 @@ func TestDeploymentCanary(t *testing.T) {
 	t.Run("undo drops the canaries", func(t *testing.T) {
 		ns := e.namespace(t, "canary-undo")
 		startKubelet(t, e, ns, 0)
-		if _, err := e.cl.Create(ctx, canaryDeployment(ns, "q", 3, 2, false)); err != nil {
-			t.Fatal(err)
-		}
+		createSynced(t, e, canaryDeployment(ns, "q", 3, 2, false))
 		eventually(t, 10*time.Second, func() error { return rolledOut(t, e, ns, "q", 3) })
 		stable := map[string]bool{}
 		for name := range storePods(e, ns) {
