@@ -67,11 +67,9 @@ func (s *deploymentSync) syncCanary(ctx context.Context) (held bool, err error) 
 	if s.newRS == nil {
 		return false, nil
 	}
-	switch canaryMark(s.newRS.rs) {
-	case api.CanaryPromoted:
-		return false, nil
-	case api.CanaryPending:
-	default:
+	if canaryMark(s.newRS.rs) != api.CanaryPending {
+		// Promoted, or never canaries; a set at zero becoming the new one
+		// again (an undo to an old revision) is a new rollout, with canaries.
 		if s.newRS.spec() > 0 || !s.canaryWanted() {
 			return false, nil
 		}

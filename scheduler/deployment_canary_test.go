@@ -256,6 +256,12 @@ func TestDeploymentCanary(t *testing.T) {
 		if active, _ := activeByImage(storePods(e, ns)); active["db:3"] != 3 || len(active) != 1 {
 			t.Errorf("after the rollout: %v", active)
 		}
+		// Going back to an old revision, whose set is at zero, is a new
+		// rollout: it starts with canaries too.
+		setImage(t, e, ns, "db", "db:1")
+		rev4 := awaitingCanaries(t, e, ns, "db", "db:3", "db:1", 3, 1)
+		promote(t, e, ns, "db", rev4)
+		eventually(t, 20*time.Second, func() error { return rolledOut(t, e, ns, "db", 3) })
 	})
 
 	t.Run("autoRevert gives up canaries past the deadline", func(t *testing.T) {
