@@ -77,7 +77,7 @@ func (s *deploymentSync) syncCanary(ctx context.Context) (held bool, err error) 
 	}
 	switch c := s.d.Spec.Strategy.Canary; {
 	case s.canaryReplicas() == 0:
-		return true, s.promote(ctx, "the canary step was turned off")
+		return true, s.promote(ctx, "as the canary step was turned off")
 	case s.promoteRequested():
 		return true, s.promote(ctx, "by request")
 	case c.AutoPromote && s.canariesHealthy():
