@@ -98,7 +98,7 @@ func (t *Txn) Abort() {
 // snapshot). The history restarts at idx; watchers are woken and find that
 // their position is gone if it was older.
 func (s *Store) Restore(idx uint64, objs []api.Object) error {
-	db, err := memdb.NewMemDB(schema())
+	db, err := newDB()
 	if err != nil {
 		return err
 	}
