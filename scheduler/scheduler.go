@@ -80,6 +80,11 @@ func (s *Scheduler) round(ctx context.Context) bool {
 	if len(pods) == 0 {
 		return false
 	}
+	// While a batch travels, wait for a worthwhile one to gather: every
+	// round builds a view of the whole cluster.
+	if len(s.pending) > 0 && len(pods) < s.BatchSize/8 {
+		return false
+	}
 	nodes, byNode := snapshot(view)
 	s.withAssumed(view, byNode)
 	decisions := s.Placer.Place(nodes, byNode, pods)

@@ -11,6 +11,7 @@ import (
 	"github.com/barque-io/barque/api"
 	"github.com/barque-io/barque/fsm"
 	"github.com/barque-io/barque/scheduler"
+	"github.com/barque-io/barque/scheduler/placement"
 )
 
 // controllerWriter lets leader-only controllers write through the log. Every
@@ -97,7 +98,7 @@ func (s *Server) startControllers() {
 	}{
 		{"nodelifecycle", (&scheduler.NodeLifecycle{Store: s.node.Store(), Writer: w, Liveness: gossipLiveness{s},
 			Heartbeats: s.heartbeats, Grace: grace, Logger: log.Named("node-lifecycle")}).Run},
-		{"scheduler", (&scheduler.Scheduler{Store: s.node.Store(), Writer: w, Placer: scheduler.PlacementPlacer{},
+		{"scheduler", (&scheduler.Scheduler{Store: s.node.Store(), Writer: w, Placer: scheduler.PlacementPlacer{Cache: placement.NewPodInfoCache()},
 			Logger: log.Named("scheduler")}).Run},
 		{"replicaset", (&scheduler.ReplicaSetController{Store: s.node.Store(), Writer: w, Logger: log.Named("replicaset")}).Run},
 		{"deployment", (&scheduler.DeploymentController{Store: s.node.Store(), Writer: w, Logger: log.Named("deployment")}).Run},
