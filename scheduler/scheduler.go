@@ -133,19 +133,20 @@ func pendingByPriority(view *state.ReadView, limit int, assumed map[string]Bindi
 	return pods
 }
 
-// snapshot lists the nodes and the pods that hold room on them.
+// snapshot lists the nodes and the pods that hold room on them (pods on
+// nodes not listed are kept too; placement ignores them).
 func snapshot(view *state.ReadView) ([]*api.Node, map[string][]*api.Pod) {
-	var nodes []*api.Node
-	byNode := map[string][]*api.Pod{}
-	for _, o := range view.List("Node", "", nil) {
-		n := o.(*api.Node)
-		nodes = append(nodes, n)
-		for _, po := range view.ByIndex("Pod", state.IndexNode, n.Name) {
-			if p := po.(*api.Pod); !api.PodIsTerminal(p) {
-				byNode[n.Name] = append(byNode[n.Name], p)
-			}
-		}
+	objs := view.List("Node", "", nil)
+	nodes := make([]*api.Node, len(objs))
+	byNode := make(map[string][]*api.Pod, len(objs))
+	for i, o := range objs {
+		nodes[i] = o.(*api.Node)
 	}
+	view.Indexed("Pod", state.IndexNode, func(o api.Object) {
+		if p := o.(*api.Pod); !api.PodIsTerminal(p) {
+			byNode[p.Spec.NodeName] = append(byNode[p.Spec.NodeName], p)
+		}
+	})
 	return nodes, byNode
 }
 
