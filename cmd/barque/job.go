@@ -155,7 +155,7 @@ func submitJob(cmd *cobra.Command, c *client.Client, sub *submission) error {
 	if res.newVersion {
 		what = "new"
 	}
-	fmt.Fprintf(out, "    Job version %d (%s)\n", res.record.Status.Version, what)
+	fmt.Fprintf(out, "    Job version %d (%s)\n", res.record.CurrentVersion(), what)
 	withOwner(sub.objs, res.record)
 	for _, obj := range sub.objs {
 		m, err := manifestOf(obj)

@@ -97,13 +97,13 @@ func planRecord(cmd *cobra.Command, c *client.Client, sub *submission) (int, err
 	withOwner(sub.objs, rec)
 	switch {
 	case rec.Spec.Stop:
-		fmt.Fprintf(out, "~ Job: %q (stopped; version %d would become %d)\n", sub.name, rec.Status.Version, rec.Status.Version+1)
+		fmt.Fprintf(out, "~ Job: %q (stopped; version %d would become %d)\n", sub.name, rec.CurrentVersion(), rec.CurrentVersion()+1)
 		return 1, nil
 	case !sameSubmission(rec.Spec, spec):
-		fmt.Fprintf(out, "~ Job: %q (version %d would become %d)\n", sub.name, rec.Status.Version, rec.Status.Version+1)
+		fmt.Fprintf(out, "~ Job: %q (version %d would become %d)\n", sub.name, rec.CurrentVersion(), rec.CurrentVersion()+1)
 		return 1, nil
 	}
-	fmt.Fprintf(out, "  Job: %q (version %d)\n", sub.name, rec.Status.Version)
+	fmt.Fprintf(out, "  Job: %q (version %d)\n", sub.name, rec.CurrentVersion())
 	return 0, nil
 }
 
