@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/barque-io/barque/api"
 	"github.com/barque-io/barque/api/client"
@@ -13,24 +12,50 @@ import (
 
 func init() { jobSubcommands = append(jobSubcommands, newJobPlanCmd) }
 
-// newJobPlanCmd: what `job run` would change, as Nomad's plan: exit 0 when
-// nothing would change, 1 when something would, 255 on error.
+// Exit codes of `job plan`, as Nomad's.
+const (
+	planNoChanges = 0
+	planChanges   = 1
+	planError     = 255
+)
+
+// newJobPlanCmd: what `job run` would change, as Nomad's plan: a diff
+// against the running version and a placement preview; exit 0 when nothing
+// would change, 1 when something would, 255 on any error (bad arguments
+// and flags included).
 func newJobPlanCmd() *cobra.Command {
 	var o jobFileOpts
 	cmd := &cobra.Command{
-		Use: "plan FILE", Short: "Show what running a job file would change (exit 0: nothing, 1: changes, 255: error)",
-		Args: cobra.ExactArgs(1),
-		Run: func(cmd *cobra.Command, args []string) {
+		Use:   "plan FILE",
+		Short: "Show what running a job file would change, and where its pods would go (exit 0: nothing, 1: changes, 255: error)",
+		Long: `Plan compares a job file with the job's running version, as "job run" would
+see it: the job's version change, then each object to create (+), change (~)
+or delete (-). A placement preview follows: the pods the changed task groups
+would start are placed, with the scheduler's own filters and scorers, on a
+snapshot of the cluster's nodes and pods (less the pods those groups would
+replace), reporting how many would be placed, on how many feasible nodes,
+and why the others would not fit. Nothing is written.
+
+Exit code: 0 when nothing would change, 1 when something would, 255 on an
+error.`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if err := exactArgs(1, "a job file")(cmd, args); err != nil {
+				return &exitError{code: planError, err: err}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
 			changes, err := planJob(cmd, args[0], o)
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "Error:", err)
-				os.Exit(255)
+			switch {
+			case err != nil:
+				return &exitError{code: planError, err: err}
+			case changes > 0:
+				return &exitError{code: planChanges}
 			}
-			if changes > 0 {
-				os.Exit(1)
-			}
+			return nil
 		},
 	}
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{code: planError, err: err} })
 	o.bind(cmd)
 	return cmd
 }
@@ -45,10 +70,15 @@ func planJob(cmd *cobra.Command, path string, o jobFileOpts) (int, error) {
 		return 0, err
 	}
 	out := cmd.OutOrStdout()
-	changes, err := planRecord(cmd, c, sub)
+	changes, stopped, err := planRecord(cmd, c, sub)
 	if err != nil {
 		return 0, err
 	}
+	// changed are the workloads whose pods the run would (re)start: those
+	// it creates or changes, and all of a stopped job's. replaced are
+	// their groups, and those of the objects it deletes: their pods go.
+	var changed []api.Object
+	replaced := map[string]bool{}
 	for _, obj := range sub.objs {
 		what, err := planObject(cmd.Context(), c, obj)
 		if err != nil {
@@ -56,6 +86,10 @@ func planJob(cmd *cobra.Command, path string, o jobFileOpts) (int, error) {
 		}
 		if what != " " {
 			changes++
+		}
+		if what != " " || stopped {
+			changed = append(changed, obj)
+			replaced[obj.GetObjectMeta().Labels[api.LabelNomadGroup]] = true
 		}
 		fmt.Fprintf(out, "%s %s\n", what, resourceName(mustKind(obj), obj.GetObjectMeta().Name))
 	}
@@ -66,7 +100,11 @@ func planJob(cmd *cobra.Command, path string, o jobFileOpts) (int, error) {
 	for _, g := range stale {
 		ki, _ := api.LookupKind(g.kind)
 		fmt.Fprintf(out, "- %s\n", resourceName(ki, g.obj.GetObjectMeta().Name))
+		replaced[g.obj.GetObjectMeta().Labels[api.LabelNomadGroup]] = true
 		changes++
+	}
+	if err := previewPlacement(cmd, c, sub, changed, replaced); err != nil {
+		return 0, err
 	}
 	if changes == 0 {
 		fmt.Fprintln(out, "\nNo changes: the job is running as written.")
@@ -77,34 +115,35 @@ func planJob(cmd *cobra.Command, path string, o jobFileOpts) (int, error) {
 }
 
 // planRecord prints the job's line: its current version, and whether a
-// run would make a new one. The objects are given the record as owner, as
-// run gives them, so that the comparison sees only real changes.
-func planRecord(cmd *cobra.Command, c *client.Client, sub *submission) (int, error) {
+// run would make a new one; stopped says the job is stopped (a run starts
+// it again). The objects are given the record as owner, as run gives
+// them, so that the comparison sees only real changes.
+func planRecord(cmd *cobra.Command, c *client.Client, sub *submission) (changes int, stopped bool, err error) {
 	out := cmd.OutOrStdout()
 	o, err := c.Get(cmd.Context(), "NomadJob", sub.namespace, sub.name, client.GetOptions{})
 	if errors.Is(err, api.ErrNotFound) {
 		fmt.Fprintf(out, "+ Job: %q (new: version 0)\n", sub.name)
-		return 1, nil
+		return 1, false, nil
 	}
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	rec := o.(*api.NomadJob)
 	spec, err := sub.spec()
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	withOwner(sub.objs, rec)
 	switch {
 	case rec.Spec.Stop:
 		fmt.Fprintf(out, "~ Job: %q (stopped; version %d would become %d)\n", sub.name, rec.CurrentVersion(), rec.CurrentVersion()+1)
-		return 1, nil
+		return 1, true, nil
 	case !sameSubmission(rec.Spec, spec):
 		fmt.Fprintf(out, "~ Job: %q (version %d would become %d)\n", sub.name, rec.CurrentVersion(), rec.CurrentVersion()+1)
-		return 1, nil
+		return 1, false, nil
 	}
 	fmt.Fprintf(out, "  Job: %q (version %d)\n", sub.name, rec.CurrentVersion())
-	return 0, nil
+	return 0, false, nil
 }
 
 // planObject answers "+" (create), "~" (update) or " " (unchanged), using
