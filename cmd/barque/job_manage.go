@@ -153,7 +153,9 @@ func purgeJob(cmd *cobra.Command, c *client.Client, rec *api.NomadJob) error {
 // starts the job again), then stops each generated workload. A job already
 // stopped gets no new version; its workloads are stopped again.
 func stopJob(cmd *cobra.Command, c *client.Client, rec *api.NomadJob) error {
-	if !rec.Spec.Stop {
+	if rec.Spec.Stop {
+		fmt.Fprintf(cmd.OutOrStdout(), "    Job version %d (already stopped)\n", rec.CurrentVersion())
+	} else {
 		res, err := recordStop(cmd.Context(), c, rec, nil)
 		if err != nil {
 			return fmt.Errorf("marking job %q stopped: %w", rec.Name, err)
