@@ -185,7 +185,7 @@ func recordStop(ctx context.Context, c *client.Client, rec *api.NomadJob, spec *
 			rec = cur.(*api.NomadJob)
 		}
 		first = false
-		if err := saveVersion(ctx, c, rec); err != nil {
+		if err := ensureVersion(ctx, c, rec); err != nil {
 			return nil, err
 		}
 		next, err := writeNextVersion(ctx, c, rec, func(s *api.NomadJobSpec) {

@@ -147,7 +147,7 @@ func createRecord(ctx context.Context, c *client.Client, s *submission, spec api
 // object is made sure of first, so that an earlier run that stopped
 // between the record and its version object leaves no gap in the history.
 func updateRecord(ctx context.Context, c *client.Client, rec *api.NomadJob, spec api.NomadJobSpec) (*recordResult, error) {
-	if err := saveVersion(ctx, c, rec); err != nil {
+	if err := ensureVersion(ctx, c, rec); err != nil {
 		return nil, err
 	}
 	res := &recordResult{record: rec, wasStopped: rec.Spec.Stop}
@@ -194,6 +194,20 @@ func versionOf(rec *api.NomadJob) *api.NomadJobVersion {
 			Labels: map[string]string{api.LabelNomadJob: rec.Name}, OwnerReferences: []api.OwnerReference{ownerRef(rec)}},
 		Spec: api.NomadJobVersionSpec{Version: n, SubmitTime: rec.CurrentSubmitTime(), Job: spec},
 	}
+}
+
+// ensureVersion writes the record's current version object when it is
+// missing (or belongs to an earlier job of the same name).
+func ensureVersion(ctx context.Context, c *client.Client, rec *api.NomadJob) error {
+	v := versionOf(rec)
+	old, err := c.Get(ctx, "NomadJobVersion", v.Namespace, v.Name, client.GetOptions{})
+	if err == nil && ownedBy(old.GetObjectMeta(), rec.UID) {
+		return nil
+	}
+	if err != nil && !errors.Is(err, api.ErrNotFound) {
+		return err
+	}
+	return saveVersion(ctx, c, rec)
 }
 
 // saveVersion makes sure the record's current submission is kept as version
