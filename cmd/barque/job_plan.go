@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/barque-io/barque/api"
 	"github.com/barque-io/barque/api/client"
@@ -70,10 +71,11 @@ func planJob(cmd *cobra.Command, path string, o jobFileOpts) (int, error) {
 		return 0, err
 	}
 	out := cmd.OutOrStdout()
-	changes, stopped, err := planRecord(cmd, c, sub)
+	base, err := planRecord(cmd, c, sub)
 	if err != nil {
 		return 0, err
 	}
+	changes, stopped := base.changes, base.stopped
 	// changed are the workloads whose pods the run would (re)start: those
 	// it creates or changes, and all of a stopped job's. replaced are
 	// their groups, and those of the objects it deletes: their pods go.
@@ -92,6 +94,14 @@ func planJob(cmd *cobra.Command, path string, o jobFileOpts) (int, error) {
 			replaced[obj.GetObjectMeta().Labels[api.LabelNomadGroup]] = true
 		}
 		fmt.Fprintf(out, "%s %s\n", what, resourceName(mustKind(obj), obj.GetObjectMeta().Name))
+		if what == "~" {
+			key := objectID(obj)
+			if old, ok := base.recorded[key]; ok {
+				for _, l := range fieldDiff(old, base.rendered[key]) {
+					fmt.Fprintf(out, "    %s\n", l)
+				}
+			}
+		}
 	}
 	stale, err := staleObjects(cmd.Context(), c, sub)
 	if err != nil {
@@ -114,36 +124,70 @@ func planJob(cmd *cobra.Command, path string, o jobFileOpts) (int, error) {
 	return changes, nil
 }
 
+// planBase is the job-level part of a plan.
+type planBase struct {
+	changes int
+	// stopped: the job is stopped (a run starts it again).
+	stopped bool
+	// recorded and rendered are the running version's objects and the
+	// file's, by "Kind/name", for the field diff.
+	recorded, rendered map[string]any
+}
+
 // planRecord prints the job's line: its current version, and whether a
-// run would make a new one; stopped says the job is stopped (a run starts
-// it again). The objects are given the record as owner, as run gives
-// them, so that the comparison sees only real changes.
-func planRecord(cmd *cobra.Command, c *client.Client, sub *submission) (changes int, stopped bool, err error) {
+// run would make a new one. The objects are then given the record as
+// owner, as run gives them, so that the comparison of each with the live
+// object sees only real changes.
+func planRecord(cmd *cobra.Command, c *client.Client, sub *submission) (*planBase, error) {
 	out := cmd.OutOrStdout()
+	spec, err := sub.spec()
+	if err != nil {
+		return nil, err
+	}
+	base := &planBase{changes: 1, rendered: recordedObjects(spec.Objects)}
 	o, err := c.Get(cmd.Context(), "NomadJob", sub.namespace, sub.name, client.GetOptions{})
 	if errors.Is(err, api.ErrNotFound) {
 		fmt.Fprintf(out, "+ Job: %q (new: version 0)\n", sub.name)
-		return 1, false, nil
+		return base, nil
 	}
 	if err != nil {
-		return 0, false, err
+		return nil, err
 	}
 	rec := o.(*api.NomadJob)
-	spec, err := sub.spec()
-	if err != nil {
-		return 0, false, err
-	}
+	base.recorded = recordedObjects(rec.Spec.Objects)
 	withOwner(sub.objs, rec)
 	switch {
 	case rec.Spec.Stop:
+		base.stopped = true
 		fmt.Fprintf(out, "~ Job: %q (stopped; version %d would become %d)\n", sub.name, rec.CurrentVersion(), rec.CurrentVersion()+1)
-		return 1, true, nil
 	case !sameSubmission(rec.Spec, spec):
 		fmt.Fprintf(out, "~ Job: %q (version %d would become %d)\n", sub.name, rec.CurrentVersion(), rec.CurrentVersion()+1)
-		return 1, false, nil
+	default:
+		base.changes = 0
+		fmt.Fprintf(out, "  Job: %q (version %d)\n", sub.name, rec.CurrentVersion())
 	}
-	fmt.Fprintf(out, "  Job: %q (version %d)\n", sub.name, rec.CurrentVersion())
-	return 0, false, nil
+	if d := varsDiff(rec.Spec.Variables, spec.Variables); len(d) > 0 {
+		for _, l := range d {
+			fmt.Fprintf(out, "    %s\n", l)
+		}
+	}
+	return base, nil
+}
+
+// varsDiff lists the -var values that change.
+func varsDiff(a, b map[string]string) []string {
+	toAny := func(m map[string]string) map[string]any {
+		out := map[string]any{}
+		for k, v := range m {
+			out[k] = v
+		}
+		return out
+	}
+	var out []string
+	for _, l := range fieldDiff(toAny(a), toAny(b)) {
+		out = append(out, strings.Replace(l, " ", " var.", 1))
+	}
+	return out
 }
 
 // planObject answers "+" (create), "~" (update) or " " (unchanged), using

@@ -58,3 +58,21 @@ func TestDiffHint(t *testing.T) {
 		t.Errorf("diffHint = %q", got)
 	}
 }
+
+func TestFieldDiff(t *testing.T) {
+	a := decodeRaws(rawObjs(t, `{"kind":"Deployment","spec":{"replicas":2,"template":{"spec":{"containers":[{"name":"main","env":[{"name":"G","value":"hello"}]}]}}},"metadata":{"name":"x","labels":{"a":"1"}}}`))[0]
+	b := decodeRaws(rawObjs(t, `{"kind":"Deployment","spec":{"replicas":3,"template":{"spec":{"containers":[{"name":"main","env":[{"name":"G","value":"bye"}]}]}}},"metadata":{"name":"x","annotations":{"n":"v"}}}`))[0]
+	got := strings.Join(fieldDiff(a, b), "\n")
+	want := strings.Join([]string{
+		`+ metadata.annotations: {"n":"v"}`,
+		`- metadata.labels: {"a":"1"}`,
+		`~ spec.replicas: 2 => 3`,
+		`~ spec.template.spec.containers[0].env[0].value: "hello" => "bye"`,
+	}, "\n")
+	if got != want {
+		t.Fatalf("fieldDiff:\n%s\nwant:\n%s", got, want)
+	}
+	if d := fieldDiff(a, a); len(d) != 0 {
+		t.Fatalf("no diff expected: %v", d)
+	}
+}

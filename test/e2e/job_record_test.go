@@ -182,6 +182,7 @@ func TestJobRecordVersionsAndRevert(t *testing.T) {
 
 	v1 := e.jobFile("demo.nomad.hcl", demoJob(false))
 	e.barque(1, []string{`~ Job: "demo" (version 0 would become 1)`, "~ deployment.apps/demo-app", "- deployment.apps/demo-extra",
+		`+ var.greeting: "bye"`, `value: "hello" => "bye"`,
 		`group "app" (deployment.apps/demo-app): would place 2 of 2 pods; 1 nodes feasible`, "All pods can be placed"},
 		"job", "plan", "-var", "greeting=bye", v1)
 	e.barque(0, []string{"Job version 1 (new)", "deployment.apps/demo-extra deleted", "Task Group", "Unhealthy"},
