@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -74,5 +76,28 @@ func TestFieldDiff(t *testing.T) {
 	}
 	if d := fieldDiff(a, a); len(d) != 0 {
 		t.Fatalf("no diff expected: %v", d)
+	}
+}
+
+func TestRetryOnConflict(t *testing.T) {
+	conflict := fmt.Errorf("recording job: %w", api.ErrConflict)
+	calls := 0
+	res, err := retryOnConflict(func() (*recordResult, error) {
+		calls++
+		if calls < 3 {
+			return nil, conflict
+		}
+		return &recordResult{newVersion: true}, nil
+	})
+	if err != nil || !res.newVersion || calls != 3 {
+		t.Fatalf("a write that wins on its third try: %v %+v after %d calls", err, res, calls)
+	}
+	calls = 0
+	if _, err := retryOnConflict(func() (*recordResult, error) { calls++; return nil, conflict }); !errors.Is(err, api.ErrConflict) || calls != recordAttempts {
+		t.Fatalf("a write that always loses: %v after %d calls", err, calls)
+	}
+	calls = 0
+	if _, err := retryOnConflict(func() (*recordResult, error) { calls++; return nil, api.ErrNotFound }); !errors.Is(err, api.ErrNotFound) || calls != 1 {
+		t.Fatalf("other errors are not retried: %v after %d calls", err, calls)
 	}
 }

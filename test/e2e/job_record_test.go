@@ -217,8 +217,28 @@ func TestJobRecordVersionsAndRevert(t *testing.T) {
 	e.barque(0, []string{`job "demo"`, `default = "hello"`}, "job", "inspect", "-o", "hcl", "demo")
 	e.barque(0, []string{`"kind": "List"`, `"name": "demo-extra"`}, "job", "inspect", "--objects", "-o", "json", "--version", "0", "demo")
 
+	// Two runs at once: each submission gets its own version (the loser of
+	// the compare-and-swap re-reads and goes next), and each version object
+	// holds the submission its number stands for.
+	concurrentRuns(e, v0, "greeting=c1", "greeting=c2")
+	if rec := e.record(); rec.Spec.Version != 4 {
+		t.Fatalf("after two concurrent runs from version 2: version %d, want 4", rec.Spec.Version)
+	}
+	e.versionAgrees()
+	greetings := map[string]bool{}
+	for _, n := range []int64{3, 4} {
+		o, err := e.cl.Get(e.ctx, "NomadJobVersion", "default", api.NomadJobVersionName("demo", n), client.GetOptions{})
+		if err != nil {
+			t.Fatalf("version %d after concurrent runs: %v", n, err)
+		}
+		greetings[o.(*api.NomadJobVersion).Spec.Job.Variables["greeting"]] = true
+	}
+	if !greetings["c1"] || !greetings["c2"] {
+		t.Fatalf("versions 3 and 4 must hold one submission each: %v", greetings)
+	}
+
 	// Only the last six versions are kept.
-	for i := 3; i <= 7; i++ {
+	for i := 5; i <= 7; i++ {
 		e.barque(0, []string{fmt.Sprintf("Job version %d (new)", i)}, "job", "run", "-detach", "-var", fmt.Sprintf("greeting=g%d", i), v0)
 	}
 	hist := e.barque(0, []string{"7 (current)", "first kept version"}, "job", "history", "demo")
@@ -323,6 +343,45 @@ func (f *follower) stop() {
 	if f.cmd.ProcessState == nil {
 		_ = f.cmd.Process.Kill()
 		_ = f.cmd.Wait()
+	}
+}
+
+// concurrentRuns runs `job run -detach -var V file` for each V at once;
+// every run must succeed, each with a version of its own.
+func concurrentRuns(e *jobRecordEnv, file string, vars ...string) {
+	e.t.Helper()
+	type result struct {
+		out  string
+		code int
+	}
+	results := make(chan result, len(vars))
+	for _, v := range vars {
+		go func() {
+			cmd := exec.CommandContext(e.ctx, barqueBin, "job", "run", "-detach", "-var", v, file)
+			cmd.Env = append(os.Environ(), e.env...)
+			out, err := cmd.CombinedOutput()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			} else if err != nil {
+				code = -1
+			}
+			results <- result{string(out), code}
+		}()
+	}
+	versions := map[string]bool{}
+	re := regexp.MustCompile(`Job version (\d+) \(new\)`)
+	for range vars {
+		r := <-results
+		e.t.Logf("concurrent job run:\n%s", r.out)
+		m := re.FindStringSubmatch(r.out)
+		if r.code != 0 || m == nil {
+			e.t.Fatalf("concurrent job run: exit %d\n%s", r.code, r.out)
+		}
+		if versions[m[1]] {
+			e.t.Fatalf("two concurrent runs both made version %s", m[1])
+		}
+		versions[m[1]] = true
 	}
 }
 
