@@ -143,17 +143,22 @@ stop starts it again; reverting to a stopped version stops the job.`,
 // revertToStopped makes the stopped version v the job's next version, and
 // stops the job's workloads, as `job stop` does.
 func revertToStopped(cmd *cobra.Command, c *client.Client, rec *api.NomadJob, v *api.NomadJobVersion) error {
-	fmt.Fprintf(cmd.OutOrStdout(), "==> Reverting job %q to version %d (a stopped version: the job is stopped)\n", rec.Name, v.Spec.Version)
-	res, err := recordStop(cmd.Context(), c, rec, &v.Spec.Job)
-	if err != nil {
-		return err
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "==> Reverting job %q to version %d (a stopped version: the job is stopped)\n", rec.Name, v.Spec.Version)
+	if rec.Spec.Stop && sameSubmission(rec.Spec, v.Spec.Job) {
+		fmt.Fprintf(out, "    Job version %d (already stopped)\n", rec.CurrentVersion())
+	} else {
+		res, err := recordStop(cmd.Context(), c, rec, &v.Spec.Job)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "    Job version %d (stopped)\n", res.record.CurrentVersion())
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "    Job version %d (stopped)\n", res.record.CurrentVersion())
 	n, err := stopWorkloads(cmd, c, rec.Name)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "==> Job %q stopped (%d workloads stopped)\n", rec.Name, n)
+	fmt.Fprintf(out, "==> Job %q stopped (%d workloads stopped)\n", rec.Name, n)
 	return nil
 }
 

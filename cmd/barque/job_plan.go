@@ -75,53 +75,57 @@ func planJob(cmd *cobra.Command, path string, o jobFileOpts) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	changes, stopped := base.changes, base.stopped
-	// changed are the workloads whose pods the run would (re)start: those
-	// it creates or changes, and all of a stopped job's. replaced are
-	// their groups, and those of the objects it deletes: their pods go.
-	var changed []api.Object
-	replaced := map[string]bool{}
+	if err := planObjects(cmd, c, sub, base); err != nil {
+		return 0, err
+	}
+	if err := previewPlacement(cmd, c, sub, base.start, base.replaced); err != nil {
+		return 0, err
+	}
+	if base.changes == 0 {
+		fmt.Fprintln(out, "\nNo changes: the job is running as written.")
+	} else {
+		fmt.Fprintf(out, "\n%d change(s); `barque job run %s` applies them.\n", base.changes, path)
+	}
+	return base.changes, nil
+}
+
+// planObjects prints, and counts into base, each object the run would
+// create (+), change (~, with its field diff) or delete (-), and notes the
+// workloads whose pods it would start and the groups whose pods it would
+// replace: those it creates or changes (all of a stopped job's), and those
+// it deletes.
+func planObjects(cmd *cobra.Command, c *client.Client, sub *submission, base *planBase) error {
+	out := cmd.OutOrStdout()
 	for _, obj := range sub.objs {
 		what, err := planObject(cmd.Context(), c, obj)
 		if err != nil {
-			return 0, err
+			return err
 		}
 		if what != " " {
-			changes++
+			base.changes++
 		}
-		if what != " " || stopped {
-			changed = append(changed, obj)
-			replaced[obj.GetObjectMeta().Labels[api.LabelNomadGroup]] = true
+		if what != " " || base.stopped {
+			base.start = append(base.start, obj)
+			base.replaced[obj.GetObjectMeta().Labels[api.LabelNomadGroup]] = true
 		}
 		fmt.Fprintf(out, "%s %s\n", what, resourceName(mustKind(obj), obj.GetObjectMeta().Name))
-		if what == "~" {
-			key := objectID(obj)
-			if old, ok := base.recorded[key]; ok {
-				for _, l := range fieldDiff(old, base.rendered[key]) {
-					fmt.Fprintf(out, "    %s\n", l)
-				}
+		if old, ok := base.recorded[objectID(obj)]; ok && what == "~" {
+			for _, l := range fieldDiff(old, base.rendered[objectID(obj)]) {
+				fmt.Fprintf(out, "    %s\n", l)
 			}
 		}
 	}
 	stale, err := staleObjects(cmd.Context(), c, sub)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	for _, g := range stale {
 		ki, _ := api.LookupKind(g.kind)
 		fmt.Fprintf(out, "- %s\n", resourceName(ki, g.obj.GetObjectMeta().Name))
-		replaced[g.obj.GetObjectMeta().Labels[api.LabelNomadGroup]] = true
-		changes++
+		base.replaced[g.obj.GetObjectMeta().Labels[api.LabelNomadGroup]] = true
+		base.changes++
 	}
-	if err := previewPlacement(cmd, c, sub, changed, replaced); err != nil {
-		return 0, err
-	}
-	if changes == 0 {
-		fmt.Fprintln(out, "\nNo changes: the job is running as written.")
-	} else {
-		fmt.Fprintf(out, "\n%d change(s); `barque job run %s` applies them.\n", changes, path)
-	}
-	return changes, nil
+	return nil
 }
 
 // planBase is the job-level part of a plan.
@@ -132,6 +136,10 @@ type planBase struct {
 	// recorded and rendered are the running version's objects and the
 	// file's, by "Kind/name", for the field diff.
 	recorded, rendered map[string]any
+	// start are the workloads whose pods a run would start; replaced the
+	// groups whose current pods it would replace or delete.
+	start    []api.Object
+	replaced map[string]bool
 }
 
 // planRecord prints the job's line: its current version, and whether a
@@ -144,7 +152,7 @@ func planRecord(cmd *cobra.Command, c *client.Client, sub *submission) (*planBas
 	if err != nil {
 		return nil, err
 	}
-	base := &planBase{changes: 1, rendered: recordedObjects(spec.Objects)}
+	base := &planBase{changes: 1, rendered: recordedObjects(spec.Objects), replaced: map[string]bool{}}
 	o, err := c.Get(cmd.Context(), "NomadJob", sub.namespace, sub.name, client.GetOptions{})
 	if errors.Is(err, api.ErrNotFound) {
 		fmt.Fprintf(out, "+ Job: %q (new: version 0)\n", sub.name)
