@@ -28,6 +28,9 @@ func followJobLogs(cmd *cobra.Command, c *client.Client, job string, o jobLogsOp
 		}
 		fmt.Fprintf(cmd.ErrOrStderr(), "==> Job %q has no pods yet; waiting for them\n", job)
 	}
+	if o.task != "" && len(list.Items) > 0 && len(logStreams(podsOf(list.Items), o.task)) == 0 {
+		return fmt.Errorf("job %q has no task %q", job, o.task)
+	}
 	w, err := c.Watch(ctx, "Pod", currentNamespace(), client.WatchOptions{ListOptions: sel, ResourceVersion: list.ResourceVersion})
 	if err != nil {
 		return err
@@ -52,6 +55,14 @@ func followJobLogs(cmd *cobra.Command, c *client.Client, job string, o jobLogsOp
 		return err
 	}
 	return nil
+}
+
+func podsOf(objs []api.Object) []*api.Pod {
+	out := make([]*api.Pod, len(objs))
+	for i, o := range objs {
+		out[i] = o.(*api.Pod)
+	}
+	return out
 }
 
 // followed is one pod whose tasks are being followed.
