@@ -59,11 +59,43 @@ const (
 	RollingUpdateDeploymentStrategy = "RollingUpdate"
 )
 
-// DeploymentStrategy is Recreate or RollingUpdate.
+// DeploymentStrategy is Recreate or RollingUpdate, the latter optionally
+// preceded by a canary step (a Barque extension, see DeploymentCanary).
 type DeploymentStrategy struct {
 	Type          string                   `json:"type,omitempty"`
 	RollingUpdate *RollingUpdateDeployment `json:"rollingUpdate,omitempty"`
+	Canary        *DeploymentCanary        `json:"canary,omitempty"`
 }
+
+// DeploymentCanary is Nomad's canary update, on a RollingUpdate Deployment:
+// a template change first runs Replicas pods of the new template beside
+// all the old ones, and the rolling update proceeds only once they are
+// promoted, by hand (`barque rollout promote`, which sets
+// PromoteRevisionAnnotation) or, with AutoPromote, as soon as every canary
+// has been ready for minReadySeconds. Replicas may exceed spec.replicas
+// (Nomad's blue/green: canary = count); 0 turns canaries off. With
+// AutoRevert, canaries that exceed the progress deadline are given up:
+// the controller writes the stable ReplicaSet's template back into the
+// Deployment, as Nomad reverts to the last stable job version.
+type DeploymentCanary struct {
+	Replicas    int32 `json:"replicas"`
+	AutoPromote bool  `json:"autoPromote,omitempty"`
+	AutoRevert  bool  `json:"autoRevert,omitempty"`
+}
+
+// Annotations of the canary step.
+const (
+	// PromoteRevisionAnnotation, on a Deployment, promotes the canaries
+	// of that revision (the value is the revision number); a request for
+	// any other revision does nothing.
+	PromoteRevisionAnnotation = "deployment.barque.io/promote-revision"
+	// CanaryAnnotation, on a ReplicaSet the controller created or reused
+	// as canaries, is CanaryPending until they are promoted, then
+	// CanaryPromoted.
+	CanaryAnnotation = "deployment.barque.io/canary"
+	CanaryPending    = "pending"
+	CanaryPromoted   = "promoted"
+)
 
 // RollingUpdateDeployment bounds a rollout: how many pods above the desired
 // count may exist, and how many below it may be unavailable.
@@ -89,4 +121,18 @@ type DeploymentStatus struct {
 	UnavailableReplicas int32       `json:"unavailableReplicas,omitempty"`
 	Conditions          []Condition `json:"conditions,omitempty"`
 	CollisionCount      *int32      `json:"collisionCount,omitempty"`
+	// Canary reports the canaries of the current rollout, when it has
+	// some (a Barque extension).
+	Canary *DeploymentCanaryStatus `json:"canary,omitempty"`
+}
+
+// DeploymentCanaryStatus is the canary step of the current rollout: the
+// new ReplicaSet and its revision, how many canaries it should run, how
+// many have been ready for minReadySeconds, and whether they were promoted.
+type DeploymentCanaryStatus struct {
+	ReplicaSet string `json:"replicaSet"`
+	Revision   int64  `json:"revision"`
+	Desired    int32  `json:"desired"`
+	Healthy    int32  `json:"healthy"`
+	Promoted   bool   `json:"promoted"`
 }

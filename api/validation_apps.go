@@ -71,12 +71,32 @@ func validateDeployment(s *DeploymentSpec, errs *FieldErrors) {
 		if ru := st.RollingUpdate; ru != nil {
 			validateRollingBounds(ru.MaxSurge, ru.MaxUnavailable, "spec.strategy.rollingUpdate", errs)
 		}
+		validateCanary(st.Canary, errs)
 	case RecreateDeploymentStrategy:
 		if st.RollingUpdate != nil {
 			errs.Forbidden("spec.strategy.rollingUpdate", "may not be specified when strategy `type` is 'Recreate'")
 		}
+		if st.Canary != nil {
+			errs.Forbidden("spec.strategy.canary", "may not be specified when strategy `type` is 'Recreate'")
+		}
 	default:
 		errs.NotSupported("spec.strategy.type", st.Type, []string{RecreateDeploymentStrategy, RollingUpdateDeploymentStrategy})
+	}
+}
+
+// validateCanary follows Nomad's update block: a non-negative canary
+// count (it may exceed the replicas), and auto-promotion (and, in Barque,
+// auto-revert) only of canaries.
+func validateCanary(c *DeploymentCanary, errs *FieldErrors) {
+	if c == nil {
+		return
+	}
+	nonNegative32(&c.Replicas, "spec.strategy.canary.replicas", errs)
+	if c.AutoPromote && c.Replicas <= 0 {
+		errs.Invalid("spec.strategy.canary.autoPromote", true, "requires `replicas` greater than 0")
+	}
+	if c.AutoRevert && c.Replicas <= 0 {
+		errs.Invalid("spec.strategy.canary.autoRevert", true, "requires `replicas` greater than 0")
 	}
 }
 

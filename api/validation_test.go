@@ -160,6 +160,16 @@ func TestValidateWorkloads(t *testing.T) {
 			d.Spec.Strategy = DeploymentStrategy{Type: "Recreate", RollingUpdate: &RollingUpdateDeployment{}}
 		}), []string{"spec.strategy.rollingUpdate"}},
 		{"strategy type", dep(func(d *Deployment) { d.Spec.Strategy.Type = "BlueGreen" }), []string{"spec.strategy.type"}},
+		{"canary valid", dep(func(d *Deployment) { d.Spec.Strategy.Canary = &DeploymentCanary{Replicas: 1, AutoPromote: true} }), nil},
+		{"canary above replicas valid (blue/green)", dep(func(d *Deployment) { d.Spec.Strategy.Canary = &DeploymentCanary{Replicas: 10} }), nil},
+		{"canary off valid", dep(func(d *Deployment) { d.Spec.Strategy.Canary = &DeploymentCanary{} }), nil},
+		{"canary defaulted valid", dep(func(d *Deployment) { d.Spec.Strategy.Canary = &DeploymentCanary{Replicas: 2}; Default(d) }), nil},
+		{"negative canary", dep(func(d *Deployment) { d.Spec.Strategy.Canary = &DeploymentCanary{Replicas: -1} }), []string{"spec.strategy.canary.replicas"}},
+		{"autoPromote without canaries", dep(func(d *Deployment) { d.Spec.Strategy.Canary = &DeploymentCanary{AutoPromote: true} }), []string{"spec.strategy.canary.autoPromote"}},
+		{"autoRevert without canaries", dep(func(d *Deployment) { d.Spec.Strategy.Canary = &DeploymentCanary{AutoRevert: true} }), []string{"spec.strategy.canary.autoRevert"}},
+		{"recreate with canary", dep(func(d *Deployment) {
+			d.Spec.Strategy = DeploymentStrategy{Type: "Recreate", Canary: &DeploymentCanary{Replicas: 1}}
+		}), []string{"spec.strategy.canary"}},
 		{"replicaset", func() Object {
 			return &ReplicaSet{ObjectMeta: ObjectMeta{Name: "rs", Namespace: "d"}, Spec: ReplicaSetSpec{Replicas: Ptr(int32(-2)), Template: testTemplate()}}
 		}, []string{"spec.replicas", "spec.selector"}},

@@ -72,24 +72,13 @@ func nodeFits(txn *state.Txn, node *api.Node, pod *api.Pod) string {
 		return "node is unschedulable"
 	}
 	cpu, mem := api.PodRequests(pod)
-	count := int64(1)
-	used := map[string]bool{}
-	for _, o := range txn.ByIndex("Pod", state.IndexNode, node.Name) {
-		p := o.(*api.Pod)
-		if api.PodIsTerminal(p) {
-			continue
-		}
-		c, m := api.PodRequests(p)
-		cpu, mem, count = cpu+c, mem+m, count+1
-		for _, hp := range api.HostPorts(p) {
-			used[hp] = true
-		}
-	}
+	used := txn.NodeUsage(node.Name)
 	for _, hp := range api.HostPorts(pod) {
-		if used[hp] {
+		if used.Ports[hp] > 0 {
 			return "host port " + hp + " is in use"
 		}
 	}
+	cpu, mem, count := cpu+used.CPU, mem+used.Memory, used.Pods+1
 	return fitsAllocatable(node.Status.Allocatable, cpu, mem, count)
 }
 

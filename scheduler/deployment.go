@@ -125,6 +125,13 @@ type deploymentSync struct {
 	old     []*rsInfo
 	conds   []api.Condition // the status conditions being built
 	recheck time.Duration
+	// awaitingPromotion: every canary is available and the step waits for
+	// a promotion, which the progress deadline does not count.
+	awaitingPromotion bool
+	// observed, when set, is the generation the counts describe: a pass
+	// that changed the spec itself (an auto-revert) has not observed its
+	// own change.
+	observed int64
 }
 
 func (c *DeploymentController) sync(ctx context.Context, key string) (time.Duration, error) {
@@ -255,7 +262,14 @@ func (s *deploymentSync) syncNewRSAnnotations(ctx context.Context, next int64) e
 func (s *deploymentSync) createNewRS(ctx context.Context, revision int64) error {
 	hash := templateHash(&s.d.Spec.Template, s.d.Status.CollisionCount)
 	replicas := s.newRSReplicas()
+	canary := s.canaryWanted()
+	if canary {
+		replicas = s.canaryReplicas()
+	}
 	rs := s.newReplicaSet(hash, revision, replicas)
+	if canary {
+		rs.Annotations[api.CanaryAnnotation] = api.CanaryPending
+	}
 	obj, err := s.c.Writer.Create(ctx, rs)
 	if errors.Is(err, api.ErrAlreadyExists) {
 		return s.nameCollision(ctx, rs.Name)
@@ -303,7 +317,8 @@ func (s *deploymentSync) newReplicaSet(hash string, revision int64, replicas int
 	sel.MatchLabels = withEntry(sel.MatchLabels, PodTemplateHashLabel, hash)
 	ann := map[string]string{}
 	for k, v := range d.Annotations {
-		if !strings.HasPrefix(k, "deployment.kubernetes.io/") && k != "kubectl.kubernetes.io/last-applied-configuration" {
+		if !strings.HasPrefix(k, "deployment.kubernetes.io/") && !strings.HasPrefix(k, "deployment.barque.io/") &&
+			k != "kubectl.kubernetes.io/last-applied-configuration" {
 			ann[k] = v
 		}
 	}

@@ -11,12 +11,16 @@ import (
 	"github.com/barque-io/barque/api"
 )
 
-// rolloutRolling moves one step of a rolling update per pass: scale the
-// new set up within maxSurge, else scale old sets down within
+// rolloutRolling moves one step of a rolling update per pass: hold the
+// sizes while canaries wait for promotion (deployment_canary.go), else
+// scale the new set up within maxSurge, else scale old sets down within
 // maxUnavailable, else (when complete) trim the history. Each step's
 // writes wake the next pass through the store.
 func (s *deploymentSync) rolloutRolling(ctx context.Context) error {
 	if err := s.syncRevision(ctx, true); err != nil {
+		return s.finish(ctx, err)
+	}
+	if held, err := s.syncCanary(ctx); err != nil || held {
 		return s.finish(ctx, err)
 	}
 	scaled, err := s.reconcileNewRS(ctx)
@@ -267,6 +271,9 @@ func (s *deploymentSync) maxUnavailable() int32 {
 // status counts the pods of every set of the Deployment.
 func (s *deploymentSync) status() api.DeploymentStatus {
 	st := api.DeploymentStatus{ObservedGeneration: s.d.Generation, CollisionCount: s.d.Status.CollisionCount}
+	if s.observed != 0 {
+		st.ObservedGeneration = s.observed
+	}
 	var total int32
 	for _, info := range s.all() {
 		st.Replicas += info.pods
@@ -278,6 +285,7 @@ func (s *deploymentSync) status() api.DeploymentStatus {
 		st.UpdatedReplicas = s.newRS.pods
 	}
 	st.UnavailableReplicas = max(0, total-st.AvailableReplicas)
+	st.Canary = s.canaryStatus()
 	return st
 }
 
@@ -327,6 +335,11 @@ func (s *deploymentSync) progress(st *api.DeploymentStatus) {
 	name := ""
 	if s.newRS != nil {
 		name = s.newRS.rs.Name
+	}
+	if s.awaitingPromotion {
+		// Like a pause: waiting for a person is not a stalled rollout.
+		s.setProgressing(api.ConditionTrue, ReasonAwaitingPromotion, fmt.Sprintf("Canaries of replica set %q are healthy and await promotion.", name))
+		return
 	}
 	switch {
 	case deploymentComplete(s.d, st):

@@ -20,6 +20,13 @@
 //	periodic -> a CronJob per group (batch jobs with a periodic block)
 //	sysbatch -> rejected for now
 //
+// A service job's update block maps onto its Deployments: max_parallel is
+// maxUnavailable (maxSurge 0), min_healthy_time minReadySeconds,
+// progress_deadline progressDeadlineSeconds, canary and auto_promote the
+// canary step (spec.strategy.canary, see docs/SCHEDULER.md), with
+// auto_revert reverting canaries past their deadline. A canary in a system
+// or batch job is an error; auto_revert without canaries is a warning.
+//
 // Every object carries the labels barque.io/job and barque.io/group, and the
 // pod template selects on them. Each task is a container: exec and raw_exec
 // run `command` with `args` (driver exec), docker runs `image`. Resources

@@ -70,6 +70,9 @@ func (j *Job) labels(g *Group) map[string]string {
 
 func (j *Job) workload(g *Group, tmpl api.PodTemplateSpec) ([]api.Object, error) {
 	name, sel := j.objectName(g), &api.LabelSelector{MatchLabels: j.labels(g)}
+	if u := j.updateFor(g); u != nil && u.Canary > 0 && j.Type != TypeService {
+		return nil, unsupportedf("update canary in a %s job: only service jobs (Deployments) have canaries", j.Type)
+	}
 	switch {
 	case j.Type == TypeService:
 		d := &api.Deployment{TypeMeta: typeMeta("apps/v1", "Deployment"), ObjectMeta: j.meta(g, name),
@@ -141,7 +144,11 @@ func (j *Job) updateFor(g *Group) *Update {
 // deploymentUpdate maps Nomad's update block: max_parallel allocations are
 // replaced at a time (maxUnavailable, no surge, as Nomad's non-canary
 // updates stop an old allocation before placing its replacement),
-// min_healthy_time is minReadySeconds, progress_deadline the deadline.
+// min_healthy_time is minReadySeconds, progress_deadline the deadline,
+// canary, auto_promote and auto_revert the canary step
+// (spec.strategy.canary), after whose promotion the max_parallel
+// replacement proceeds. auto_revert without canaries is only a warning
+// (see updateWarnings).
 func deploymentUpdate(spec *api.DeploymentSpec, u *Update) {
 	if u == nil {
 		return
@@ -150,6 +157,10 @@ func deploymentUpdate(spec *api.DeploymentSpec, u *Update) {
 		spec.Strategy = api.DeploymentStrategy{Type: api.RollingUpdateDeploymentStrategy,
 			RollingUpdate: &api.RollingUpdateDeployment{MaxUnavailable: ptr(api.FromInt(*u.MaxParallel)),
 				MaxSurge: ptr(api.FromInt(0))}}
+	}
+	if u.Canary > 0 {
+		spec.Strategy.Canary = &api.DeploymentCanary{Replicas: int32(u.Canary), AutoPromote: u.AutoPromote,
+			AutoRevert: u.AutoRevert}
 	}
 	spec.MinReadySeconds = int32(seconds(u.MinHealthyTime))
 	if s := seconds(u.ProgressDeadline); s > 0 {

@@ -99,6 +99,6 @@ var unsupported = map[string]string{
 
 // ignoredAttrs are accepted arguments that have no effect yet.
 var ignoredAttrs = map[string]bool{
-	"kill_signal": true, "shutdown_delay": true, "canary": true, "auto_revert": true,
-	"auto_promote": true, "stagger": true, "all_at_once": true, "change_signal": true,
+	"kill_signal": true, "shutdown_delay": true,
+	"stagger": true, "all_at_once": true, "change_signal": true,
 }

@@ -41,6 +41,8 @@ func validate(job *Job) error {
 		add(fmt.Errorf("job %q has no group", job.Name))
 	}
 	add(validConstraints("job "+job.Name, job.Constraints))
+	add(validUpdate("job "+job.Name, job.Update))
+	job.Warnings = append(job.Warnings, updateWarnings(job)...)
 	for _, g := range job.Groups {
 		add(validGroup(g))
 	}
@@ -52,7 +54,7 @@ func validate(job *Job) error {
 
 func validGroup(g *Group) error {
 	where := "group " + g.Name
-	errs := []error{validConstraints(where, g.Constraints)}
+	errs := []error{validConstraints(where, g.Constraints), validUpdate(where, g.Update)}
 	if g.Count != nil && *g.Count < 0 {
 		errs = append(errs, fmt.Errorf("%s: count %d is negative", where, *g.Count))
 	}
@@ -75,6 +77,40 @@ func validGroup(g *Group) error {
 		errs = append(errs, validTask(where+" task "+t.Name, t, ports))
 	}
 	return errors.Join(errs...)
+}
+
+// validUpdate checks the canary settings as Nomad does: a count of zero
+// or more (it may exceed the group's count), auto_promote only with one.
+func validUpdate(where string, u *Update) error {
+	if u == nil {
+		return nil
+	}
+	var errs []error
+	if u.Canary < 0 {
+		errs = append(errs, fmt.Errorf("%s: update canary %d is negative", where, u.Canary))
+	}
+	if u.AutoPromote && u.Canary <= 0 {
+		errs = append(errs, fmt.Errorf("%s: update auto_promote needs a canary count greater than 0", where))
+	}
+	return errors.Join(errs...)
+}
+
+// updateWarnings names the update blocks whose auto_revert does nothing:
+// Barque reverts only canaries (see deploymentUpdate).
+func updateWarnings(job *Job) []string {
+	var out []string
+	check := func(where string, u *Update) {
+		if u != nil && u.AutoRevert && u.Canary <= 0 {
+			out = append(out, where+`: update "auto_revert" has no effect without canaries in Barque (it reverts canaries past their progress deadline)`)
+		}
+	}
+	check("job "+job.Name, job.Update)
+	for _, g := range job.Groups {
+		if g.Update != nil {
+			check("group "+g.Name, g.Update)
+		}
+	}
+	return out
 }
 
 func validTask(where string, t *Task, ports map[string]bool) error {

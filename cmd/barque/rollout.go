@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,10 +32,11 @@ func newRolloutCmd() *cobra.Command {
 		Example: `  barque rollout status deployment/web
   barque rollout history deployment/web
   barque rollout undo deployment/web --to-revision=2
+  barque rollout promote deployment/web
   barque rollout restart deployment/web`,
 	}
 	cmd.AddCommand(newRolloutStatusCmd(), newRolloutHistoryCmd(), newRolloutUndoCmd(),
-		newRolloutPauseCmd(), newRolloutResumeCmd(), newRolloutRestartCmd())
+		newRolloutPauseCmd(), newRolloutResumeCmd(), newRolloutRestartCmd(), newRolloutPromoteCmd())
 	return cmd
 }
 
@@ -97,8 +99,9 @@ func simpleRolloutCmd(use, short string, fn func(context.Context, *cobra.Command
 // ---- status ----
 
 type rolloutStatusOpts struct {
-	watch   bool
-	timeout time.Duration
+	watch            bool
+	waitForPromotion bool
+	timeout          time.Duration
 }
 
 func newRolloutStatusCmd() *cobra.Command {
@@ -109,12 +112,19 @@ func newRolloutStatusCmd() *cobra.Command {
 			ctx, cancel = context.WithTimeout(ctx, o.timeout)
 			defer cancel()
 		}
-		return runRolloutStatus(ctx, cmd, c, name, o.watch)
+		return runRolloutStatus(ctx, cmd, c, name, o)
 	})
 	cmd.Long = `Status prints the rollout's progress each time it changes and returns when the
 rollout is complete (every replica updated and available, no old replica
-left). It exits 1 when the Deployment exceeds its progress deadline.`
+left). It exits 1 when the Deployment exceeds its progress deadline.
+
+With a canary step (spec.strategy.canary) it shows the canaries' health.
+Once every canary is healthy and the rollout waits for a manual promotion,
+it says so and exits 0, as Nomad's deployment monitor does; with
+--wait-for-promotion it keeps watching until someone promotes them
+(barque rollout promote) and the rollout completes.`
 	cmd.Flags().BoolVarP(&o.watch, "watch", "w", true, "watch until the rollout completes")
+	cmd.Flags().BoolVar(&o.waitForPromotion, "wait-for-promotion", false, "keep watching while healthy canaries wait for a manual promotion")
 	cmd.Flags().DurationVar(&o.timeout, "timeout", 0, "give up after this long (0: never)")
 	return cmd
 }
@@ -129,6 +139,9 @@ func rolloutStatus(d *api.Deployment) (string, bool, error) {
 		return "", false, fmt.Errorf("deployment %q exceeded its progress deadline", d.Name)
 	}
 	st := d.Status
+	if c := st.Canary; c != nil && !c.Promoted {
+		return canaryProgress(d, c), false, nil
+	}
 	if want := replicasWanted(d); st.UpdatedReplicas < want {
 		return fmt.Sprintf("Waiting for deployment %q rollout to finish: %d out of %d new replicas have been updated...", d.Name, st.UpdatedReplicas, want), false, nil
 	}
@@ -148,9 +161,40 @@ func replicasWanted(d *api.Deployment) int32 {
 	return *d.Spec.Replicas
 }
 
+// canaryProgress is the progress line of a canary step.
+func canaryProgress(d *api.Deployment, c *api.DeploymentCanaryStatus) string {
+	switch {
+	case c.Healthy < c.Desired:
+		return fmt.Sprintf("Waiting for deployment %q canaries: %d of %d canaries healthy...", d.Name, c.Healthy, c.Desired)
+	case autoPromote(d) || promotionRequested(d):
+		return fmt.Sprintf("Waiting for deployment %q canaries to be promoted: %d of %d canaries healthy...", d.Name, c.Healthy, c.Desired)
+	}
+	return fmt.Sprintf("Waiting for promotion of deployment %q: %d of %d canaries healthy", d.Name, c.Healthy, c.Desired)
+}
+
+func autoPromote(d *api.Deployment) bool {
+	return d.Spec.Strategy.Canary != nil && d.Spec.Strategy.Canary.AutoPromote
+}
+
+// promotionRequested: someone promoted the canaries, and the controller
+// has not acted on it yet.
+func promotionRequested(d *api.Deployment) bool {
+	c := d.Status.Canary
+	return c != nil && d.Annotations[api.PromoteRevisionAnnotation] == strconv.FormatInt(c.Revision, 10)
+}
+
+// awaitsPromotion: the rollout's canaries are all healthy and only a
+// person can move it on (the status must describe the current spec).
+func awaitsPromotion(d *api.Deployment) bool {
+	c := d.Status.Canary
+	return d.Generation <= d.Status.ObservedGeneration && c != nil && !c.Promoted &&
+		c.Healthy >= c.Desired && !autoPromote(d) && !promotionRequested(d)
+}
+
 // runRolloutStatus prints each new progress line from a watch of the
-// Deployment until the verdict is done or an error.
-func runRolloutStatus(ctx context.Context, cmd *cobra.Command, c *client.Client, name string, watch bool) error {
+// Deployment until the verdict is done or an error, or until healthy
+// canaries wait for a promotion (unless told to wait for it).
+func runRolloutStatus(ctx context.Context, cmd *cobra.Command, c *client.Client, name string, o rolloutStatusOpts) error {
 	d, err := getDeployment(ctx, c, name)
 	if err != nil {
 		return err
@@ -165,9 +209,13 @@ func runRolloutStatus(ctx context.Context, cmd *cobra.Command, c *client.Client,
 			fmt.Fprintln(cmd.OutOrStdout(), msg)
 			last = msg
 		}
+		if !done && !o.waitForPromotion && awaitsPromotion(d) {
+			fmt.Fprintf(cmd.OutOrStdout(), "Deployment %q requires promotion: run 'barque rollout promote deployment/%s'\n", d.Name, d.Name)
+			return true, nil
+		}
 		return done, nil
 	}
-	if done, err := report(d); done || err != nil || !watch {
+	if done, err := report(d); done || err != nil || !o.watch {
 		return err
 	}
 	w, err := c.Watch(ctx, "Deployment", d.Namespace, client.WatchOptions{ResourceVersion: d.ResourceVersion})

@@ -113,16 +113,25 @@ func printRevision(w io.Writer, name string, revs []revisionRS, revision int64) 
 }
 
 // findRevision finds revision n, or with n == 0 the one before the latest
-// (what `undo` goes back to).
+// (what `undo` goes back to). When the latest is a canary awaiting
+// promotion, that is the newest revision which is not one: undo during a
+// canary step drops the canaries, including those a template change
+// during the step replaced, and keeps the stable pods.
 func findRevision(revs []revisionRS, n int64) (revisionRS, error) {
 	if len(revs) == 0 {
 		return revisionRS{}, errors.New("no rollout history found")
 	}
 	if n == 0 {
-		if len(revs) < 2 {
+		prev := revs[:len(revs)-1]
+		if pendingCanary(revs[len(revs)-1].rs) {
+			for len(prev) > 0 && pendingCanary(prev[len(prev)-1].rs) {
+				prev = prev[:len(prev)-1]
+			}
+		}
+		if len(prev) == 0 {
 			return revisionRS{}, errors.New("no rollout history found: there is no previous revision")
 		}
-		return revs[len(revs)-2], nil
+		return prev[len(prev)-1], nil
 	}
 	for _, r := range revs {
 		if r.revision == n {
@@ -130,6 +139,10 @@ func findRevision(revs []revisionRS, n int64) (revisionRS, error) {
 		}
 	}
 	return revisionRS{}, fmt.Errorf("unable to find specified revision %d in history", n)
+}
+
+func pendingCanary(rs *api.ReplicaSet) bool {
+	return rs.Annotations[api.CanaryAnnotation] == api.CanaryPending
 }
 
 // templateOf is a set's pod template as the Deployment held it: without

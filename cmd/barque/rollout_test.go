@@ -65,6 +65,17 @@ func TestRolloutStatusVerdict(t *testing.T) {
 		{"done", statusDeployment(2, 2, 3, api.DeploymentStatus{Replicas: 3, UpdatedReplicas: 3, AvailableReplicas: 3}),
 			`deployment "web" successfully rolled out`, true, false},
 		{"deadline", statusDeployment(2, 2, 3, api.DeploymentStatus{Replicas: 3, UpdatedReplicas: 1, Conditions: timedOut}), "", false, true},
+		{"canaries starting", statusDeployment(2, 2, 3, api.DeploymentStatus{Replicas: 5, UpdatedReplicas: 2,
+			Canary: &api.DeploymentCanaryStatus{Desired: 2, Healthy: 1}}),
+			`Waiting for deployment "web" canaries: 1 of 2 canaries healthy...`, false, false},
+		{"canaries await promotion", statusDeployment(2, 2, 3, api.DeploymentStatus{Replicas: 5, UpdatedReplicas: 2,
+			Canary: &api.DeploymentCanaryStatus{Desired: 2, Healthy: 2}}),
+			`Waiting for promotion of deployment "web": 2 of 2 canaries healthy`, false, false},
+		{"canaries past deadline", statusDeployment(2, 2, 3, api.DeploymentStatus{Replicas: 5, UpdatedReplicas: 2, Conditions: timedOut,
+			Canary: &api.DeploymentCanaryStatus{Desired: 2}}), "", false, true},
+		{"promoted canaries roll on", statusDeployment(2, 2, 3, api.DeploymentStatus{Replicas: 4, UpdatedReplicas: 2,
+			Canary: &api.DeploymentCanaryStatus{Desired: 2, Healthy: 2, Promoted: true}}),
+			`Waiting for deployment "web" rollout to finish: 2 out of 3 new replicas have been updated...`, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			msg, done, err := rolloutStatus(tc.d)
@@ -171,5 +182,105 @@ func TestRolloutRestartPatch(t *testing.T) {
 	}
 	if got := p.Spec.Template.Metadata.Annotations[restartedAtAnnotation]; got != "2024-05-06T07:08:09Z" {
 		t.Fatalf("restartedAt %q", got)
+	}
+}
+
+func canaryFixture(healthy int32, promoted bool) *api.Deployment {
+	d := statusDeployment(3, 3, 4, api.DeploymentStatus{Replicas: 6, UpdatedReplicas: 2,
+		Canary: &api.DeploymentCanaryStatus{ReplicaSet: "web-b", Revision: 2, Desired: 2, Healthy: healthy, Promoted: promoted}})
+	d.Spec.Strategy.Canary = &api.DeploymentCanary{Replicas: 2}
+	return d
+}
+
+func TestRolloutAwaitsPromotion(t *testing.T) {
+	auto := canaryFixture(2, false)
+	auto.Spec.Strategy.Canary.AutoPromote = true
+	if msg, _, _ := rolloutStatus(auto); !strings.Contains(msg, "to be promoted: 2 of 2") {
+		t.Errorf("auto-promoting canaries: %q", msg)
+	}
+	requested := canaryFixture(2, false)
+	requested.Annotations = map[string]string{api.PromoteRevisionAnnotation: "2"}
+	if msg, _, _ := rolloutStatus(requested); !strings.Contains(msg, "to be promoted: 2 of 2") {
+		t.Errorf("canaries whose promotion was requested: %q", msg)
+	}
+	staleRequest := canaryFixture(2, false)
+	staleRequest.Annotations = map[string]string{api.PromoteRevisionAnnotation: "1"}
+	unobserved := canaryFixture(2, false)
+	unobserved.Generation = 4
+	for _, tc := range []struct {
+		name string
+		d    *api.Deployment
+		want bool
+	}{
+		{"healthy canaries", canaryFixture(2, false), true},
+		{"unhealthy canaries", canaryFixture(1, false), false},
+		{"promoted", canaryFixture(2, true), false},
+		{"auto-promoted", auto, false},
+		{"promotion requested", requested, false},
+		{"an earlier revision's promotion", staleRequest, true},
+		{"a change not observed yet", unobserved, false},
+		{"no canaries", statusDeployment(1, 1, 3, api.DeploymentStatus{}), false},
+	} {
+		if got := awaitsPromotion(tc.d); got != tc.want {
+			t.Errorf("%s: awaitsPromotion %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestRolloutPromote(t *testing.T) {
+	d := canaryFixture(2, false)
+	d.ResourceVersion = 42
+	u, _, err := promoteRequest(d, false)
+	if err != nil || u == nil || u.Annotations[api.PromoteRevisionAnnotation] != "2" {
+		t.Fatalf("promote: %+v %v", u, err)
+	}
+	if u.ResourceVersion != 42 || d.Annotations != nil {
+		t.Fatalf("the write must be conditional on the version read (%d), and the original untouched (%v)", u.ResourceVersion, d.Annotations)
+	}
+	if u, msg, err := promoteRequest(u, false); err != nil || u != nil || !strings.Contains(msg, "already requested") {
+		t.Fatalf("second promote: %v %q %v", u, msg, err)
+	}
+	if u, msg, err := promoteRequest(canaryFixture(2, true), false); err != nil || u != nil || !strings.Contains(msg, "already promoted") {
+		t.Fatalf("promote of promoted canaries: %v %q %v", u, msg, err)
+	}
+	if _, _, err := promoteRequest(canaryFixture(1, false), false); err == nil || !strings.Contains(err.Error(), "1 of 2 canaries healthy") {
+		t.Fatalf("promote of unhealthy canaries: %v", err)
+	}
+	if u, _, err := promoteRequest(canaryFixture(1, false), true); err != nil || u.Annotations[api.PromoteRevisionAnnotation] != "2" {
+		t.Fatalf("--force: %v %v", u, err)
+	}
+	if _, _, err := promoteRequest(statusDeployment(1, 1, 3, api.DeploymentStatus{}), false); err == nil || !strings.Contains(err.Error(), "no canaries") {
+		t.Fatalf("promote without canaries: %v", err)
+	}
+	stale := canaryFixture(2, false)
+	stale.Generation = 4
+	if _, _, err := promoteRequest(stale, false); err == nil || !strings.Contains(err.Error(), "not observed") {
+		t.Fatalf("promote before the controller observed the change: %v", err)
+	}
+	paused := canaryFixture(2, false)
+	paused.Spec.Paused = true
+	if _, _, err := promoteRequest(paused, false); err == nil || !strings.Contains(err.Error(), "paused") {
+		t.Fatalf("promote of a paused deployment: %v", err)
+	}
+}
+
+// TestRolloutUndoDuringCanary: undo while canaries wait goes back to the
+// stable revision, past canaries a template change replaced.
+func TestRolloutUndoDuringCanary(t *testing.T) {
+	d, items := historyFixture()
+	pending := func(rs api.Object) { rs.GetObjectMeta().Annotations[api.CanaryAnnotation] = api.CanaryPending }
+	pending(items[0]) // web-c, revision 3: the current canaries
+	pending(items[3]) // web-b, revision 2: canaries replaced by revision 3
+	u, _, err := rollbackTo(d, ownedRevisions(d, items), 0)
+	if err != nil || u.Spec.Template.Spec.Containers[0].Image != "web:1" {
+		t.Fatalf("undo during the canary step: %v %v", u, err)
+	}
+	if u, _, err = rollbackTo(d, ownedRevisions(d, items), 2); err != nil || u.Spec.Template.Spec.Containers[0].Image != "web:2" {
+		t.Fatalf("--to-revision=2 still reaches the replaced canaries: %v %v", u, err)
+	}
+	// Outside a canary step, undo is the previous revision, canary or not.
+	delete(items[0].GetObjectMeta().Annotations, api.CanaryAnnotation)
+	if u, _, err = rollbackTo(d, ownedRevisions(d, items), 0); err != nil || u.Spec.Template.Spec.Containers[0].Image != "web:2" {
+		t.Fatalf("undo after the canary step: %v %v", u, err)
 	}
 }

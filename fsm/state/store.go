@@ -23,6 +23,7 @@ type Store struct {
 
 	mu      sync.RWMutex // guards db, hist, changed
 	db      *memdb.MemDB
+	usage   usageTable // derived from the pods; see NodeUsage
 	hist    *history
 	changed chan struct{} // closed and replaced on each commit or restore
 	index   atomic.Uint64 // index of the last applied entry that wrote
@@ -39,11 +40,11 @@ func New(histSize int) *Store {
 	if histSize <= 0 {
 		histSize = DefaultHistorySize
 	}
-	db, err := memdb.NewMemDB(schema())
+	db, err := newDB()
 	if err != nil {
 		panic(fmt.Sprintf("state: invalid schema: %v", err)) // a programming error
 	}
-	return &Store{histSize: histSize, db: db, hist: newHistory(histSize, 0), changed: make(chan struct{})}
+	return &Store{histSize: histSize, db: db, usage: usageTable{}, hist: newHistory(histSize, 0), changed: make(chan struct{})}
 }
 
 // Index is the log index of the last write applied to the store.
@@ -153,4 +154,18 @@ func (s *Store) HistoryFloor() uint64 {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.hist.floor
+}
+
+// newDB makes an empty database. It is a go-memdb snapshot rather than the
+// primary: writes to a snapshot skip go-memdb's mutation tracking (a
+// channel per changed radix node, closed at commit, for go-memdb's own
+// watch sets). Barque never uses those watch sets (its watchers wait on
+// Changed and read the event history), and the tracking was a tenth of
+// the cost of every write.
+func newDB() (*memdb.MemDB, error) {
+	db, err := memdb.NewMemDB(schema())
+	if err != nil {
+		return nil, err
+	}
+	return db.Snapshot(), nil
 }

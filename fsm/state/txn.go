@@ -14,15 +14,17 @@ type Txn struct {
 	tx     *memdb.Txn
 	index  uint64
 	events []Event
+	usage  usageTable
+	undo   []usageChange
 }
 
 // WriteTxn opens the write transaction for log index idx. Only the FSM calls
 // it, one at a time.
 func (s *Store) WriteTxn(idx uint64) *Txn {
 	s.mu.RLock()
-	db := s.db
+	db, usage := s.db, s.usage
 	s.mu.RUnlock()
-	return &Txn{s: s, tx: db.Txn(true), index: idx}
+	return &Txn{s: s, tx: db.Txn(true), index: idx, usage: usage}
 }
 
 // Index is the log index this transaction writes at.
@@ -41,8 +43,17 @@ func (t *Txn) Get(kind, ns, name string) api.Object {
 // event. obj must be a fresh value that no reader has seen.
 func (t *Txn) Put(obj api.Object, ev EventType) error {
 	obj.GetObjectMeta().ResourceVersion = api.Version(t.index)
+	pod, isPod := obj.(*api.Pod)
+	var oldPod *api.Pod
+	if isPod {
+		old, _ := t.tx.First(tableName("Pod"), IndexID, objectKey(pod.Namespace, pod.Name))
+		oldPod, _ = old.(*api.Pod)
+	}
 	if err := t.tx.Insert(tableName(obj.GetTypeMeta().Kind), obj); err != nil {
 		return fmt.Errorf("state: insert %s %s: %w", obj.GetTypeMeta().Kind, obj.GetObjectMeta().Key(), err)
+	}
+	if isPod {
+		t.track(oldPod, pod)
 	}
 	t.events = append(t.events, Event{Type: ev, Index: t.index, Kind: obj.GetTypeMeta().Kind, Object: obj})
 	return nil
@@ -53,6 +64,9 @@ func (t *Txn) Put(obj api.Object, ev EventType) error {
 func (t *Txn) Delete(obj api.Object) error {
 	if err := t.tx.Delete(tableName(obj.GetTypeMeta().Kind), obj); err != nil {
 		return fmt.Errorf("state: delete %s %s: %w", obj.GetTypeMeta().Kind, obj.GetObjectMeta().Key(), err)
+	}
+	if p, ok := obj.(*api.Pod); ok {
+		t.track(p, nil)
 	}
 	gone := api.ShallowCopy(obj)
 	gone.GetObjectMeta().ResourceVersion = api.Version(t.index)
@@ -75,13 +89,16 @@ func (t *Txn) Commit() {
 }
 
 // Abort drops the transaction's changes.
-func (t *Txn) Abort() { t.tx.Abort() }
+func (t *Txn) Abort() {
+	t.rollback()
+	t.tx.Abort()
+}
 
 // Restore replaces the whole store with objects at index idx (from a
 // snapshot). The history restarts at idx; watchers are woken and find that
 // their position is gone if it was older.
 func (s *Store) Restore(idx uint64, objs []api.Object) error {
-	db, err := memdb.NewMemDB(schema())
+	db, err := newDB()
 	if err != nil {
 		return err
 	}
@@ -93,6 +110,7 @@ func (s *Store) Restore(idx uint64, objs []api.Object) error {
 		}
 	}
 	tx.Commit()
+	usage := buildUsage(objs)
 	s.mu.Lock()
 	// A restore can bring back an older state (operator snapshot restore):
 	// the index never goes backwards, and every open watch is ended so that
@@ -100,7 +118,7 @@ func (s *Store) Restore(idx uint64, objs []api.Object) error {
 	if prev := s.index.Load(); prev > idx {
 		idx = prev
 	}
-	s.db = db
+	s.db, s.usage = db, usage
 	s.hist = newHistory(s.histSize, idx)
 	s.index.Store(idx)
 	s.restores.Add(1)

@@ -14,8 +14,9 @@ import (
 // TestRolloutCLI drives `barque rollout` against three servers and one
 // agent: status waits for a Deployment of exec pods, restart makes a second
 // revision, history lists both, undo goes back to the first template, and
-// pause/resume flip spec.paused; a Deployment past its progress deadline
-// makes status exit 1.
+// pause/resume flip spec.paused; a canary rollout stops status at the
+// promotion, and promote lets it finish; a Deployment past its progress
+// deadline makes status exit 1.
 func TestRolloutCLI(t *testing.T) {
 	c := startProcCluster(t)
 	cl := c.client(t)
@@ -30,8 +31,10 @@ func TestRolloutCLI(t *testing.T) {
 		return run(t, env, "", append([]string{"rollout"}, args...)...)
 	}
 	t.Cleanup(func() {
-		if pods, err := nodefail.Pods(context.Background(), cl, "ro"); err == nil {
-			nodefail.KillTasks(pods)
+		for _, name := range []string{"ro", "ca"} {
+			if pods, err := nodefail.Pods(context.Background(), cl, name); err == nil {
+				nodefail.KillTasks(pods)
+			}
 		}
 	})
 
@@ -92,6 +95,8 @@ func TestRolloutCLI(t *testing.T) {
 		t.Fatalf("status of a pod: %d\n%s", code, out)
 	}
 
+	rolloutCanary(ctx, t, cl, rollout)
+
 	// Pods that fit nowhere: the Deployment exceeds its progress deadline
 	// and status exits 1 saying so.
 	stuck := nodefail.Deployment("stuck", 1)
@@ -112,4 +117,42 @@ func getDeploymentE2E(ctx context.Context, t *testing.T, cl *client.Client, name
 		t.Fatal(err)
 	}
 	return obj.(*api.Deployment)
+}
+
+// rolloutCanary: after a restart of a Deployment with one canary, status
+// returns (exit 0) once the canary is healthy and says it needs a
+// promotion; promote lets the rollout finish.
+func rolloutCanary(ctx context.Context, t *testing.T, cl *client.Client, rollout func(args ...string) (string, int)) {
+	t.Helper()
+	d := nodefail.Deployment("ca", 2)
+	d.Spec.Strategy.Canary = &api.DeploymentCanary{Replicas: 1}
+	if _, err := cl.Create(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := rollout("status", "deployment/ca", "--timeout", "60s"); code != 0 || !strings.Contains(out, "successfully rolled out") {
+		t.Fatalf("status of the first canary rollout: %d\n%s", code, out)
+	}
+	if out, code := rollout("promote", "deployment/ca"); code != 1 || !strings.Contains(out, "no canaries") {
+		t.Fatalf("promote without canaries: %d\n%s", code, out)
+	}
+	if out, code := rollout("restart", "deployment/ca"); code != 0 {
+		t.Fatalf("restart: %d\n%s", code, out)
+	}
+	out, code := rollout("status", "deployment/ca", "--timeout", "60s")
+	if code != 0 || !strings.Contains(out, `Waiting for promotion of deployment "ca": 1 of 1 canaries healthy`) || !strings.Contains(out, "requires promotion") {
+		t.Fatalf("status of the canaries: %d\n%s", code, out)
+	}
+	st := getDeploymentE2E(ctx, t, cl, "ca").Status
+	if c := st.Canary; c == nil || c.Promoted || c.Healthy != 1 || st.UpdatedReplicas != 1 || st.Replicas != 3 {
+		t.Fatalf("before the promotion: %+v, canary %+v", st, c)
+	}
+	if out, code = rollout("promote", "deployment/ca"); code != 0 || !strings.Contains(out, "deployment.apps/ca promoted") {
+		t.Fatalf("promote: %d\n%s", code, out)
+	}
+	if out, code = rollout("status", "deployment/ca", "--timeout", "60s"); code != 0 || !strings.Contains(out, "successfully rolled out") {
+		t.Fatalf("status after the promotion: %d\n%s", code, out)
+	}
+	if out, code = rollout("promote", "deployment/ca"); code != 0 || !strings.Contains(out, "already promoted") {
+		t.Fatalf("second promote: %d\n%s", code, out)
+	}
 }
