@@ -22,16 +22,22 @@ func monitorJob(ctx context.Context, cmd *cobra.Command, c *client.Client, objs 
 	out := cmd.OutOrStdout()
 	last := ""
 	for {
-		table, done, failed, err := rolloutTable(ctx, c, objs)
+		t, err := rolloutTable(ctx, c, objs)
 		if err == nil {
-			if s := strings.Join(table, "\n"); s != last {
+			if s := strings.Join(t.lines, "\n"); s != last {
 				fmt.Fprintf(out, "==> %s: Deployment\n%s\n", time.Now().Format("15:04:05"), s)
 				last = s
 			}
-			if failed != "" {
-				return errors.New(failed)
-			}
-			if done {
+			switch {
+			case t.failed != "":
+				return errors.New(t.failed)
+			case t.done && len(t.promote) > 0:
+				// As Nomad's monitor, return once only a promotion is missing.
+				for _, name := range t.promote {
+					fmt.Fprintf(out, "==> Deployment %q requires promotion: run 'barque rollout promote deployment/%s'\n", name, name)
+				}
+				return nil
+			case t.done:
 				fmt.Fprintln(out, "==> Job rollout completed successfully")
 				return nil
 			}
@@ -49,43 +55,56 @@ type groupRollout struct {
 	group, kind string
 	desired     int
 	counts      groupCounts
+	canaries    string // "healthy/desired" during a canary step
 	done        bool
+	promote     bool // done but for a manual promotion of its canaries
 	failed      string
+}
+
+// rolloutState is one look at the whole job.
+type rolloutState struct {
+	lines   []string
+	done    bool
+	failed  string
+	promote []string // Deployments waiting for a manual promotion
 }
 
 // rolloutTable reads the job's workloads, their newest ReplicaSets and
 // pods once, and renders the monitor's table.
-func rolloutTable(ctx context.Context, c *client.Client, objs []api.Object) ([]string, bool, string, error) {
-	lines := []string{fmt.Sprintf("    %-20s %-10s %8s %8s %8s %10s", "Task Group", "Kind", "Desired", "Placed", "Healthy", "Unhealthy")}
+func rolloutTable(ctx context.Context, c *client.Client, objs []api.Object) (*rolloutState, error) {
+	st := &rolloutState{done: true, lines: []string{fmt.Sprintf("    %-20s %-10s %8s %8s %8s %10s %9s",
+		"Task Group", "Kind", "Desired", "Placed", "Healthy", "Unhealthy", "Canaries")}}
 	if len(objs) == 0 {
-		return lines, true, "", nil
+		return st, nil
 	}
 	ns, job := objs[0].GetObjectMeta().Namespace, objs[0].GetObjectMeta().Labels[api.LabelNomadJob]
 	pods, err := c.List(ctx, "Pod", ns, client.ListOptions{LabelSelector: jobLabel + "=" + job})
 	if err != nil {
-		return nil, false, "", err
+		return nil, err
 	}
 	rsets, err := c.List(ctx, "ReplicaSet", ns, client.ListOptions{LabelSelector: jobLabel + "=" + job})
 	if err != nil {
-		return nil, false, "", err
+		return nil, err
 	}
-	done, failed := true, ""
 	for _, o := range objs {
 		g, ok, err := groupStatus(ctx, c, o, rsets.Items, pods.Items)
 		if err != nil {
-			return nil, false, "", err
+			return nil, err
 		}
 		if !ok {
 			continue
 		}
-		lines = append(lines, fmt.Sprintf("    %-20s %-10s %8d %8d %8d %10d", orDefault(g.group, "-"), g.kind, g.desired,
-			g.counts.placed, g.counts.healthy, g.counts.unhealthy))
-		done = done && g.done
-		if failed == "" {
-			failed = g.failed
+		st.lines = append(st.lines, fmt.Sprintf("    %-20s %-10s %8d %8d %8d %10d %9s", orDefault(g.group, "-"), g.kind, g.desired,
+			g.counts.placed, g.counts.healthy, g.counts.unhealthy, orDefault(g.canaries, "-")))
+		st.done = st.done && g.done
+		if g.promote {
+			st.promote = append(st.promote, o.GetObjectMeta().Name)
+		}
+		if st.failed == "" {
+			st.failed = g.failed
 		}
 	}
-	return lines, done, failed, nil
+	return st, nil
 }
 
 // groupStatus reads one workload; ok is false for objects without pods
@@ -136,7 +155,15 @@ func deploymentRollout(g *groupRollout, d *api.Deployment, rsets, pods []api.Obj
 		countOwned(&g.counts, newest.UID, pods)
 	}
 	st := d.Status
-	g.done = st.ObservedGeneration >= d.Generation && st.UpdatedReplicas == want && st.AvailableReplicas == want && st.Replicas == want
+	observed := st.ObservedGeneration >= d.Generation
+	g.done = observed && st.UpdatedReplicas == want && st.AvailableReplicas == want && st.Replicas == want
+	if cs := st.Canary; cs != nil && !cs.Promoted {
+		g.canaries = fmt.Sprintf("%d/%d", cs.Healthy, cs.Desired)
+		auto := d.Spec.Strategy.Canary != nil && d.Spec.Strategy.Canary.AutoPromote
+		if observed && !auto && cs.Healthy >= cs.Desired {
+			g.done, g.promote = true, true
+		}
+	}
 	if c := api.FindCondition(st.Conditions, "Progressing"); c != nil && c.Reason == "ProgressDeadlineExceeded" {
 		g.failed = fmt.Sprintf("deployment %s exceeded its progress deadline (task group %q: %d healthy, %d unhealthy of %d)",
 			d.Name, g.group, g.counts.healthy, g.counts.unhealthy, want)

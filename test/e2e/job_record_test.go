@@ -495,3 +495,17 @@ func startJobRecordEnv(t *testing.T) *jobRecordEnv {
 	env := []string{"BARQUE_ADDR=" + strings.Join(c.addresses(), ","), "HOME=" + t.TempDir()}
 	return &jobRecordEnv{t: t, ctx: ctx, cl: cl, env: env, dir: t.TempDir()}
 }
+
+// TestJobRecordCanaryMonitor: the rollout monitor of `job run` returns
+// once a group's canaries are healthy and only a manual promotion is
+// missing, saying how to promote, as Nomad's deployment monitor does.
+func TestJobRecordCanaryMonitor(t *testing.T) {
+	e := startJobRecordEnv(t)
+	f := e.jobFile("demo.nomad.hcl", strings.Replace(demoJob(false), "max_parallel     = 2", "max_parallel     = 2\n    canary           = 1", 1))
+	e.barque(0, []string{"Job version 0 (new)", "Job rollout completed successfully"}, "job", "run", "--timeout", "90s", f)
+	e.barque(0, []string{"Job version 1 (new)", "Canaries", "1/1", `Deployment "demo-app" requires promotion: run 'barque rollout promote deployment/demo-app'`},
+		"job", "run", "-var", "greeting=canary", "--timeout", "90s", f)
+	e.barque(0, []string{"promoted"}, "rollout", "promote", "deployment/demo-app")
+	e.barque(0, []string{"successfully rolled out"}, "rollout", "status", "deployment/demo-app", "--timeout", "90s")
+	e.eventually("both instances run the promoted version", func() bool { return twoPrefixedInstances(e, "canary from app") })
+}
