@@ -15,6 +15,12 @@ type PlacementPlacer struct {
 
 var _ Placer = PlacementPlacer{}
 
+// NewPlacementPlacer is the scheduler's placer, with its cache of pod data
+// between rounds.
+func NewPlacementPlacer() PlacementPlacer {
+	return PlacementPlacer{Cache: placement.NewPodInfoCache()}
+}
+
 // Place implements Placer.
 func (p PlacementPlacer) Place(nodes []*api.Node, podsByNode map[string][]*api.Pod, pending []*api.Pod) []Decision {
 	ds := placement.Place(&placement.Snapshot{Nodes: nodes, PodsByNode: podsByNode, Cache: p.Cache}, pending, p.Config)

@@ -11,7 +11,6 @@ import (
 	"github.com/barque-io/barque/api"
 	"github.com/barque-io/barque/fsm"
 	"github.com/barque-io/barque/scheduler"
-	"github.com/barque-io/barque/scheduler/placement"
 )
 
 // controllerWriter lets leader-only controllers write through the log. Every
@@ -98,7 +97,7 @@ func (s *Server) startControllers() {
 	}{
 		{"nodelifecycle", (&scheduler.NodeLifecycle{Store: s.node.Store(), Writer: w, Liveness: gossipLiveness{s},
 			Heartbeats: s.heartbeats, Grace: grace, Logger: log.Named("node-lifecycle")}).Run},
-		{"scheduler", (&scheduler.Scheduler{Store: s.node.Store(), Writer: w, Placer: scheduler.PlacementPlacer{Cache: placement.NewPodInfoCache()},
+		{"scheduler", (&scheduler.Scheduler{Store: s.node.Store(), Writer: w, Placer: scheduler.NewPlacementPlacer(),
 			Logger: log.Named("scheduler")}).Run},
 		{"replicaset", (&scheduler.ReplicaSetController{Store: s.node.Store(), Writer: w, Logger: log.Named("replicaset")}).Run},
 		{"deployment", (&scheduler.DeploymentController{Store: s.node.Store(), Writer: w, Logger: log.Named("deployment")}).Run},
