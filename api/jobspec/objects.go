@@ -71,6 +71,8 @@ func (j *Job) labels(g *Group) map[string]string {
 func (j *Job) workload(g *Group, tmpl api.PodTemplateSpec) ([]api.Object, error) {
 	name, sel := j.objectName(g), &api.LabelSelector{MatchLabels: j.labels(g)}
 	switch {
+	case j.Type == TypeService && len(g.Volumes) > 0:
+		return []api.Object{j.statefulSet(g, name, sel, tmpl)}, nil
 	case j.Type == TypeService:
 		d := &api.Deployment{TypeMeta: typeMeta("apps/v1", "Deployment"), ObjectMeta: j.meta(g, name),
 			Spec: api.DeploymentSpec{Replicas: ptr(count(g)), Selector: sel, Template: tmpl}}
