@@ -4,7 +4,7 @@
 # is a variable so that a demo or a test can run it often:
 #
 #   barque job run examples/periodic.nomad.hcl
-#   barque job run -var 'schedule=@every 10s' examples/periodic.nomad.hcl
+#   barque job run --var 'schedule=@every 10s' examples/periodic.nomad.hcl
 #   barque get cronjobs; barque get jobs -w
 variable "schedule" {
   type        = string

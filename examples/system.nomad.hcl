@@ -8,7 +8,7 @@
 job "node-report" {
   type = "system"
 
-  group "report" {
+  group "node-report" {
     task "report" {
       driver = "exec"
       config {
