@@ -5,7 +5,7 @@
 #
 #   barque job run examples/batch.nomad.hcl
 #   barque get jobs             (COMPLETIONS 3/3)
-#   barque logs -l barque.io/job=sums
+#   barque get pods -l barque.io/job=sums; barque logs POD
 job "sums" {
   type = "batch"
 
