@@ -6,9 +6,11 @@ import (
 	"testing"
 )
 
-// FuzzDecodeManifests checks that no input makes the manifest decoders, or
-// the defaulting and validation the API server runs on what they decode,
-// panic. Seeds: the examples, and the shapes splitDocuments tells apart.
+// FuzzDecodeManifests checks that no input makes the manifest decoders
+// (DecodeManifests; ManifestObjects then DecodeObject, as `barque apply -f`
+// reads; DecodeObject, as the server reads a body), or the defaulting and
+// validation the server runs on what they decode, panic. Seeds: the
+// examples, and the shapes splitDocuments tells apart.
 func FuzzDecodeManifests(f *testing.F) {
 	for _, pattern := range []string{"../examples/*.yaml", "../examples/*/*.yaml"} {
 		files, _ := filepath.Glob(pattern)
@@ -36,6 +38,14 @@ func FuzzDecodeManifests(f *testing.F) {
 			for _, o := range objs {
 				Default(o)
 				_ = Validate(o)
+			}
+		}
+		if items, err := ManifestObjects(data); err == nil {
+			for _, js := range items {
+				if obj, err := DecodeObject(js); err == nil {
+					Default(obj)
+					_ = Validate(obj)
+				}
 			}
 		}
 		if obj, err := DecodeObject(data); err == nil {
