@@ -321,7 +321,9 @@ func (ex *examples) stateful(t *testing.T) {
 func (ex *examples) counterRunning(t *testing.T, uid string, restarts int32) *api.Pod {
 	t.Helper()
 	var p *api.Pod
-	ex.waitFor(t, func() string { return fmt.Sprintf("counter-0 running (restarts %d):%s", restarts, describePods([]*api.Pod{p})) }, func() bool {
+	ex.waitFor(t, func() string {
+		return fmt.Sprintf("counter-0 running (restarts %d):%s", restarts, describePods([]*api.Pod{p}))
+	}, func() bool {
 		o, err := ex.cl.Get(ex.ctx, "Pod", "default", "counter-0", client.GetOptions{})
 		if err != nil {
 			return false
