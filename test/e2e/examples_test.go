@@ -33,7 +33,7 @@ func TestExamples(t *testing.T) {
 	c.startAgent("n2")
 	waitNodeReady(ctx, t, cl, "n1", api.ConditionTrue)
 	waitNodeReady(ctx, t, cl, "n2", api.ConditionTrue)
-	ex := &examples{env: []string{"BARQUE_ADDR=" + strings.Join(c.addresses(), ","), "HOME=" + t.TempDir()}, cl: cl, ctx: ctx}
+	ex := &examples{env: []string{"BARQUE_ADDR=" + strings.Join(c.addresses(), ","), "HOME=" + t.TempDir()}, cl: cl, ctx: ctx, dir: c.dir}
 
 	// A group of parallel subtests: it returns once they all have, before
 	// the cluster's cleanup.
@@ -52,6 +52,7 @@ type examples struct {
 	env []string
 	cl  *client.Client
 	ctx context.Context
+	dir string // the cluster's: its tasks are stopped before it is removed
 }
 
 // barque runs the CLI and fails the test unless it exits 0.
@@ -289,7 +290,7 @@ func ownedBy(o api.Object, kind, name string) bool {
 // killed (restarted in place) and when the pod is deleted (replaced by the
 // StatefulSet under the same name).
 func (ex *examples) stateful(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "counter")
+	dir := filepath.Join(ex.dir, "counter-data")
 	out := ex.barque(t, "job", "run", "--var", "data_dir="+dir, "../../examples/stateful.nomad.hcl")
 	if !strings.Contains(out, "statefulset.apps/counter created") {
 		t.Fatalf("job run:\n%s", out)
