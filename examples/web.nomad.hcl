@@ -2,13 +2,14 @@
 # server (python3's http.server) with the exec driver, each on a port the
 # scheduler allocates, with an HTTP health check and a file rendered into
 # the task's local/ directory. The job becomes a Deployment (web-frontend),
-# a Service (web) whose endpoints are the healthy instances, a ConfigMap
-# (the template) and, from the urlprefix- tag, an Ingress (web) routing
-# http://web.localhost/ to the service. The same service written as
-# Kubernetes objects is examples/k8s/web.yaml.
+# a Service (web) selecting the instances, a ConfigMap (the template) and,
+# from the urlprefix- tag, an Ingress (web) routing http://web.localhost/
+# to the service. Services and Ingresses are stored, but no proxy serves
+# them yet: reach each instance on its own port. The same service written
+# as Kubernetes objects is examples/k8s/web.yaml.
 #
 #   barque dev examples/web.nomad.hcl        (or: barque job run examples/web.nomad.hcl)
-#   barque get pods -o wide                  (each pod's port: barque describe pod NAME)
+#   barque get pods -o wide                  (each one's port: barque get pods -o yaml, hostPort)
 #   barque get ingress web -o yaml
 job "web" {
   datacenters = ["dc1"]
