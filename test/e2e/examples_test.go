@@ -35,16 +35,34 @@ func TestExamples(t *testing.T) {
 	waitNodeReady(ctx, t, cl, "n2", api.ConditionTrue)
 	ex := &examples{env: []string{"BARQUE_ADDR=" + strings.Join(c.addresses(), ","), "HOME=" + t.TempDir()}, cl: cl, ctx: ctx, dir: c.dir}
 
+	runners := map[string]func(*testing.T){
+		"web.nomad.hcl":      ex.webJob,
+		"k8s/web.yaml":       ex.webManifests,
+		"batch.nomad.hcl":    ex.batch,
+		"system.nomad.hcl":   ex.system,
+		"periodic.nomad.hcl": ex.periodic,
+		"stateful.nomad.hcl": ex.stateful,
+		"hello.yaml":         ex.hello, // with deployment.yaml
+		"deployment.yaml":    nil,
+	}
+	files, _ := filepath.Glob("../../examples/*")
+	more, _ := filepath.Glob("../../examples/*/*")
+	for _, f := range append(files, more...) {
+		if fi, err := os.Stat(f); err != nil || fi.IsDir() {
+			continue
+		}
+		if _, ok := runners[strings.TrimPrefix(f, "../../examples/")]; !ok {
+			t.Errorf("%s has no check in TestExamples: every example must run in CI", f)
+		}
+	}
 	// A group of parallel subtests: it returns once they all have, before
 	// the cluster's cleanup.
 	t.Run("group", func(t *testing.T) {
-		t.Run("web.nomad.hcl", func(t *testing.T) { t.Parallel(); ex.webJob(t) })
-		t.Run("k8s/web.yaml", func(t *testing.T) { t.Parallel(); ex.webManifests(t) })
-		t.Run("batch.nomad.hcl", func(t *testing.T) { t.Parallel(); ex.batch(t) })
-		t.Run("system.nomad.hcl", func(t *testing.T) { t.Parallel(); ex.system(t) })
-		t.Run("periodic.nomad.hcl", func(t *testing.T) { t.Parallel(); ex.periodic(t) })
-		t.Run("stateful.nomad.hcl", func(t *testing.T) { t.Parallel(); ex.stateful(t) })
-		t.Run("hello.yaml", func(t *testing.T) { t.Parallel(); ex.hello(t) })
+		for name, run := range runners {
+			if run != nil {
+				t.Run(name, func(t *testing.T) { t.Parallel(); run(t) })
+			}
+		}
 	})
 }
 
