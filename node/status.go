@@ -32,10 +32,13 @@ func (w *podWorker) statusLoop(ctx context.Context) {
 	}
 }
 
-// report sends the status if it changed; false when that failed.
+// report sends the status if it changed; false when that failed. The patch
+// names the pod's uid, which the server holds immutable: a worker's late
+// report then fails instead of landing on a newer pod of the same name (a
+// StatefulSet's replacement).
 func (w *podWorker) report(ctx context.Context, last *[]byte) bool {
 	st := w.podStatus()
-	patch, err := json.Marshal(map[string]any{"status": st})
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]string{"uid": w.pod.UID}, "status": st})
 	if err != nil || string(patch) == string(*last) {
 		return err == nil
 	}

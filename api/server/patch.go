@@ -72,11 +72,16 @@ func (s *Server) patchOnce(ctx context.Context, rt *route, patch []byte) (api.Ob
 	if m.Name != rt.name || m.Namespace != rt.namespace {
 		return nil, api.BadRequest("metadata.name and metadata.namespace cannot be changed by a patch")
 	}
+	// A uid in the patch is a precondition, as in Kubernetes: a client
+	// patching the pod it knows must not change a newer pod of that name.
+	if cm := cur.GetObjectMeta(); m.UID != cm.UID {
+		return nil, api.Conflict(rt.kind.Kind, rt.name, fmt.Sprintf("Precondition failed: UID in precondition: %s, UID in object meta: %s", m.UID, cm.UID))
+	}
 	op, err := prepareOp(opFor(rt), obj, cur)
 	if err != nil {
 		return nil, err
 	}
-	op.ResourceVersion = m.ResourceVersion
+	op.ResourceVersion, op.UID = m.ResourceVersion, m.UID
 	return s.proposeOne(ctx, op)
 }
 
