@@ -31,7 +31,7 @@ var unsupported = map[string]string{
 	"nomadService": "Nomad's service catalog", "nomadServices": "Nomad's service catalog",
 	"nomadVar": "Nomad variables", "nomadVarList": "Nomad variables", "nomadVarListSafe": "Nomad variables",
 	"nomadVarExists": "Nomad variables",
-	"plugin": "running host programs", "writeToFile": "writing host files", "executeTemplate": "consul-template's named-template runner",
+	"plugin":         "running host programs", "writeToFile": "writing host files", "executeTemplate": "consul-template's named-template runner",
 	"sockaddr": "go-sockaddr",
 }
 
