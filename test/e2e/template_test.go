@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -103,4 +104,105 @@ func TestJobTemplatesRendered(t *testing.T) {
 	if out, code := run(t, env, "", "job", "stop", "tmpl"); code != 0 {
 		t.Fatalf("job stop: %d\n%s", code, out)
 	}
+}
+
+// dockerTemplateJob: the same templates for docker tasks, where the
+// rendered files are bind-mounted at their destinations.
+const dockerTemplateJob = `job "dtmpl" {
+  type = "batch"
+  group "app" {
+    network {
+      port "http" {}
+    }
+    task "files" {
+      driver = "docker"
+      config {
+        image = "barque-testapp:latest"
+        args  = ["cat", "/local/app.conf", "/etc/app/app.ini"]
+        ports = ["http"]
+      }
+      template {
+        data        = "port={{ env \"NOMAD_PORT_http\" }}\n"
+        destination = "local/app.conf"
+      }
+      template {
+        data        = "[app]\ntask={{ env \"NOMAD_TASK_NAME\" }}\n"
+        destination = "/etc/app/app.ini"
+      }
+    }
+    task "env" {
+      driver = "docker"
+      config {
+        image = "barque-testapp:latest"
+        args  = ["env"]
+      }
+      template {
+        data        = "GREETING=hello-{{ env \"NOMAD_ALLOC_INDEX\" }}\n"
+        destination = "local/app.env"
+        env         = true
+      }
+    }
+  }
+}
+`
+
+// TestJobTemplatesRenderedDocker: templates of docker tasks.
+func TestJobTemplatesRenderedDocker(t *testing.T) {
+	if out, err := exec.Command("docker", "info").CombinedOutput(); err != nil {
+		t.Skipf("no Docker engine answers: %v: %s", err, tail(string(out), 200))
+	}
+	if out, err := exec.Command("sh", "../../scripts/build-test-images.sh").CombinedOutput(); err != nil {
+		t.Fatalf("building the test image: %v\n%s", err, out)
+	}
+	c := startProcCluster(t)
+	cl := c.client(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	c.leader(ctx, cl)
+	waitWritable(ctx, t, cl)
+	c.startAgent("n1")
+	n := waitNodeReady(ctx, t, cl, "n1", api.ConditionTrue)
+	if !strings.Contains(strings.Join(n.Status.Drivers, ","), "docker") {
+		t.Skipf("the node does not advertise the docker driver: %v", n.Status.Drivers)
+	}
+	env := []string{"BARQUE_ADDR=" + strings.Join(c.addresses(), ","), "HOME=" + t.TempDir()}
+	path := t.TempDir() + "/dtmpl.nomad.hcl"
+	if err := writeFile(path, dockerTemplateJob); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := run(t, env, "", "job", "run", "--detach", path); code != 0 {
+		t.Fatalf("job run: %d\n%s", code, out)
+	}
+	var files, vars string
+	var pod *api.Pod
+	for ctx.Err() == nil && !(strings.Contains(files, "task=") && strings.Contains(vars, "GREETING=")) {
+		time.Sleep(200 * time.Millisecond)
+		list, err := cl.List(ctx, "Pod", "default", client.ListOptions{LabelSelector: "barque.io/job=dtmpl"})
+		if err != nil || len(list.Items) == 0 {
+			continue
+		}
+		pod = list.Items[0].(*api.Pod)
+		files, _ = run(t, env, "", "logs", pod.Name, "-c", "files")
+		vars, _ = run(t, env, "", "logs", pod.Name, "-c", "env")
+	}
+	if pod == nil {
+		t.Fatal("no pod")
+	}
+	port := ""
+	for _, c := range pod.Spec.Containers {
+		for _, p := range c.Ports {
+			if p.Name == "http" {
+				port = itoa(int(p.HostPort))
+			}
+		}
+	}
+	for _, want := range []string{"port=" + port + "\n", "[app]\ntask=files\n"} {
+		if !strings.Contains(files, want) {
+			t.Errorf("files task output lacks %q:\n%s", want, files)
+		}
+	}
+	if !strings.Contains(vars, "GREETING=hello-0\n") {
+		t.Errorf("env task output lacks GREETING=hello-0:\n%s", vars)
+	}
+	run(t, env, "", "job", "stop", "dtmpl")
 }
