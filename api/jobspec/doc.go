@@ -91,5 +91,6 @@
 // refused; use data = file("…"). change_mode is accepted but has no
 // effect: without Consul a template's inputs do not change while its task
 // runs, and templates are rendered afresh at every start of the task, from
-// the ConfigMap as it then is. splay is accepted and ignored.
+// the ConfigMap as it then is; change_mode "signal" or "script" and splay
+// are listed in Job.Warnings.
 package jobspec

@@ -94,3 +94,24 @@ type unsupportedTemplate struct{ error }
 
 func (e unsupportedTemplate) Is(target error) bool { return target == ErrUnsupported }
 func (e unsupportedTemplate) Unwrap() error        { return e.error }
+
+// templateWarnings names the template settings that do nothing: without
+// Consul a template never changes while its task runs, so a change_mode
+// that signals or runs a script never fires, and there is nothing to splay.
+func templateWarnings(job *Job) []string {
+	var out []string
+	for _, g := range job.Groups {
+		for _, t := range g.Tasks {
+			for _, tp := range t.Templates {
+				where := fmt.Sprintf("group %s task %s template %s", g.Name, t.Name, tp.Destination)
+				if tp.ChangeMode == "signal" || tp.ChangeMode == "script" {
+					out = append(out, fmt.Sprintf("%s: change_mode %q has no effect in Barque (templates are rendered at every start of the task and do not change while it runs)", where, tp.ChangeMode))
+				}
+				if tp.Splay != "" {
+					out = append(out, where+`: "splay" has no effect in Barque (templates do not change while the task runs)`)
+				}
+			}
+		}
+	}
+	return out
+}

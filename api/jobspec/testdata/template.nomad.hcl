@@ -23,7 +23,9 @@ job "tmpl" {
         destination     = "local/started.txt"
         left_delimiter  = "[["
         right_delimiter = "]]"
-        change_mode     = "noop"
+        change_mode     = "signal"
+        change_signal   = "SIGHUP"
+        splay           = "5s"
       }
       template {
         data        = "[app]\nfile={{ file \"local/app.conf\" | trimSpace }}\n"
