@@ -123,6 +123,9 @@ func (a *Agent) renderTemplates(tt *taskTemplates, c api.Container, d podDirs, t
 			maps.Copy(renv.Vars, vars)
 		}
 	}
+	if len(tt.env) > 0 {
+		a.interpolate(tc) // ${VAR} in command and args may name a template's variable
+	}
 	for _, m := range c.VolumeMounts {
 		set := tt.files[m.Name]
 		if set == nil {

@@ -25,7 +25,7 @@ func TestRenderTemplatesIntoTask(t *testing.T) {
 	if err := d.create(pod); err != nil {
 		t.Fatal(err)
 	}
-	tc := &driver.TaskConfig{TaskName: "web", TaskDir: d.task("web"), AllocDir: d.alloc(),
+	tc := &driver.TaskConfig{TaskName: "web", TaskDir: d.task("web"), AllocDir: d.alloc(), Args: []string{"--greet=${GREETING}"},
 		Env: map[string]string{"NOMAD_PORT_http": "8123", "NOMAD_ALLOC_INDEX": "0", "LEVEL": "debug"}}
 	tt := &taskTemplates{
 		files: map[string]*templateSet{"template-web-0": templateCM(
@@ -39,6 +39,9 @@ func TestRenderTemplatesIntoTask(t *testing.T) {
 	}
 	if tc.Env["GREETING"] != "hello-0" || tc.Env["LEVEL"] != "info" {
 		t.Errorf("env: GREETING=%q LEVEL=%q", tc.Env["GREETING"], tc.Env["LEVEL"])
+	}
+	if tc.Args[0] != "--greet=hello-0" {
+		t.Errorf("args %q: a template's variable is not interpolated", tc.Args)
 	}
 	// exec: the rendered file appears in the task's local/ directory.
 	b, err := os.ReadFile(filepath.Join(d.task("web"), "local", "app.conf"))
