@@ -2,6 +2,8 @@ package scheduler
 
 import (
 	"context"
+	"maps"
+	"slices"
 
 	"github.com/barque-io/barque/api"
 	"github.com/barque-io/barque/fsm/state"
@@ -100,9 +102,14 @@ func (s *Scheduler) settle(bindings []Binding, r bindResult) bool {
 	return bound > 0
 }
 
-// withAssumed adds the pods of bindings still in flight to byNode, as
-// bound, unless the store already shows them bound.
-func (s *Scheduler) withAssumed(view *state.ReadView, byNode map[string][]*api.Pod) {
+// withAssumed returns byNode plus the pods of bindings still in flight, as
+// bound, unless the store already shows them bound. byNode itself (the
+// cache's) is left as it is.
+func (s *Scheduler) withAssumed(view *state.ReadView, byNode map[string][]*api.Pod) map[string][]*api.Pod {
+	if len(s.assumed) == 0 {
+		return byNode
+	}
+	out := maps.Clone(byNode)
 	for _, bd := range s.assumed {
 		p, ok := view.Get("Pod", bd.Namespace, bd.Name).(*api.Pod)
 		if !ok || p.UID != bd.UID || p.Spec.NodeName != "" || api.PodIsTerminal(p) {
@@ -110,6 +117,7 @@ func (s *Scheduler) withAssumed(view *state.ReadView, byNode map[string][]*api.P
 		}
 		bound := api.ShallowCopy(p).(*api.Pod)
 		bound.Spec.NodeName = bd.Node
-		byNode[bd.Node] = append(byNode[bd.Node], bound)
+		out[bd.Node] = append(slices.Clip(out[bd.Node]), bound)
 	}
+	return out
 }

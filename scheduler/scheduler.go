@@ -39,6 +39,7 @@ type Scheduler struct {
 	pending []*inflight        // binding batches in flight, oldest first
 	assumed map[string]Binding // pod UID -> its binding in flight
 	wake    chan struct{}      // a batch in flight was answered
+	bound   boundCache         // nodes and bound pods, between rounds
 }
 
 // Run schedules until ctx ends: whenever the store changes and pods wait,
@@ -85,8 +86,8 @@ func (s *Scheduler) round(ctx context.Context) bool {
 	if len(s.pending) > 0 && len(pods) < s.BatchSize/8 {
 		return false
 	}
-	nodes, byNode := snapshot(view)
-	s.withAssumed(view, byNode)
+	nodes, byNode := s.bound.sync(s.Store)
+	byNode = s.withAssumed(view, byNode)
 	decisions := s.Placer.Place(nodes, byNode, pods)
 	var bindings []Binding
 	var failed []*api.Pod
