@@ -173,7 +173,11 @@ func (c *DaemonSetController) sync(ctx context.Context, key string) (time.Durati
 		}
 	}
 	plans, _ := planNodes(view, ds, hash)
-	st, recheck := daemonSetStatus(ds, hash, plans, time.Now())
+	now := time.Now()
+	st, recheck := daemonSetStatus(ds, hash, plans, now)
+	if api.RunOncePerNode(ds) {
+		st.Conditions = runOnceCondition(ds, hash, plans, now)
+	}
 	if err := c.updateStatus(ctx, ds, st); err != nil {
 		return 0, errors.Join(writeErr, err)
 	}
@@ -236,8 +240,9 @@ func noExecuteTolerated(n *api.Node, tols []api.Toleration) bool {
 func (c *DaemonSetController) manage(ctx context.Context, ds *api.DaemonSet, hash string, plans []*nodePlan, orphans []*api.Pod) error {
 	var create []string
 	doomed := append([]*api.Pod(nil), orphans...)
+	runOnce := api.RunOncePerNode(ds)
 	for _, np := range plans {
-		doomed = append(doomed, np.ended...)
+		doomed = append(doomed, endedToDelete(np.ended, runOnce, hash)...)
 		switch {
 		case len(np.active) > 0 && !np.mayStay:
 			doomed = append(doomed, np.active...)
@@ -252,7 +257,7 @@ func (c *DaemonSetController) manage(ctx context.Context, ds *api.DaemonSet, has
 			create = append(create, np.node.Name)
 		}
 	}
-	if len(create) == 0 && len(doomed) == 0 && ds.Spec.UpdateStrategy.Type != api.OnDeleteStrategyType {
+	if len(create) == 0 && len(doomed) == 0 && !runOnce && ds.Spec.UpdateStrategy.Type != api.OnDeleteStrategyType {
 		doomed = rollingUpdateVictims(ds, hash, plans, time.Now())
 	}
 	var errs []error
@@ -263,6 +268,22 @@ func (c *DaemonSetController) manage(ctx context.Context, ds *api.DaemonSet, has
 		errs = append(errs, c.createPods(ctx, ds, hash, create[:min(len(create), maxBurst)]))
 	}
 	return errors.Join(errs...)
+}
+
+// endedToDelete are the ended pods to delete so that the node gets a new
+// one: all of them, but for a run-once set only those of an older
+// revision (a run of the current one is done for good).
+func endedToDelete(ended []*api.Pod, runOnce bool, hash string) []*api.Pod {
+	if !runOnce {
+		return ended
+	}
+	var out []*api.Pod
+	for _, p := range ended {
+		if p.Labels[DaemonSetRevisionLabel] != hash {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // bestDaemonPod is the pod to keep of several on one node: updated first,
