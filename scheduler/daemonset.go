@@ -24,7 +24,8 @@ const DaemonSetRevisionLabel = "controller-revision-hash"
 // node. A node is eligible for a new pod when it is Ready, every
 // NoSchedule/NoExecute taint is tolerated (daemon pods get Kubernetes'
 // default tolerations: not-ready, unreachable, the pressure taints and
-// cordons), the nodeSelector and required node affinity match, and the
+// cordons), the nodeSelector, required node affinity and Nomad constraints
+// (the barque.io/constraints annotation of a system job) match, and the
 // node has the drivers the pod needs. A running pod stays while its node
 // exists, still matches and has no untolerated NoExecute taint, as in
 // Kubernetes; otherwise it is deleted.
@@ -100,7 +101,9 @@ func nodeSignature(n *api.Node) string {
 	for _, t := range n.Spec.Taints {
 		fmt.Fprintf(&b, "|%s=%s:%s", t.Key, t.Value, t.Effect)
 	}
-	fmt.Fprintf(&b, "|%v", n.Status.Drivers)
+	fmt.Fprintf(&b, "|%v|%s|%s|", n.Status.Drivers, n.Status.Datacenter, n.Status.NodeClass)
+	// What Nomad constraints read; maps print in key order.
+	fmt.Fprintf(&b, "%v|%v", n.Status.Attributes, n.Status.Meta)
 	return b.String()
 }
 
@@ -193,8 +196,8 @@ func planNodes(view *state.ReadView, ds *api.DaemonSet, hash string) ([]*nodePla
 	}
 	proto := daemonPod(ds, hash, "")
 	run := placement.NodeFilters(nodes, proto, placement.NodeReady{}, placement.Driver{},
-		placement.TaintToleration{}, placement.NodeAffinity{})
-	stay := placement.NodeFilters(nodes, proto, placement.Driver{}, placement.NodeAffinity{})
+		placement.TaintToleration{}, placement.NodeAffinity{}, placement.Constraints{})
+	stay := placement.NodeFilters(nodes, proto, placement.Driver{}, placement.NodeAffinity{}, placement.Constraints{})
 	plans := make([]*nodePlan, len(nodes))
 	byNode := make(map[string]*nodePlan, len(nodes))
 	for i, n := range nodes {

@@ -87,3 +87,22 @@ func TestDaemonSetRunOnceValidation(t *testing.T) {
 		}
 	}
 }
+
+// TestDaemonSetConstraints: a daemon's Nomad constraints (a system job's)
+// limit the nodes it runs on.
+func TestDaemonSetConstraints(t *testing.T) {
+	e := newTestEnv(t)
+	h := startHollow(t, e, "dsc", 3)
+	dsc := &scheduler.DaemonSetController{Store: e.store, Writer: e.w, Logger: hclog.NewNullLogger()}
+	run(t, dsc.Run)
+	ns := e.namespace(t, "constrained")
+	nodes := h.Nodes()
+	ds := newDaemonSet(ns, "only", map[string]string{"app": "only"})
+	ds.Spec.Template.Annotations = map[string]string{
+		"barque.io/constraints": `[{"attribute":"${node.unique.name}","operator":"!=","value":"` + nodes[0] + `"}]`}
+	if _, err := e.cl.Create(context.Background(), ds); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, func() error { return onePerNode(e, ns, nodes[1:], "", true) })
+	eventually(t, 10*time.Second, func() error { return dsStatus(t, e, ns, "only", 2, 2, 2) })
+}
