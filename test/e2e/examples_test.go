@@ -161,7 +161,7 @@ func (ex *examples) webJob(t *testing.T) {
 		t.Fatalf("job status web lists no Ingress:\n%s", out)
 	}
 	out = ex.barque(t, "job", "stop", "web")
-	if !strings.Contains(out, "deployment.apps/web scaled to 0") {
+	if !strings.Contains(out, "deployment.apps/web-frontend scaled to 0") {
 		t.Fatalf("job stop web:\n%s", out)
 	}
 	ex.get(t, "Ingress", "default", "web")
