@@ -73,7 +73,7 @@ bench-podstart: test-images
 # Scheduler at scale (issue #4): three in-process replicas, hollow nodes,
 # 1,000 nodes/10,000 pods and 5,000 nodes/30,000 pods.
 bench-scheduler:
-	$(GO) test -run XXX -bench "SchedulePods|SchedulingFailover|DeploymentScaleFromZero" -benchtime 1x -timeout 30m ./scheduler
+	$(GO) test -run XXX -bench "ScheduleDeployments|SchedulePods|SchedulingFailover|DeploymentScaleFromZero" -benchtime 1x -timeout 30m ./scheduler
 
 # Node failure to replacement (issue #3): three servers and two agents; an
 # agent holding a Deployment's pods is SIGKILLed with its tasks, five times.
