@@ -121,58 +121,18 @@ func describeDecodeError(kind string, err error) error {
 // DecodeManifests reads every object in a file: YAML documents separated
 // by "---" lines, a JSON object or array, and "kind: List" wrappers (whose
 // items are expanded). Empty documents are skipped. Errors name the
-// document (1-based) they come from.
+// document (1-based) they come from, and the List item. It is
+// ManifestObjects with each object decoded.
 func DecodeManifests(data []byte) ([]Object, error) {
-	docs, err := splitDocuments(data)
-	if err != nil {
-		return nil, BadRequest(err.Error())
-	}
 	var out []Object
-	for i, doc := range docs {
-		objs, err := decodeDocument(doc)
-		if err != nil {
-			if len(docs) > 1 {
-				return nil, BadRequest(fmt.Sprintf("document %d: %v", i+1, err))
-			}
-			return nil, BadRequest(err.Error())
-		}
-		out = append(out, objs...)
-	}
-	return out, nil
-}
-
-// decodeDocument decodes one document, expanding a List.
-func decodeDocument(doc []byte) ([]Object, error) {
-	js, err := toJSON(doc)
-	if err != nil {
-		return nil, err
-	}
-	if t := bytes.TrimSpace(js); len(t) == 0 || string(t) == "null" {
-		return nil, nil
-	}
-	var list struct {
-		Kind  string            `json:"kind"`
-		Items []json.RawMessage `json:"items"`
-	}
-	if err := json.Unmarshal(js, &list); err != nil {
-		return nil, fmt.Errorf("a manifest must be an object: %w", err)
-	}
-	if list.Kind != "List" && !(strings.HasSuffix(list.Kind, "List") && list.Items != nil) {
+	err := eachManifestObject(data, func(js []byte) error {
 		obj, err := decodeJSONObject(js)
-		if err != nil {
-			return nil, err
+		if err == nil {
+			out = append(out, obj)
 		}
-		return []Object{obj}, nil
-	}
-	out := make([]Object, 0, len(list.Items))
-	for i, it := range list.Items {
-		obj, err := decodeJSONObject(it)
-		if err != nil {
-			return nil, fmt.Errorf("items[%d]: %w", i, err)
-		}
-		out = append(out, obj)
-	}
-	return out, nil
+		return err
+	})
+	return out, err
 }
 
 // splitDocuments cuts a file into documents: the elements of a JSON array,

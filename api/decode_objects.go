@@ -13,47 +13,58 @@ import (
 // CLI's apply merges exactly the fields the file sets) decodes each with
 // DecodeObject.
 func ManifestObjects(data []byte) ([][]byte, error) {
-	docs, err := splitDocuments(data)
-	if err != nil {
-		return nil, BadRequest(err.Error())
-	}
 	var out [][]byte
-	for i, doc := range docs {
-		objs, err := documentObjects(doc)
-		if err != nil {
-			if len(docs) > 1 {
-				return nil, BadRequest(fmt.Sprintf("document %d: %v", i+1, err))
-			}
-			return nil, BadRequest(err.Error())
-		}
-		out = append(out, objs...)
-	}
-	return out, nil
+	err := eachManifestObject(data, func(js []byte) error {
+		out = append(out, js)
+		return nil
+	})
+	return out, err
 }
 
-// documentObjects is the JSON of the objects of one document: itself, or
-// a List's items.
-func documentObjects(doc []byte) ([][]byte, error) {
+// eachManifestObject cuts a file into documents, and each document into
+// its objects (itself, or a List's items), and calls fn with the JSON of
+// each, in order. Errors, fn's included, name the document (1-based) when
+// there are several, and the List item; they are 400s.
+func eachManifestObject(data []byte, fn func(js []byte) error) error {
+	docs, err := splitDocuments(data)
+	if err != nil {
+		return BadRequest(err.Error())
+	}
+	for i, doc := range docs {
+		if err := documentObjects(doc, fn); err != nil {
+			if len(docs) > 1 {
+				return BadRequest(fmt.Sprintf("document %d: %v", i+1, err))
+			}
+			return BadRequest(err.Error())
+		}
+	}
+	return nil
+}
+
+// documentObjects calls fn with the JSON of each object of one document:
+// itself, or a List's items.
+func documentObjects(doc []byte, fn func(js []byte) error) error {
 	js, err := toJSON(doc)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if t := bytes.TrimSpace(js); len(t) == 0 || string(t) == "null" {
-		return nil, nil
+		return nil
 	}
 	var list struct {
 		Kind  string            `json:"kind"`
 		Items []json.RawMessage `json:"items"`
 	}
 	if err := json.Unmarshal(js, &list); err != nil {
-		return nil, fmt.Errorf("a manifest must be an object: %w", err)
+		return fmt.Errorf("a manifest must be an object: %w", err)
 	}
 	if list.Kind != "List" && !(strings.HasSuffix(list.Kind, "List") && list.Items != nil) {
-		return [][]byte{js}, nil
+		return fn(js)
 	}
-	out := make([][]byte, 0, len(list.Items))
-	for _, it := range list.Items {
-		out = append(out, it)
+	for i, it := range list.Items {
+		if err := fn(it); err != nil {
+			return fmt.Errorf("items[%d]: %w", i, err)
+		}
 	}
-	return out, nil
+	return nil
 }

@@ -12,12 +12,12 @@ func init() {
 		Namespaced: true, ShortNames: []string{"njv"}, New: func() Object { return &NomadJobVersion{} }})
 }
 
-// Nomad job types a record may hold (sysbatch is not supported by the
-// jobspec package, so it is not accepted here either).
+// Nomad job types a record may hold.
 const (
-	NomadJobService = "service"
-	NomadJobBatch   = "batch"
-	NomadJobSystem  = "system"
+	NomadJobService  = "service"
+	NomadJobBatch    = "batch"
+	NomadJobSystem   = "system"
+	NomadJobSysbatch = "sysbatch"
 )
 
 // NomadJobHistoryLimit is how many versions of a job are kept, as Nomad

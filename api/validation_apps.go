@@ -14,7 +14,14 @@ func init() {
 		nonNegative32(&s.MinReadySeconds, "spec.minReadySeconds", errs)
 		validateSelectorTemplate(s.Selector, &s.Template, alwaysOnly, errs)
 	}
-	kindValidators["DaemonSet"] = func(o Object, errs *FieldErrors) { validateDaemonSet(&o.(*DaemonSet).Spec, errs) }
+	kindValidators["DaemonSet"] = func(o Object, errs *FieldErrors) {
+		ds := o.(*DaemonSet)
+		policies := alwaysOnly
+		if RunOncePerNode(ds) {
+			policies = jobRestartPolicies
+		}
+		validateDaemonSet(&ds.Spec, policies, errs)
+	}
 	kindValidators["StatefulSet"] = func(o Object, errs *FieldErrors) { validateStatefulSet(&o.(*StatefulSet).Spec, errs) }
 }
 
@@ -139,10 +146,12 @@ func isZeroBound(v IntOrString) bool {
 	return v.IntVal == 0
 }
 
-func validateDaemonSet(s *DaemonSetSpec, errs *FieldErrors) {
+// validateDaemonSet checks a DaemonSet's spec; policies are the restart
+// policies its template may have (OnFailure and Never for a run-once set).
+func validateDaemonSet(s *DaemonSetSpec, policies []string, errs *FieldErrors) {
 	nonNegative32(&s.MinReadySeconds, "spec.minReadySeconds", errs)
 	nonNegative32(s.RevisionHistoryLimit, "spec.revisionHistoryLimit", errs)
-	validateSelectorTemplate(s.Selector, &s.Template, alwaysOnly, errs)
+	validateSelectorTemplate(s.Selector, &s.Template, policies, errs)
 	switch us := s.UpdateStrategy; us.Type {
 	case "", RollingUpdateStrategyType:
 		if ru := us.RollingUpdate; ru != nil {

@@ -13,7 +13,7 @@ func init() {
 	}
 }
 
-var nomadJobTypes = []string{NomadJobService, NomadJobBatch, NomadJobSystem}
+var nomadJobTypes = []string{NomadJobService, NomadJobBatch, NomadJobSystem, NomadJobSysbatch}
 
 // hclIdentifier is what an HCL variable name may be.
 var hclIdentifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)

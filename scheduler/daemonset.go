@@ -24,7 +24,8 @@ const DaemonSetRevisionLabel = "controller-revision-hash"
 // node. A node is eligible for a new pod when it is Ready, every
 // NoSchedule/NoExecute taint is tolerated (daemon pods get Kubernetes'
 // default tolerations: not-ready, unreachable, the pressure taints and
-// cordons), the nodeSelector and required node affinity match, and the
+// cordons), the nodeSelector, required node affinity and Nomad constraints
+// (the barque.io/constraints annotation of a system job) match, and the
 // node has the drivers the pod needs. A running pod stays while its node
 // exists, still matches and has no untolerated NoExecute taint, as in
 // Kubernetes; otherwise it is deleted.
@@ -100,7 +101,9 @@ func nodeSignature(n *api.Node) string {
 	for _, t := range n.Spec.Taints {
 		fmt.Fprintf(&b, "|%s=%s:%s", t.Key, t.Value, t.Effect)
 	}
-	fmt.Fprintf(&b, "|%v", n.Status.Drivers)
+	fmt.Fprintf(&b, "|%v|%s|%s|", n.Status.Drivers, n.Status.Datacenter, n.Status.NodeClass)
+	// What Nomad constraints read; maps print in key order.
+	fmt.Fprintf(&b, "%v|%v", n.Status.Attributes, n.Status.Meta)
 	return b.String()
 }
 
@@ -173,7 +176,11 @@ func (c *DaemonSetController) sync(ctx context.Context, key string) (time.Durati
 		}
 	}
 	plans, _ := planNodes(view, ds, hash)
-	st, recheck := daemonSetStatus(ds, hash, plans, time.Now())
+	now := time.Now()
+	st, recheck := daemonSetStatus(ds, hash, plans, now)
+	if api.RunOncePerNode(ds) {
+		st.Conditions = runOnceCondition(ds, hash, plans, now)
+	}
 	if err := c.updateStatus(ctx, ds, st); err != nil {
 		return 0, errors.Join(writeErr, err)
 	}
@@ -189,8 +196,8 @@ func planNodes(view *state.ReadView, ds *api.DaemonSet, hash string) ([]*nodePla
 	}
 	proto := daemonPod(ds, hash, "")
 	run := placement.NodeFilters(nodes, proto, placement.NodeReady{}, placement.Driver{},
-		placement.TaintToleration{}, placement.NodeAffinity{})
-	stay := placement.NodeFilters(nodes, proto, placement.Driver{}, placement.NodeAffinity{})
+		placement.TaintToleration{}, placement.NodeAffinity{}, placement.Constraints{})
+	stay := placement.NodeFilters(nodes, proto, placement.Driver{}, placement.NodeAffinity{}, placement.Constraints{})
 	plans := make([]*nodePlan, len(nodes))
 	byNode := make(map[string]*nodePlan, len(nodes))
 	for i, n := range nodes {
@@ -236,8 +243,9 @@ func noExecuteTolerated(n *api.Node, tols []api.Toleration) bool {
 func (c *DaemonSetController) manage(ctx context.Context, ds *api.DaemonSet, hash string, plans []*nodePlan, orphans []*api.Pod) error {
 	var create []string
 	doomed := append([]*api.Pod(nil), orphans...)
+	runOnce := api.RunOncePerNode(ds)
 	for _, np := range plans {
-		doomed = append(doomed, np.ended...)
+		doomed = append(doomed, endedToDelete(np.ended, runOnce, hash)...)
 		switch {
 		case len(np.active) > 0 && !np.mayStay:
 			doomed = append(doomed, np.active...)
@@ -252,7 +260,7 @@ func (c *DaemonSetController) manage(ctx context.Context, ds *api.DaemonSet, has
 			create = append(create, np.node.Name)
 		}
 	}
-	if len(create) == 0 && len(doomed) == 0 && ds.Spec.UpdateStrategy.Type != api.OnDeleteStrategyType {
+	if len(create) == 0 && len(doomed) == 0 && !runOnce && ds.Spec.UpdateStrategy.Type != api.OnDeleteStrategyType {
 		doomed = rollingUpdateVictims(ds, hash, plans, time.Now())
 	}
 	var errs []error
@@ -263,6 +271,22 @@ func (c *DaemonSetController) manage(ctx context.Context, ds *api.DaemonSet, has
 		errs = append(errs, c.createPods(ctx, ds, hash, create[:min(len(create), maxBurst)]))
 	}
 	return errors.Join(errs...)
+}
+
+// endedToDelete are the ended pods to delete so that the node gets a new
+// one: all of them, but for a run-once set only those of an older
+// revision (a run of the current one is done for good).
+func endedToDelete(ended []*api.Pod, runOnce bool, hash string) []*api.Pod {
+	if !runOnce {
+		return ended
+	}
+	var out []*api.Pod
+	for _, p := range ended {
+		if p.Labels[DaemonSetRevisionLabel] != hash {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // bestDaemonPod is the pod to keep of several on one node: updated first,

@@ -20,7 +20,17 @@
 //	batch    -> a Job per group (completions = parallelism = count)
 //	system   -> a DaemonSet per group
 //	periodic -> a CronJob per group (batch jobs with a periodic block)
-//	sysbatch -> rejected for now
+//	sysbatch -> a run-once DaemonSet per group (annotation
+//	            barque.io/run-once-per-node: "true"): its pod runs to
+//	            completion once on each eligible node, nodes joining
+//	            later included; restartPolicy as for batch
+//
+// Eligible nodes, for system and sysbatch groups, are those the DaemonSet
+// controller picks: Ready, with the drivers the tasks need, whose taints
+// are tolerated and which satisfy the group's constraints and datacenters.
+// A sysbatch pod that ended is not run again on its node, unless the job
+// changes (a new version runs once more everywhere); its DaemonSet's
+// Complete condition turns True once every eligible node has succeeded.
 //
 // A service job's update block maps onto its Deployments: max_parallel is
 // maxUnavailable (maxSurge 0), min_healthy_time minReadySeconds,

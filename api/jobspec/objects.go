@@ -17,9 +17,6 @@ const (
 // templates, then its workload (Deployment, Job, DaemonSet or CronJob),
 // then a Service per service block. See the package comment.
 func (j *Job) Objects() ([]api.Object, error) {
-	if j.Type == TypeSysbatch {
-		return nil, unsupportedf("job %q: sysbatch jobs", j.Name)
-	}
 	if j.Periodic != nil && j.Type != TypeBatch {
 		return nil, fmt.Errorf("job %q: a periodic block needs type = \"batch\", not %q", j.Name, j.Type)
 	}
@@ -85,6 +82,13 @@ func (j *Job) workload(g *Group, tmpl api.PodTemplateSpec) ([]api.Object, error)
 		ds := &api.DaemonSet{TypeMeta: typeMeta("apps/v1", "DaemonSet"), ObjectMeta: j.meta(g, name),
 			Spec: api.DaemonSetSpec{Selector: sel, Template: tmpl}}
 		daemonSetUpdate(&ds.Spec, j.updateFor(g))
+		return []api.Object{ds}, nil
+	case j.Type == TypeSysbatch:
+		// A run-once DaemonSet: one pod to completion on each eligible
+		// node, including nodes that join later, as Nomad's sysbatch.
+		ds := &api.DaemonSet{TypeMeta: typeMeta("apps/v1", "DaemonSet"), ObjectMeta: j.meta(g, name),
+			Spec: api.DaemonSetSpec{Selector: sel, Template: tmpl}}
+		ds.Annotations = map[string]string{api.AnnotationRunOncePerNode: "true"}
 		return []api.Object{ds}, nil
 	case j.Periodic != nil:
 		return j.cronJobs(g, name, tmpl)

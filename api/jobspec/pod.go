@@ -64,10 +64,10 @@ func (j *Job) podTemplate(g *Group) (api.PodTemplateSpec, []api.Object, error) {
 	return api.PodTemplateSpec{ObjectMeta: meta, Spec: spec}, cms, nil
 }
 
-// restartPolicy: long-running jobs always restart; a batch task restarts
-// on failure while it has restart attempts (Nomad's default is 3).
+// restartPolicy: long-running jobs always restart; a batch or sysbatch
+// task restarts on failure while it has restart attempts (Nomad's default is 3).
 func (j *Job) restartPolicy(g *Group) api.RestartPolicy {
-	if j.Type != TypeBatch {
+	if j.Type != TypeBatch && j.Type != TypeSysbatch {
 		return api.RestartAlways
 	}
 	if g.Restart != nil && g.Restart.Attempts != nil && *g.Restart.Attempts == 0 {

@@ -66,6 +66,17 @@ var kindColumns = map[string][]column{
 		{header: "PORT(S)", value: servicePorts},
 		ageColumn,
 	},
+	"Ingress": {
+		{header: "CLASS", value: func(o obj) string { return orNone(o.str("spec", "ingressClassName")) }},
+		{header: "HOSTS", value: ingressHostList},
+		{header: "PORTS", value: func(o obj) string {
+			if len(o.list("spec", "tls")) > 0 {
+				return "80, 443"
+			}
+			return "80"
+		}},
+		ageColumn,
+	},
 	"Namespace": {
 		{header: "STATUS", value: func(o obj) string { return orDefault(o.str("status", "phase"), "Active") }},
 		ageColumn,
@@ -222,4 +233,16 @@ func joinList(vs []any) string {
 		}
 	}
 	return strings.Join(out, ",")
+}
+
+// ingressHostList is kubectl's HOSTS: the rules' hosts, "*" for a rule
+// without one.
+func ingressHostList(o obj) string {
+	var hosts []string
+	for _, r := range o.list("spec", "rules") {
+		m, _ := r.(map[string]any)
+		h, _ := m["host"].(string)
+		hosts = append(hosts, orDefault(h, "*"))
+	}
+	return orDefault(strings.Join(hosts, ","), "*")
 }

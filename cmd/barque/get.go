@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -25,11 +27,17 @@ type getOpts struct {
 func newGetCmd() *cobra.Command {
 	var o getOpts
 	cmd := &cobra.Command{
-		Use:   "get KIND [NAME...]",
+		Use:   "get KIND[,KIND...] [NAME...] | get KIND/NAME...",
 		Short: "Display one or many objects",
+		Long: `Display objects of one or several kinds. Several kinds, comma-separated
+(svc,ing), print one table per kind, each with its own header, and names
+in KIND/NAME form, as kubectl does. Objects may also be named as
+KIND/NAME (the form -o name prints): get pod/web-1 deploy/web.`,
 		Example: `  barque get pods
   barque get deployments -A -o wide
   barque get configmap app-config -o yaml
+  barque get svc,ing
+  barque get pod/web-1 deploy/web
   barque get pods -l app=web -w`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -45,13 +53,87 @@ func newGetCmd() *cobra.Command {
 	return cmd
 }
 
+// getRequest is one kind to get: named objects, or a list when names is
+// empty.
+type getRequest struct {
+	ki    *api.KindInfo
+	names []string
+}
+
+// parseGetArgs reads get's arguments as kubectl does: "KIND[,KIND…]
+// [NAME…]" (the names are looked up in every kind), or only KIND/NAME
+// arguments, grouped by kind in the order they first appear.
+func parseGetArgs(args []string) ([]getRequest, error) {
+	slashed := 0
+	for _, a := range args {
+		if strings.Contains(a, "/") {
+			slashed++
+		}
+	}
+	if slashed == 0 {
+		var reqs []getRequest
+		names := args[1:]
+		if len(names) == 0 {
+			names = nil
+		}
+		for _, k := range strings.Split(args[0], ",") {
+			ki, err := resolveKind(k)
+			if err != nil {
+				return nil, err
+			}
+			if !slices.ContainsFunc(reqs, func(r getRequest) bool { return r.ki == ki }) {
+				reqs = append(reqs, getRequest{ki: ki, names: names})
+			}
+		}
+		return reqs, nil
+	}
+	if slashed != len(args) {
+		return nil, fmt.Errorf("there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'barque get resource/<resource_name>' instead of 'barque get resource resource/<resource_name>')")
+	}
+	var reqs []getRequest
+	for _, a := range args {
+		k, name, _ := strings.Cut(a, "/")
+		if name == "" || strings.Contains(name, "/") {
+			return nil, fmt.Errorf("arguments in resource/name form must have a single resource and name: %q", a)
+		}
+		ki, err := resolveKind(k)
+		if err != nil {
+			return nil, err
+		}
+		i := slices.IndexFunc(reqs, func(r getRequest) bool { return r.ki == ki })
+		if i < 0 {
+			reqs, i = append(reqs, getRequest{ki: ki}), len(reqs)
+		}
+		reqs[i].names = append(reqs[i].names, name)
+	}
+	return reqs, nil
+}
+
+// resolveKind is api.ResolveName, also taking the KIND.GROUP form that
+// -o name prints ("deployment.apps", "ingress.networking.k8s.io").
+func resolveKind(s string) (*api.KindInfo, error) {
+	ki, err := api.ResolveName(s)
+	if err == nil {
+		return ki, nil
+	}
+	if k, group, ok := strings.Cut(s, "."); ok {
+		if gi, gerr := api.ResolveName(k); gerr == nil && strings.EqualFold(gi.Group, group) {
+			return gi, nil
+		}
+	}
+	return nil, err
+}
+
 func runGet(cmd *cobra.Command, o getOpts, args []string) error {
 	if err := checkOutput(o.output); err != nil {
 		return err
 	}
-	ki, err := api.ResolveName(args[0])
+	reqs, err := parseGetArgs(args)
 	if err != nil {
 		return err
+	}
+	if len(reqs) > 1 && o.watch {
+		return errors.New("you may only specify a single resource type to watch")
 	}
 	c, err := newAPIClient()
 	if err != nil {
@@ -61,9 +143,19 @@ func runGet(cmd *cobra.Command, o getOpts, args []string) error {
 	if o.allNamespaces {
 		ns = ""
 	}
+	if len(reqs) > 1 {
+		return getKinds(cmd, c, o, ns, reqs)
+	}
+	ki := reqs[0].ki
 	p := newPrinter(cmd.OutOrStdout(), o.output, ki, o.allNamespaces)
-	if len(args) > 1 {
-		return getNamed(cmd.Context(), c, p, ki, ns, args[1:])
+	if len(reqs[0].names) > 0 {
+		objs, err := getNamed(cmd.Context(), c, ki, ns, reqs[0].names)
+		if len(objs) > 0 {
+			if perr := p.print(objs, len(reqs[0].names) > 1); perr != nil {
+				return perr
+			}
+		}
+		return err
 	}
 	lo := client.ListOptions{LabelSelector: o.selector, FieldSelector: o.fieldSelector}
 	l, err := c.List(cmd.Context(), ki.Kind, ns, lo)
@@ -85,25 +177,66 @@ func runGet(cmd *cobra.Command, o getOpts, args []string) error {
 	return watchAndPrint(cmd.Context(), c, p, ki, ns, client.WatchOptions{ListOptions: lo, ResourceVersion: l.ResourceVersion})
 }
 
-// getNamed prints the objects that exist and reports the first that does
-// not, after printing the rest, as kubectl does.
-func getNamed(ctx context.Context, c *client.Client, p *printer, ki *api.KindInfo, ns string, names []string) error {
+// getKinds gets several kinds: one table per kind with a header of its
+// own, blocks separated by a blank line, names as KIND/NAME; JSON and YAML
+// are one List of every object. Objects not found are reported after the
+// rest is printed.
+func getKinds(cmd *cobra.Command, c *client.Client, o getOpts, ns string, reqs []getRequest) error {
+	var all []api.Object
+	var errs error
+	blocks := 0
+	for _, r := range reqs {
+		var objs []api.Object
+		if len(r.names) > 0 {
+			var err error
+			objs, err = getNamed(cmd.Context(), c, r.ki, ns, r.names)
+			errs = errors.Join(errs, err)
+		} else {
+			l, err := c.List(cmd.Context(), r.ki.Kind, ns, client.ListOptions{LabelSelector: o.selector, FieldSelector: o.fieldSelector})
+			if err != nil {
+				return errors.Join(errs, err)
+			}
+			objs = l.Items
+		}
+		all = append(all, objs...)
+		if len(objs) == 0 || o.output == outJSON || o.output == outYAML {
+			continue
+		}
+		if blocks > 0 && o.output != outName {
+			fmt.Fprintln(cmd.OutOrStdout())
+		}
+		blocks++
+		p := newPrinter(cmd.OutOrStdout(), o.output, r.ki, o.allNamespaces)
+		p.withKind = true
+		if err := p.print(objs, true); err != nil {
+			return err
+		}
+	}
+	switch {
+	case o.output == outJSON || o.output == outYAML:
+		if err := newPrinter(cmd.OutOrStdout(), o.output, reqs[0].ki, o.allNamespaces).print(all, true); err != nil {
+			return err
+		}
+	case len(all) == 0 && errs == nil:
+		fmt.Fprintln(cmd.ErrOrStderr(), noResources(reqs[0].ki, ns))
+	}
+	return errs
+}
+
+// getNamed gets the named objects that exist and joins the errors of those
+// that do not, so that the caller prints the rest first, as kubectl does.
+func getNamed(ctx context.Context, c *client.Client, ki *api.KindInfo, ns string, names []string) ([]api.Object, error) {
 	var objs []api.Object
-	var firstErr error
+	var errs error
 	for _, n := range names {
 		obj, err := c.Get(ctx, ki.Kind, ns, n, client.GetOptions{})
 		if err != nil {
-			firstErr = errors.Join(firstErr, err)
+			errs = errors.Join(errs, err)
 			continue
 		}
 		objs = append(objs, obj)
 	}
-	if len(objs) > 0 {
-		if err := p.print(objs, len(names) > 1); err != nil {
-			return err
-		}
-	}
-	return firstErr
+	return objs, errs
 }
 
 func watchAndPrint(ctx context.Context, c *client.Client, p *printer, ki *api.KindInfo, ns string, wo client.WatchOptions) error {

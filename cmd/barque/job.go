@@ -32,10 +32,39 @@ func newJobCmd() *cobra.Command {
 	return cmd
 }
 
-type jobFileOpts struct{ vars []string }
+type jobFileOpts struct{ vars, varFiles []string }
 
 func (o *jobFileOpts) bind(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&o.vars, "var", nil, "set a variable: -var name=value (repeatable)")
+	cmd.Flags().StringArrayVar(&o.varFiles, "var-file", nil,
+		"read variables from an HCL file of name = value lines (repeatable; later files and -var win)")
+}
+
+// variables merges the variable files, in order, then the -var values,
+// as Nomad does: what comes later wins.
+func (o jobFileOpts) variables() (map[string]string, error) {
+	vars := map[string]string{}
+	for _, f := range o.varFiles {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("-var-file: %w", err)
+		}
+		fv, err := jobspec.ParseVarFile(f, src)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range fv {
+			vars[k] = v
+		}
+	}
+	for _, kv := range o.vars {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return nil, fmt.Errorf("-var: Invalid value %q: want name=value", kv)
+		}
+		vars[k] = v
+	}
+	return vars, nil
 }
 
 // loadJob parses a job file into the submission it stands for: its
@@ -45,13 +74,9 @@ func loadJob(path string, o jobFileOpts) (*jobspec.Job, *submission, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	vars := map[string]string{}
-	for _, kv := range o.vars {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			return nil, nil, fmt.Errorf("-var: Invalid value %q: want name=value", kv)
-		}
-		vars[k] = v
+	vars, err := o.variables()
+	if err != nil {
+		return nil, nil, err
 	}
 	job, err := jobspec.Parse(path, src, vars)
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 
 // jobKinds are the kinds a job file generates, in the order they are
 // listed and removed.
-var jobKinds = []string{"Deployment", "Job", "CronJob", "DaemonSet", "Service", "ConfigMap"}
+var jobKinds = []string{"Deployment", "StatefulSet", "Job", "CronJob", "DaemonSet", "Ingress", "Service", "ConfigMap"}
 
 // generated is one object a job generated, with its kind.
 type generated struct {
@@ -223,13 +223,15 @@ func stopWorkloads(cmd *cobra.Command, c *client.Client, job string) (int, error
 	return n, nil
 }
 
-// stopObject stops one generated object: services scale to zero, periodic
-// jobs are suspended, batch and system workloads are deleted (their pods
-// follow). Services and config stay. It answers what it did.
+// stopObject stops one generated object: services (Deployments and
+// StatefulSets) scale to zero, periodic jobs are suspended, batch and
+// system workloads are deleted (their pods follow). Services, Ingresses
+// and config stay, so that running the job again keeps their addresses;
+// --purge deletes them. It answers what it did.
 func stopObject(ctx context.Context, c *client.Client, g generated) (string, error) {
 	m := g.obj.GetObjectMeta()
 	switch g.kind {
-	case "Deployment":
+	case "Deployment", "StatefulSet":
 		_, err := c.Patch(ctx, g.kind, m.Namespace, m.Name, []byte(`{"spec":{"replicas":0}}`))
 		return "scaled to 0", err
 	case "CronJob":
@@ -250,11 +252,9 @@ func restartStopped(ctx context.Context, c *client.Client, objs []api.Object) er
 		var patch string
 		switch v := o.(type) {
 		case *api.Deployment:
-			replicas := int32(1)
-			if v.Spec.Replicas != nil {
-				replicas = *v.Spec.Replicas
-			}
-			patch = fmt.Sprintf(`{"spec":{"replicas":%d}}`, replicas)
+			patch = fmt.Sprintf(`{"spec":{"replicas":%d}}`, deref32(v.Spec.Replicas, 1))
+		case *api.StatefulSet:
+			patch = fmt.Sprintf(`{"spec":{"replicas":%d}}`, deref32(v.Spec.Replicas, 1))
 		case *api.CronJob:
 			patch = fmt.Sprintf(`{"spec":{"suspend":%t}}`, v.Spec.Suspend != nil && *v.Spec.Suspend)
 		default:

@@ -13,11 +13,13 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// monitorJob follows the job's service and system groups (its Deployments
-// and DaemonSets) until every one has rolled out, or one fails, printing
-// per group the desired count and the placed, healthy and unhealthy pods of
-// the current version, as Nomad's deployment monitor does. Batch groups
-// are listed but not waited for.
+// monitorJob follows the job's service and system groups (its
+// Deployments, StatefulSets and DaemonSets) until every one has rolled
+// out, or one fails, printing per group the desired count and the placed,
+// healthy and unhealthy pods of the current version, as Nomad's deployment
+// monitor does. A sysbatch group (a run-once DaemonSet) is done when its
+// pod has succeeded on every node. Batch groups are listed but not waited
+// for.
 func monitorJob(ctx context.Context, cmd *cobra.Command, c *client.Client, objs []api.Object) error {
 	out := cmd.OutOrStdout()
 	last := ""
@@ -113,7 +115,7 @@ func groupStatus(ctx context.Context, c *client.Client, o api.Object, rsets, pod
 	m := o.GetObjectMeta()
 	g := groupRollout{group: m.Labels[api.LabelNomadGroup], kind: mustKind(o).Kind}
 	switch o.(type) {
-	case *api.Deployment, *api.DaemonSet, *api.Job:
+	case *api.Deployment, *api.StatefulSet, *api.DaemonSet, *api.Job:
 	default:
 		return g, false, nil
 	}
@@ -124,12 +126,10 @@ func groupStatus(ctx context.Context, c *client.Client, o api.Object, rsets, pod
 	switch v := cur.(type) {
 	case *api.Deployment:
 		deploymentRollout(&g, v, rsets, pods)
+	case *api.StatefulSet:
+		statefulSetRollout(&g, v, pods)
 	case *api.DaemonSet:
-		st := v.Status
-		g.desired = int(st.DesiredNumberScheduled)
-		countOwned(&g.counts, v.UID, pods)
-		g.done = st.ObservedGeneration >= v.Generation && st.UpdatedNumberScheduled == st.DesiredNumberScheduled &&
-			st.NumberAvailable == st.DesiredNumberScheduled
+		daemonSetRollout(&g, v, pods)
 	case *api.Job:
 		g.desired, _ = desiredOf(v)
 		countOwned(&g.counts, v.UID, pods)
@@ -181,5 +181,45 @@ func countOwned(g *groupCounts, uid string, pods []api.Object) {
 		if p := o.(*api.Pod); ownedBy(&p.ObjectMeta, uid) {
 			countPod(g, p)
 		}
+	}
+}
+
+// statefulSetRollout counts the pods of the StatefulSet's update revision;
+// it is done when every replica is of that revision and available.
+func statefulSetRollout(g *groupRollout, s *api.StatefulSet, pods []api.Object) {
+	want := deref32(s.Spec.Replicas, 1)
+	g.desired = int(want)
+	st := s.Status
+	for _, o := range pods {
+		p := o.(*api.Pod)
+		if ownedBy(&p.ObjectMeta, s.UID) && (st.UpdateRevision == "" || p.Labels["controller-revision-hash"] == st.UpdateRevision) {
+			countPod(&g.counts, p)
+		}
+	}
+	g.done = st.ObservedGeneration >= s.Generation && st.Replicas == want && st.UpdatedReplicas == want &&
+		st.AvailableReplicas == want && (st.CurrentRevision == "" || st.CurrentRevision == st.UpdateRevision)
+}
+
+// daemonSetRollout: a DaemonSet is done when every desired node runs an
+// available pod of the current template; a run-once one (sysbatch) when
+// its Complete condition is True, and failed when its pods ended without
+// all succeeding.
+func daemonSetRollout(g *groupRollout, ds *api.DaemonSet, pods []api.Object) {
+	st := ds.Status
+	g.desired = int(st.DesiredNumberScheduled)
+	countOwned(&g.counts, ds.UID, pods)
+	observed := st.ObservedGeneration >= ds.Generation
+	if !api.RunOncePerNode(ds) {
+		g.done = observed && st.UpdatedNumberScheduled == st.DesiredNumberScheduled &&
+			st.NumberAvailable == st.DesiredNumberScheduled
+		return
+	}
+	c := api.FindCondition(st.Conditions, api.DaemonSetComplete)
+	if c == nil || c.ObservedGeneration < ds.Generation {
+		return
+	}
+	g.done = observed && c.Status == api.ConditionTrue
+	if c.Reason == "NodesFailed" {
+		g.failed = fmt.Sprintf("daemonset %s (task group %q) ended: %s", ds.Name, g.group, c.Message)
 	}
 }

@@ -89,6 +89,9 @@ func planWorkload(snap *placement.Snapshot, nodes []*api.Node, obj api.Object) (
 		gp.want = batchPods(&v.Spec.JobTemplate.Spec)
 		gp.note = "at each launch (" + v.Spec.Schedule + ")"
 		placePods(snap, &gp, planPods(obj, &v.Spec.JobTemplate.Spec.Template, gp.want))
+	case *api.StatefulSet:
+		gp.want = int(deref32(v.Spec.Replicas, 1))
+		placePods(snap, &gp, planPods(obj, &v.Spec.Template, gp.want))
 	case *api.DaemonSet:
 		planDaemon(nodes, &gp, obj, &v.Spec.Template)
 	default:
@@ -155,9 +158,12 @@ func planDaemon(nodes []*api.Node, gp *groupPlan, owner api.Object, tpl *api.Pod
 	proto.Spec.Tolerations = append(proto.Spec.Tolerations,
 		api.Toleration{Key: placement.TaintUnschedulable, Operator: api.TolerationOpExists, Effect: api.TaintNoSchedule})
 	gp.note = "one per eligible node"
+	if ds, ok := owner.(*api.DaemonSet); ok && api.RunOncePerNode(ds) {
+		gp.note = "one run to completion per eligible node"
+	}
 	var rejected []string
 	for _, st := range placement.NodeFilters(nodes, proto, placement.NodeReady{}, placement.Driver{},
-		placement.TaintToleration{}, placement.NodeAffinity{}) {
+		placement.TaintToleration{}, placement.NodeAffinity{}, placement.Constraints{}) {
 		if st == nil {
 			gp.fit++
 			continue

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/barque-io/barque/api"
@@ -147,6 +148,8 @@ func desiredOf(o api.Object) (int, bool) {
 			return 1, true
 		}
 		return int(*v.Spec.Parallelism), true
+	case *api.StatefulSet:
+		return int(deref32(v.Spec.Replicas, 1)), true
 	case *api.DaemonSet:
 		return int(v.Status.DesiredNumberScheduled), true
 	}
@@ -196,8 +199,15 @@ func jobObjectStatus(o api.Object) string {
 		return fmt.Sprintf("%d/%d available, %d updated", v.Status.AvailableReplicas, want, v.Status.UpdatedReplicas)
 	case *api.Job:
 		return fmt.Sprintf("%d succeeded, %d active, %d failed", v.Status.Succeeded, v.Status.Active, v.Status.Failed)
+	case *api.StatefulSet:
+		return fmt.Sprintf("%d/%d ready, %d updated", v.Status.ReadyReplicas, deref32(v.Spec.Replicas, 1), v.Status.UpdatedReplicas)
 	case *api.DaemonSet:
+		if c := api.FindCondition(v.Status.Conditions, api.DaemonSetComplete); api.RunOncePerNode(v) && c != nil {
+			return "run once per node: " + c.Message
+		}
 		return fmt.Sprintf("%d/%d ready", v.Status.NumberReady, v.Status.DesiredNumberScheduled)
+	case *api.Ingress:
+		return ingressHosts(v)
 	case *api.CronJob:
 		if v.Spec.Suspend != nil && *v.Spec.Suspend {
 			return "suspended"
@@ -238,4 +248,25 @@ func jobPods(ctx context.Context, c *client.Client, job string) ([]*api.Pod, err
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
+}
+
+// ingressHosts names an Ingress's routes: "HOST/PATH -> SERVICE" per path.
+func ingressHosts(ing *api.Ingress) string {
+	var routes []string
+	for _, r := range ing.Spec.Rules {
+		if r.HTTP == nil {
+			continue
+		}
+		for _, p := range r.HTTP.Paths {
+			to := "-"
+			if p.Backend.Service != nil {
+				to = p.Backend.Service.Name
+			}
+			routes = append(routes, orDefault(r.Host, "*")+p.Path+" -> "+to)
+		}
+	}
+	if len(routes) == 0 {
+		return "-"
+	}
+	return strings.Join(routes, ", ")
 }

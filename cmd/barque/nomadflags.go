@@ -3,10 +3,10 @@ package main
 import "strings"
 
 // nomadLongFlags are the job and node verbs' long flags that Nomad users
-// type with one dash (`job stop -purge web`, `job run -detach`, `-var x=1`,
+// type with one dash (`job stop -purge web`, `job run -detach`, `-var x=1`, `-var-file f.hcl`,
 // `node drain -deadline 5m n1`, `node eligibility -disable n1`), per verb.
 var nomadLongFlags = map[string]map[string]bool{
-	"job": {"purge": true, "detach": true, "var": true, "task": true, "follow": true,
+	"job": {"purge": true, "detach": true, "var": true, "var-file": true, "task": true, "follow": true,
 		"tail": true, "timeout": true, "version": true, "objects": true, "output": true},
 	"node": {"deadline": true, "enable": true, "disable": true},
 }

@@ -9,6 +9,8 @@ func TestNomadStyleArgs(t *testing.T) {
 	tests := []struct{ in, want []string }{
 		{[]string{"job", "stop", "-purge", "web"}, []string{"job", "stop", "--purge", "web"}},
 		{[]string{"job", "run", "-var=a=1", "-detach", "f.hcl"}, []string{"job", "run", "--var=a=1", "--detach", "f.hcl"}},
+		{[]string{"job", "run", "-var", "a=1", "-var-file", "v.hcl", "-var-file=w.hcl", "f.hcl"},
+			[]string{"job", "run", "--var", "a=1", "--var-file", "v.hcl", "--var-file=w.hcl", "f.hcl"}},
 		{[]string{"job", "logs", "-f", "web"}, []string{"job", "logs", "-f", "web"}},
 		{[]string{"job", "run", "--", "-purge"}, []string{"job", "run", "--", "-purge"}},
 		{[]string{"get", "-purge"}, []string{"get", "-purge"}},

@@ -37,7 +37,9 @@ type printer struct {
 	ki     *api.KindInfo
 	// withNamespace adds the NAMESPACE column (-A on a namespaced kind).
 	withNamespace bool
-	headerDone    bool
+	// withKind prints names as KIND/NAME (get of several kinds).
+	withKind   bool
+	headerDone bool
 }
 
 func newPrinter(out io.Writer, format string, ki *api.KindInfo, allNamespaces bool) *printer {
@@ -120,7 +122,11 @@ func (p *printer) writeRows(rows []obj) error {
 		if p.withNamespace {
 			row = append(row, m.str("metadata", "namespace"))
 		}
-		row = append(row, m.str("metadata", "name"))
+		if p.withKind {
+			row = append(row, resourceName(p.ki, m.str("metadata", "name")))
+		} else {
+			row = append(row, m.str("metadata", "name"))
+		}
 		for _, c := range cols {
 			row = append(row, c.value(m))
 		}

@@ -74,6 +74,21 @@ func TestCLIAgainstACluster(t *testing.T) {
 	if out, code = run(t, env, "", "get", "cm", "web-config", "-n", "hello", "-o", "yaml"); code != 0 || !strings.Contains(out, "greeting: Hello from Barque") {
 		t.Fatalf("get -o yaml: %d\n%s", code, out)
 	}
+	// kubectl's forms: several kinds, and the names -o name prints read back.
+	out, code = run(t, env, "", "get", "cm,secret", "-n", "hello", "-o", "name")
+	if code != 0 || !strings.Contains(out, "configmap/web-config\n") || !strings.Contains(out, "secret/web-token\n") {
+		t.Fatalf("get cm,secret -o name: %d\n%s", code, out)
+	}
+	out, code = run(t, env, "", append([]string{"get", "-n", "hello"}, strings.Fields(out)...)...)
+	if code != 0 || strings.Count(out, "NAME") != 2 || !strings.Contains(out, "configmap/web-config ") || !strings.Contains(out, "secret/web-token ") {
+		t.Fatalf("get KIND/NAME of two kinds: %d\n%s", code, out)
+	}
+	if out, code = run(t, env, "", "get", "pod/hello", "-n", "hello"); code != 0 || !strings.Contains(out, "\nhello ") {
+		t.Fatalf("get pod/hello: %d\n%s", code, out)
+	}
+	if out, code = run(t, env, "", "logs", "-l", "app=none", "-n", "hello", "--prefix"); code != 0 || !strings.Contains(out, "No resources found") {
+		t.Fatalf("logs -l matching nothing: %d\n%s", code, out)
+	}
 
 	bad := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\n  namespace: hello\ndata:\n  bad key!: x\n"
 	out, code = run(t, env, bad, "apply", "-f", "-")

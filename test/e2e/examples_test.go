@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -40,6 +41,7 @@ func TestExamples(t *testing.T) {
 		"k8s/web.yaml":       ex.webManifests,
 		"batch.nomad.hcl":    ex.batch,
 		"system.nomad.hcl":   ex.system,
+		"sysbatch.nomad.hcl": ex.sysbatch,
 		"periodic.nomad.hcl": ex.periodic,
 		"stateful.nomad.hcl": ex.stateful,
 		"hello.yaml":         ex.hello, // with deployment.yaml
@@ -151,6 +153,24 @@ func (ex *examples) webJob(t *testing.T) {
 	}
 	ex.servesHTTP(t, "default", "barque.io/job=web", 2)
 	ex.routes(t, "default", "web", "web")
+
+	// The Ingress belongs to the job: status lists it, stop keeps it (as
+	// the Service) and -purge removes both.
+	out = ex.barque(t, "job", "status", "web")
+	if !strings.Contains(out, "Ingress") || !strings.Contains(out, "*/ -> web") && !strings.Contains(out, "web.localhost/ -> web") {
+		t.Fatalf("job status web lists no Ingress:\n%s", out)
+	}
+	out = ex.barque(t, "job", "stop", "web")
+	if !strings.Contains(out, "deployment.apps/web-frontend scaled to 0") {
+		t.Fatalf("job stop web:\n%s", out)
+	}
+	ex.get(t, "Ingress", "default", "web")
+	ex.barque(t, "job", "stop", "-purge", "web")
+	ex.waitFor(t, func() string { return "the purged job's Ingress and Service deleted" }, func() bool {
+		_, ierr := ex.cl.Get(ex.ctx, "Ingress", "default", "web", client.GetOptions{})
+		_, serr := ex.cl.Get(ex.ctx, "Service", "default", "web", client.GetOptions{})
+		return errors.Is(ierr, api.ErrNotFound) && errors.Is(serr, api.ErrNotFound)
+	})
 }
 
 // webManifests: the same service as Kubernetes objects.
@@ -270,6 +290,43 @@ func (ex *examples) system(t *testing.T) {
 	})
 }
 
+// sysbatch: the run-once DaemonSet runs its task to completion exactly once
+// on each of the two nodes; job run waits for both runs.
+func (ex *examples) sysbatch(t *testing.T) {
+	out := ex.barque(t, "job", "run", "--timeout", "60s", "../../examples/sysbatch.nomad.hcl")
+	if !strings.Contains(out, "daemonset.apps/node-audit-audit created") || !strings.Contains(out, "Job rollout completed successfully") {
+		t.Fatalf("job run:\n%s", out)
+	}
+	succeededOnce := func(ps []*api.Pod) bool {
+		nodes := map[string]int{}
+		for _, p := range ps {
+			if p.Status.Phase == api.PodSucceeded {
+				nodes[p.Spec.NodeName]++
+			}
+		}
+		return len(ps) == 2 && nodes["n1"] == 1 && nodes["n2"] == 1
+	}
+	ps := ex.pods(t, "default", "barque.io/job=node-audit")
+	if !succeededOnce(ps) {
+		t.Fatalf("after job run, want one succeeded pod on each node:%s", describePods(ps))
+	}
+	out = ex.barque(t, "logs", "-l", "barque.io/job=node-audit", "--prefix")
+	for _, p := range ps {
+		if want := "[pod/" + p.Name + "/audit] audit of " + p.Spec.NodeName + ": Linux"; !strings.Contains(out, want) {
+			t.Fatalf("logs -l --prefix lacks %q:\n%s", want, out)
+		}
+	}
+	out = ex.barque(t, "job", "status", "node-audit")
+	if !strings.Contains(out, "2 of 2 nodes succeeded") {
+		t.Fatalf("job status:\n%s", out)
+	}
+	// No second run: the pods stay, ended, and no new one starts.
+	time.Sleep(2 * time.Second)
+	if ps = ex.pods(t, "default", "barque.io/job=node-audit"); !succeededOnce(ps) {
+		t.Fatalf("2 s later, want still one succeeded pod on each node:%s", describePods(ps))
+	}
+}
+
 // periodic: with a short schedule, the CronJob creates a Job that
 // completes.
 func (ex *examples) periodic(t *testing.T) {
@@ -309,7 +366,7 @@ func ownedBy(o api.Object, kind, name string) bool {
 // StatefulSet under the same name).
 func (ex *examples) stateful(t *testing.T) {
 	dir := filepath.Join(ex.dir, "counter-data")
-	out := ex.barque(t, "job", "run", "--var", "data_dir="+dir, "../../examples/stateful.nomad.hcl")
+	out := ex.barque(t, "job", "run", "--timeout", "60s", "--var", "data_dir="+dir, "../../examples/stateful.nomad.hcl")
 	if !strings.Contains(out, "statefulset.apps/counter created") {
 		t.Fatalf("job run:\n%s", out)
 	}
@@ -333,6 +390,25 @@ func (ex *examples) stateful(t *testing.T) {
 	}
 	p = ex.counterRunning(t, p.UID, -1)
 	ex.volumeHolds(t, dir, 3, count+1)
+
+	// The job's StatefulSet is the job's: status shows it, stop scales it
+	// to 0 and run starts it again.
+	out = ex.barque(t, "job", "status", "counter")
+	if !strings.Contains(out, "StatefulSet") || !strings.Contains(out, "1/1 ready") {
+		t.Fatalf("job status counter:\n%s", out)
+	}
+	out = ex.barque(t, "job", "stop", "counter")
+	if !strings.Contains(out, "statefulset.apps/counter scaled to 0") {
+		t.Fatalf("job stop counter:\n%s", out)
+	}
+	ex.waitFor(t, func() string { return "the stopped counter's pod gone" }, func() bool {
+		return len(ex.pods(t, "default", "barque.io/job=counter")) == 0
+	})
+	out = ex.barque(t, "job", "run", "--timeout", "60s", "--var", "data_dir="+dir, "../../examples/stateful.nomad.hcl")
+	if !strings.Contains(out, "Job rollout completed successfully") {
+		t.Fatalf("job run after stop:\n%s", out)
+	}
+	ex.counterRunning(t, p.UID, -1)
 }
 
 // counterRunning waits for pod counter-0 to run: the same pod (uid) with at

@@ -185,6 +185,11 @@ func TestJobRecordVersionsAndRevert(t *testing.T) {
 		`+ var.greeting: "bye"`, `value: "hello" => "bye"`,
 		`group "app" (deployment.apps/demo-app): would place 2 of 2 pods; 1 nodes feasible`, "All pods can be placed"},
 		"job", "plan", "-var", "greeting=bye", v1)
+	// The same values from a variable file (Nomad's one-dash -var-file); a
+	// later -var wins over the file.
+	vars := e.jobFile("bye.vars.hcl", "greeting = \"bye\"\n")
+	e.barque(1, []string{`+ var.greeting: "bye"`, `value: "hello" => "bye"`}, "job", "plan", "-var-file", vars, v1)
+	e.barque(1, []string{`+ var.greeting: "ciao"`}, "job", "plan", "-var-file="+vars, "-var", "greeting=ciao", v1)
 	e.barque(0, []string{"Job version 1 (new)", "deployment.apps/demo-extra deleted", "Task Group", "Unhealthy"},
 		"job", "run", "-var", "greeting=bye", "--timeout", "90s", v1)
 	if rec = e.record(); rec.Spec.Version != 1 || rec.Spec.Variables["greeting"] != "bye" {
