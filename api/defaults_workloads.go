@@ -135,6 +135,11 @@ func defaultStatefulSet(s *StatefulSetSpec) {
 		}
 		setInt32(&s.UpdateStrategy.RollingUpdate.Partition, 0)
 	}
+	if s.PersistentVolumeClaimRetentionPolicy == nil {
+		s.PersistentVolumeClaimRetentionPolicy = &StatefulSetPersistentVolumeClaimRetentionPolicy{}
+	}
+	setString(&s.PersistentVolumeClaimRetentionPolicy.WhenDeleted, RetainClaimRetention)
+	setString(&s.PersistentVolumeClaimRetentionPolicy.WhenScaled, RetainClaimRetention)
 	defaultPodSpec(&s.Template.Spec)
 }
 
