@@ -74,7 +74,7 @@ func defaultProbe(p *Probe) {
 }
 
 func defaultVolume(v *Volume) {
-	if v.EmptyDir == nil && v.HostPath == nil && v.Secret == nil && v.ConfigMap == nil {
+	if v.EmptyDir == nil && v.HostPath == nil && v.Secret == nil && v.ConfigMap == nil && v.PersistentVolumeClaim == nil {
 		v.EmptyDir = &EmptyDirVolumeSource{}
 	}
 	mode := int32(0o644)
