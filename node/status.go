@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/barque-io/barque/api"
@@ -32,10 +33,13 @@ func (w *podWorker) statusLoop(ctx context.Context) {
 	}
 }
 
-// report sends the status if it changed; false when that failed.
+// report sends the status if it changed; false when that failed. The pod's
+// uid is a precondition: a StatefulSet pod is deleted and made again under
+// the same name, maybe on this node, and this worker's last report must not
+// land on the new pod.
 func (w *podWorker) report(ctx context.Context, last *[]byte) bool {
 	st := w.podStatus()
-	patch, err := json.Marshal(map[string]any{"status": st})
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]string{"uid": w.uid}, "status": st})
 	if err != nil || string(patch) == string(*last) {
 		return err == nil
 	}
@@ -43,7 +47,9 @@ func (w *podWorker) report(ctx context.Context, last *[]byte) bool {
 	defer cancel()
 	if _, err := w.a.client.PatchStatus(rctx, "Pod", w.pod.Namespace, w.pod.Name, patch); err != nil {
 		w.a.logger.Debug("pod status report failed", "pod", w.pod.Name, "error", err)
-		return false
+		// A conflict is the uid precondition failing: this pod is gone
+		// and another has its name. Nothing left to report.
+		return errors.Is(err, api.ErrConflict)
 	}
 	*last = patch
 	return true
