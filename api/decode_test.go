@@ -76,6 +76,7 @@ func TestDecodeObjectErrors(t *testing.T) {
 		{"unknown kind", "apiVersion: v1\nkind: Widget\n", `no kind "Widget"`},
 		{"wrong apiVersion", "apiVersion: extensions/v1beta1\nkind: Deployment\n", `served at apiVersion "apps/v1", not "extensions/v1beta1"`},
 		{"unknown top-level field", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndatta: {a: b}\n", `unknown field "datta"`},
+		{"field name in the wrong case", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nDATA: {a: b}\n", `unknown field "DATA"`},
 		{"unknown nested field", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    imagee: x\n", `unknown field "spec.containers[0].imagee"`},
 		{"wrong type", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: 3}\n", "spec.containers"},
 		{"bad yaml", "apiVersion: v1\nkind: [\n", "YAML"},

@@ -39,6 +39,7 @@ func TestDecodeTrustedAgreesWithEncodingJSON(t *testing.T) {
 var (
 	timeType        = reflect.TypeOf(Time{})
 	intOrStringType = reflect.TypeOf(IntOrString{})
+	rawMessageType  = reflect.TypeOf(json.RawMessage{})
 )
 
 // fillRandom sets v, and everything under it, to random values, leaving
@@ -57,6 +58,11 @@ func fillRandom(r *rand.Rand, v reflect.Value, depth int) {
 		} else {
 			v.Set(reflect.ValueOf(FromString(randomString(r))))
 		}
+		return
+	case rawMessageType:
+		// Embedded JSON (a job record's objects) must itself be JSON.
+		js, _ := json.Marshal(map[string]any{"kind": randomString(r), "n": r.IntN(1000), "list": []string{randomString(r)}})
+		v.SetBytes(js)
 		return
 	}
 	switch v.Kind() {

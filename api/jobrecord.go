@@ -58,14 +58,37 @@ type NomadJobSpec struct {
 	// encodes them), in the order they are applied.
 	Objects []json.RawMessage `json:"objects,omitempty"`
 	// Stop marks a stopped job: its workloads are scaled to zero or
-	// removed, and the record stays until it is purged.
+	// removed, and the record stays until it is purged. Stopping a job is
+	// a version of its own, as in Nomad.
 	Stop bool `json:"stop,omitempty"`
+	// Version numbers the submission (0 first, +1 per change) and
+	// SubmitTime stamps it. They live in the spec so that a submission
+	// and its number are one conditional write: a record can never hold a
+	// new submission under the old number. In a NomadJobVersion they are
+	// left unset (spec.version and spec.submitTime say them).
+	Version    int64 `json:"version,omitempty"`
+	SubmitTime *Time `json:"submitTime,omitempty"`
 }
 
-// NomadJobStatus says which version the spec is and when it was submitted.
+// NomadJobStatus is what records written before the version moved into
+// the spec held; nothing writes it any more, and it is read only through
+// CurrentVersion and CurrentSubmitTime.
 type NomadJobStatus struct {
-	Version    int64 `json:"version"`
+	Version    int64 `json:"version,omitempty"`
 	SubmitTime *Time `json:"submitTime,omitempty"`
+}
+
+// CurrentVersion is the version of the submission the record holds.
+// Versions only grow, so for a record written before spec.version existed
+// (status.version set, spec.version not) the larger of the two is the one.
+func (j *NomadJob) CurrentVersion() int64 { return max(j.Spec.Version, j.Status.Version) }
+
+// CurrentSubmitTime is when the record's submission was made.
+func (j *NomadJob) CurrentSubmitTime() *Time {
+	if j.Spec.SubmitTime != nil || j.Spec.Version > 0 {
+		return j.Spec.SubmitTime
+	}
+	return j.Status.SubmitTime
 }
 
 // NomadJobVersion is one immutable version of a job, named

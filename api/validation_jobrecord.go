@@ -27,6 +27,9 @@ func validateNomadJob(j *NomadJob, errs *FieldErrors) {
 		errs.Invalid("spec.jobName", j.Spec.JobName, "must equal metadata.name")
 	}
 	validateNomadJobSpec(&j.Spec, "spec", j.Namespace, errs)
+	if j.Spec.Version < 0 {
+		errs.Invalid("spec.version", j.Spec.Version, "must be greater than or equal to 0")
+	}
 	if j.Status.Version < 0 {
 		errs.Invalid("status.version", j.Status.Version, "must be greater than or equal to 0")
 	}
@@ -37,6 +40,9 @@ func validateNomadJobVersion(v *NomadJobVersion, errs *FieldErrors) {
 		errs.Invalid("spec.version", v.Spec.Version, "must be greater than or equal to 0")
 	}
 	validateNomadJobSpec(&v.Spec.Job, "spec.job", v.Namespace, errs)
+	if v.Spec.Job.Version != 0 && v.Spec.Job.Version != v.Spec.Version {
+		errs.Invalid("spec.job.version", v.Spec.Job.Version, "must be unset or equal spec.version")
+	}
 	if v.Spec.Job.JobName != "" && v.Spec.Version >= 0 && v.Name != "" {
 		if want := NomadJobVersionName(v.Spec.Job.JobName, v.Spec.Version); v.Name != want {
 			errs.Invalid("metadata.name", v.Name, "must be "+want+" (<spec.job.jobName>-v<spec.version>)")

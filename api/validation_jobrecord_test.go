@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"testing"
+	"time"
 )
 
 func testNomadJob() *NomadJob {
@@ -34,7 +35,8 @@ func TestValidateNomadJob(t *testing.T) {
 		{"jobName must be the name", nomadJob(func(j *NomadJob) { j.Spec.JobName = "api" }), []string{"spec.jobName"}},
 		{"bad type", nomadJob(func(j *NomadJob) { j.Spec.Type = "sysbatch" }), []string{"spec.type"}},
 		{"bad variable name", nomadJob(func(j *NomadJob) { j.Spec.Variables = map[string]string{"1x": ""} }), []string{"spec.variables[1x]"}},
-		{"negative version", nomadJob(func(j *NomadJob) { j.Status.Version = -1 }), []string{"status.version"}},
+		{"negative version", nomadJob(func(j *NomadJob) { j.Spec.Version = -1 }), []string{"spec.version"}},
+		{"negative legacy version", nomadJob(func(j *NomadJob) { j.Status.Version = -1 }), []string{"status.version"}},
 		{"object not JSON of a kind", nomadJob(func(j *NomadJob) { j.Spec.Objects[0] = json.RawMessage(`{"kind":"Nope","apiVersion":"v1"}`) }),
 			[]string{"spec.objects[0]"}},
 		{"object of a forbidden kind", nomadJob(func(j *NomadJob) {
@@ -55,6 +57,8 @@ func TestValidateNomadJobVersion(t *testing.T) {
 		{"name must follow the version", nomadJobVersion(func(v *NomadJobVersion) { v.Name = "web-v4" }), []string{"metadata.name"}},
 		{"negative version", nomadJobVersion(func(v *NomadJobVersion) { v.Spec.Version = -1 }), []string{"spec.version"}},
 		{"job checked", nomadJobVersion(func(v *NomadJobVersion) { v.Spec.Job.Type = "x" }), []string{"spec.job.type"}},
+		{"job version may repeat the version", nomadJobVersion(func(v *NomadJobVersion) { v.Spec.Job.Version = 3 }), nil},
+		{"job version must not differ", nomadJobVersion(func(v *NomadJobVersion) { v.Spec.Job.Version = 2 }), []string{"spec.job.version"}},
 	})
 }
 
@@ -68,6 +72,30 @@ func TestNomadJobVersionImmutable(t *testing.T) {
 	same := nomadJobVersion(func(v *NomadJobVersion) { v.Labels = map[string]string{"a": "b"} })()
 	if err := ValidateUpdate(old, same); err != nil {
 		t.Fatalf("a label change must be allowed: %v", err)
+	}
+}
+
+func TestNomadJobCurrentVersion(t *testing.T) {
+	t0, t1 := NewTime(time.Unix(100, 0)), NewTime(time.Unix(200, 0))
+	for _, c := range []struct {
+		name string
+		spec NomadJobSpec
+		st   NomadJobStatus
+		v    int64
+		at   *Time
+	}{
+		{"new record", NomadJobSpec{Version: 2, SubmitTime: t1}, NomadJobStatus{}, 2, t1},
+		{"version 0", NomadJobSpec{SubmitTime: t1}, NomadJobStatus{}, 0, t1},
+		{"legacy record", NomadJobSpec{}, NomadJobStatus{Version: 3, SubmitTime: t0}, 3, t0},
+		{"legacy record resubmitted", NomadJobSpec{Version: 4, SubmitTime: t1}, NomadJobStatus{Version: 3, SubmitTime: t0}, 4, t1},
+	} {
+		j := &NomadJob{Spec: c.spec, Status: c.st}
+		if got := j.CurrentVersion(); got != c.v {
+			t.Errorf("%s: version %d, want %d", c.name, got, c.v)
+		}
+		if got := j.CurrentSubmitTime(); got != c.at {
+			t.Errorf("%s: submit time %v, want %v", c.name, got, c.at)
+		}
 	}
 }
 

@@ -32,6 +32,7 @@ type Node struct {
 	stream    *streamLayer
 	transport *raft.NetworkTransport
 	logStore  *raftboltdb.BoltStore
+	stable    *closingStable
 	logs      raft.LogStore // the cached log store raft reads
 	snaps     *raft.FileSnapshotStore
 	leaderCh  chan bool
@@ -115,7 +116,8 @@ func (n *Node) openRaft(dir string) error {
 	}
 	rc := n.cfg.raftConfig()
 	rc.NotifyCh = n.leaderCh
-	r, err := raft.NewRaft(rc, &raftFSM{f: n.fsm}, logs, store, snaps, n.transport)
+	n.stable = &closingStable{StableStore: store}
+	r, err := raft.NewRaft(rc, &raftFSM{f: n.fsm}, logs, n.stable, snaps, n.transport)
 	if err != nil {
 		store.Close()
 		return fmt.Errorf("consensus: start raft: %w", err)
@@ -258,6 +260,7 @@ func (n *Node) close() error {
 		n.proposer.stop()
 		err = n.raft.Shutdown().Error()
 		n.transport.Close()
+		n.stable.close()
 		if cerr := n.logStore.Close(); err == nil {
 			err = cerr
 		}

@@ -30,14 +30,21 @@ type proposalResult struct {
 }
 
 type proposer struct {
-	n    *Node
-	ch   chan *proposal
-	sem  chan struct{}
-	quit chan struct{}
+	n *Node
+	// urgent carries the scheduler's bindings, ch everything else. Bindings
+	// go first: under a burst of creates (a Deployment scaled by
+	// thousands) a pod's wait from created to bound is then one entry,
+	// not the whole queue of creates ahead of it; the creates wait instead,
+	// which slows the burst down to what the scheduler can bind.
+	urgent chan *proposal
+	ch     chan *proposal
+	sem    chan struct{}
+	quit   chan struct{}
 }
 
 func newProposer(n *Node) *proposer {
-	p := &proposer{n: n, ch: make(chan *proposal, 4096), sem: make(chan struct{}, maxInFlight), quit: make(chan struct{})}
+	p := &proposer{n: n, urgent: make(chan *proposal, 64), ch: make(chan *proposal, 4096),
+		sem: make(chan struct{}, maxInFlight), quit: make(chan struct{})}
 	go p.run()
 	return p
 }
@@ -56,8 +63,12 @@ func (n *Node) Propose(ctx context.Context, ops []fsm.Op) ([]fsm.Result, uint64,
 		size += len(ops[i].Object) + 64
 	}
 	pr := &proposal{ops: ops, size: size, done: make(chan proposalResult, 1)}
+	queue := n.proposer.ch
+	if allBindings(ops) {
+		queue = n.proposer.urgent
+	}
 	select {
-	case n.proposer.ch <- pr:
+	case queue <- pr:
 	case <-ctx.Done():
 		return nil, 0, api.Unavailable("timed out queueing the write: " + ctx.Err().Error())
 	case <-n.proposer.quit:
@@ -73,10 +84,8 @@ func (n *Node) Propose(ctx context.Context, ops []fsm.Op) ([]fsm.Result, uint64,
 
 func (p *proposer) run() {
 	for {
-		var first *proposal
-		select {
-		case first = <-p.ch:
-		case <-p.quit:
+		first := p.next()
+		if first == nil {
 			return
 		}
 		select {
@@ -89,21 +98,55 @@ func (p *proposer) run() {
 	}
 }
 
-// drain collects what else is waiting, within the batch limits.
+// next waits for a proposal, urgent ones first; nil when stopping.
+func (p *proposer) next() *proposal {
+	select {
+	case pr := <-p.urgent:
+		return pr
+	default:
+	}
+	select {
+	case pr := <-p.urgent:
+		return pr
+	case pr := <-p.ch:
+		return pr
+	case <-p.quit:
+		return nil
+	}
+}
+
+// drain collects what else is waiting, urgent proposals first, within the
+// batch limits.
 func (p *proposer) drain(first *proposal) []*proposal {
 	batch := []*proposal{first}
 	ops, bytes := len(first.ops), first.size
-	for ops < maxBatchOps && bytes < maxBatchBytes {
-		select {
-		case pr := <-p.ch:
+	for _, q := range []chan *proposal{p.urgent, p.ch} {
+		for ops < maxBatchOps && bytes < maxBatchBytes {
+			var pr *proposal
+			select {
+			case pr = <-q:
+			default:
+			}
+			if pr == nil {
+				break
+			}
 			batch = append(batch, pr)
 			ops += len(pr.ops)
 			bytes += pr.size
-		default:
-			return batch
 		}
 	}
 	return batch
+}
+
+// allBindings reports whether every op binds a pod (the scheduler's
+// proposals).
+func allBindings(ops []fsm.Op) bool {
+	for i := range ops {
+		if ops[i].Type != fsm.OpBind {
+			return false
+		}
+	}
+	return len(ops) > 0
 }
 
 func (p *proposer) submit(batch []*proposal) {

@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"time"
 
 	"github.com/barque-io/barque/api"
@@ -33,13 +32,13 @@ func (w *podWorker) statusLoop(ctx context.Context) {
 	}
 }
 
-// report sends the status if it changed; false when that failed. The pod's
-// uid is a precondition: a StatefulSet pod is deleted and made again under
-// the same name, maybe on this node, and this worker's last report must not
-// land on the new pod.
+// report sends the status if it changed; false when that failed. The patch
+// names the pod's uid, which the server holds immutable: a worker's late
+// report then fails instead of landing on a newer pod of the same name (a
+// StatefulSet's replacement).
 func (w *podWorker) report(ctx context.Context, last *[]byte) bool {
 	st := w.podStatus()
-	patch, err := json.Marshal(map[string]any{"metadata": map[string]string{"uid": w.uid}, "status": st})
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]string{"uid": w.pod.UID}, "status": st})
 	if err != nil || string(patch) == string(*last) {
 		return err == nil
 	}
@@ -47,9 +46,7 @@ func (w *podWorker) report(ctx context.Context, last *[]byte) bool {
 	defer cancel()
 	if _, err := w.a.client.PatchStatus(rctx, "Pod", w.pod.Namespace, w.pod.Name, patch); err != nil {
 		w.a.logger.Debug("pod status report failed", "pod", w.pod.Name, "error", err)
-		// A conflict is the uid precondition failing: this pod is gone
-		// and another has its name. Nothing left to report.
-		return errors.Is(err, api.ErrConflict)
+		return false
 	}
 	*last = patch
 	return true

@@ -47,14 +47,20 @@ func allContainers(pod *api.Pod) []api.Container {
 }
 
 // prepareVolumes materialises the pod's volumes: emptyDir as a directory,
-// configMap and secret as one file per key, hostPath as it is, a
-// persistentVolumeClaim as its claim's directory (kept when the pod goes).
+// configMap and secret as one file per key, hostPath as it is (created
+// first when its type is DirectoryOrCreate), a persistentVolumeClaim as its
+// claim's directory (kept when the pod goes).
 func (a *Agent) prepareVolumes(ctx context.Context, pod *api.Pod, d podDirs) (map[string]string, error) {
 	paths := map[string]string{}
 	for _, v := range pod.Spec.Volumes {
 		switch {
 		case v.HostPath != nil:
 			paths[v.Name] = v.HostPath.Path
+			if v.HostPath.Type == "DirectoryOrCreate" {
+				if err := os.MkdirAll(v.HostPath.Path, 0o755); err != nil {
+					return nil, fmt.Errorf("volume %q: %w", v.Name, err)
+				}
+			}
 		case v.EmptyDir != nil:
 			paths[v.Name] = d.volume(v.Name)
 			if err := os.MkdirAll(paths[v.Name], 0o777); err != nil {

@@ -50,16 +50,7 @@ func scheduleDeployments(b *testing.B, nodes, pods, perDeployment int) {
 	store := leader.Server().Node().Store()
 	startIdx := store.Index()
 	start := time.Now()
-	for d := 0; d < pods/perDeployment; d++ {
-		go func() {
-			name := fmt.Sprintf("d%02d", d)
-			dep := newDeployment("default", name, int32(perDeployment), map[string]string{"app": name}, "web:1")
-			dep.Spec.Template.Spec.Containers[0].Resources.Requests = api.ResourceList{"cpu": "100m", "memory": "100Mi"}
-			if _, err := cl.Create(ctx, dep); err != nil && ctx.Err() == nil {
-				b.Errorf("create %s: %v", name, err)
-			}
-		}()
-	}
+	createDeployments(ctx, b, cl, pods/perDeployment, perDeployment)
 	lat, last := followBindings(ctx, b, store, startIdx, pods)
 	elapsed := last.Sub(start)
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })

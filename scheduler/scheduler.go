@@ -35,27 +35,35 @@ type Scheduler struct {
 
 	reported map[string]string     // pod UID -> last unschedulable reason written
 	victims  map[string][]*api.Pod // preemptor UID -> the pods it evicted
+
+	pending []*inflight        // binding batches in flight, oldest first
+	assumed map[string]Binding // pod UID -> its binding in flight
+	wake    chan struct{}      // a batch in flight was answered
 }
 
 // Run schedules until ctx ends: whenever the store changes and pods wait,
 // it places up to BatchSize of them against a fresh snapshot and writes the
-// bindings in one batch. Refused bindings (the FSM re-checks each one) leave
-// their pods pending, and the next round tries them again.
+// bindings in one batch, placing the next batch while that one travels
+// through the log. Refused bindings (the FSM re-checks each one) leave
+// their pods pending, and a later round tries them again.
 func (s *Scheduler) Run(ctx context.Context) {
 	if s.BatchSize == 0 {
 		s.BatchSize = 1024
 	}
 	s.reported = map[string]string{}
 	s.victims = map[string][]*api.Pod{}
-	var lastNodes uint64
+	s.assumed = map[string]Binding{}
+	s.wake = make(chan struct{}, 1)
+	defer s.collectAll()
 	for ctx.Err() == nil {
 		changed := s.Store.Changed()
-		progressed := s.round(ctx, &lastNodes)
-		if progressed {
+		s.collect(false)
+		if s.round(ctx) {
 			continue
 		}
 		select {
 		case <-changed:
+		case <-s.wake:
 		case <-time.After(2 * time.Second):
 		case <-ctx.Done():
 			return
@@ -64,39 +72,59 @@ func (s *Scheduler) Run(ctx context.Context) {
 }
 
 // round places one batch, highest priority first, and reports whether it
-// bound anything (so the next batch goes at once). Pods that fit nowhere
-// may then preempt, against the state after the bindings.
-func (s *Scheduler) round(ctx context.Context, lastNodes *uint64) bool {
+// wrote bindings (so the next batch goes at once). Pods that fit nowhere
+// are reported, and may preempt, once every binding in flight landed.
+func (s *Scheduler) round(ctx context.Context) bool {
 	view := s.Store.View()
-	pods := pendingByPriority(view, s.BatchSize)
+	pods := pendingByPriority(view, s.BatchSize, s.assumed)
 	if len(pods) == 0 {
 		return false
 	}
+	// While a batch travels, wait for a worthwhile one to gather: every
+	// round builds a view of the whole cluster.
+	if len(s.pending) > 0 && len(pods) < s.BatchSize/8 {
+		return false
+	}
 	nodes, byNode := snapshot(view)
+	s.withAssumed(view, byNode)
 	decisions := s.Placer.Place(nodes, byNode, pods)
 	var bindings []Binding
 	var failed []*api.Pod
 	for _, d := range decisions {
 		if d.Node == "" {
-			s.reportUnschedulable(ctx, d.Pod, d.Reason)
 			failed = append(failed, d.Pod)
 			continue
 		}
 		bindings = append(bindings, Binding{Namespace: d.Pod.Namespace, Name: d.Pod.Name, UID: d.Pod.UID,
 			ResourceVersion: d.Pod.ResourceVersion, Node: d.Node, Ports: d.Ports})
 	}
-	bound := s.bind(ctx, bindings)
+	if len(bindings) > 0 {
+		s.bindAsync(ctx, bindings)
+	}
+	if len(failed) == 0 {
+		return len(bindings) > 0
+	}
+	// The rejections were decided against assumed bindings; report them,
+	// and preempt, only against the state those bindings left.
+	s.collectAll()
+	for _, d := range decisions {
+		if d.Node == "" {
+			s.reportUnschedulable(ctx, d.Pod, d.Reason)
+		}
+	}
 	s.preempt(ctx, failed)
-	return bound
+	return len(bindings) > 0
 }
 
 // pendingByPriority lists up to limit pending pods, highest priority first,
-// then oldest.
-func pendingByPriority(view *state.ReadView, limit int) []*api.Pod {
+// then oldest, leaving out those with a binding in flight.
+func pendingByPriority(view *state.ReadView, limit int, assumed map[string]Binding) []*api.Pod {
 	pending := view.ByIndex("Pod", state.IndexPending, "1")
-	pods := make([]*api.Pod, len(pending))
-	for i, o := range pending {
-		pods[i] = o.(*api.Pod)
+	pods := make([]*api.Pod, 0, len(pending))
+	for _, o := range pending {
+		if p := o.(*api.Pod); assumed[p.UID].UID == "" {
+			pods = append(pods, p)
+		}
 	}
 	placement.SortByPriority(pods)
 	if len(pods) > limit {
@@ -105,41 +133,20 @@ func pendingByPriority(view *state.ReadView, limit int) []*api.Pod {
 	return pods
 }
 
-// bind writes the bindings in one batch and reports whether any held.
-func (s *Scheduler) bind(ctx context.Context, bindings []Binding) bool {
-	if len(bindings) == 0 {
-		return false
-	}
-	errs, err := s.Writer.Bind(ctx, bindings)
-	if err != nil {
-		s.Logger.Warn("writing bindings failed", "pods", len(bindings), "error", err)
-		return false
-	}
-	bound := 0
-	for i, e := range errs {
-		if e == nil {
-			bound++
-			delete(s.reported, bindings[i].UID)
-			delete(s.victims, bindings[i].UID)
-		}
-	}
-	s.Logger.Debug("bound pods", "bound", bound, "refused", len(bindings)-bound)
-	return bound > 0
-}
-
-// snapshot lists the nodes and the pods that hold room on them.
+// snapshot lists the nodes and the pods that hold room on them (pods on
+// nodes not listed are kept too; placement ignores them).
 func snapshot(view *state.ReadView) ([]*api.Node, map[string][]*api.Pod) {
-	var nodes []*api.Node
-	byNode := map[string][]*api.Pod{}
-	for _, o := range view.List("Node", "", nil) {
-		n := o.(*api.Node)
-		nodes = append(nodes, n)
-		for _, po := range view.ByIndex("Pod", state.IndexNode, n.Name) {
-			if p := po.(*api.Pod); !api.PodIsTerminal(p) {
-				byNode[n.Name] = append(byNode[n.Name], p)
-			}
-		}
+	objs := view.List("Node", "", nil)
+	nodes := make([]*api.Node, len(objs))
+	byNode := make(map[string][]*api.Pod, len(objs))
+	for i, o := range objs {
+		nodes[i] = o.(*api.Node)
 	}
+	view.Indexed("Pod", state.IndexNode, func(o api.Object) {
+		if p := o.(*api.Pod); !api.PodIsTerminal(p) {
+			byNode[p.Spec.NodeName] = append(byNode[p.Spec.NodeName], p)
+		}
+	})
 	return nodes, byNode
 }
 

@@ -8,13 +8,15 @@
 // (${node.unique.name}, ${attr.kernel.name}, ${meta.rack}, ${NOMAD_PORT_http}…)
 // are kept as text for the scheduler and the agent. Unknown blocks and
 // attributes are errors naming the valid ones; Nomad features Barque does
-// not implement (vault, consul connect, csi, volumes, artifacts…) are errors
+// not implement (vault, consul connect, csi, artifacts…) are errors
 // saying so; features that are accepted but have no effect yet (affinity,
 // spread, reschedule, logs…) are listed in Job.Warnings.
 //
 // Job.Objects maps the job:
 //
-//	service  -> a Deployment per group, a Service per service block
+//	service  -> a Deployment per group (a StatefulSet when the group has a
+//	            volume), a Service per service block, and an Ingress per
+//	            service block with urlprefix- tags
 //	batch    -> a Job per group (completions = parallelism = count)
 //	system   -> a DaemonSet per group
 //	periodic -> a CronJob per group (batch jobs with a periodic block)
@@ -44,6 +46,22 @@
 // group's first main task. A service block becomes a Service selecting the
 // group's pods, whose port is the network port's `to`, else its static
 // value, else 80, with the port's label as the target port.
+//
+// A service tag "urlprefix-[HOST]/PATH" (the convention of Fabio, a load
+// balancer often run beside Nomad, which has no ingress block) routes HTTP
+// for HOST (every host when empty) under the path prefix /PATH to the
+// service: the service block then also makes an Ingress of the same name.
+//
+// A group's `volume` block of type "host" becomes a hostPath volume of type
+// DirectoryOrCreate. Barque agents have no host_volume table, so source is
+// the node directory itself, and must be absolute; csi and per_alloc
+// volumes are rejected. A task's volume_mount mounts it: at the
+// destination for docker tasks, and for exec tasks, which run without a
+// chroot in their task directory, at the destination taken relative to
+// that directory ("/data" is <task dir>/data, as inside a Nomad exec
+// task's chroot); its path is also in BARQUE_VOLUME_<NAME>. A
+// service group with volumes is a StatefulSet, so that a replacement pod
+// never runs beside the one it replaces on the same directory.
 //
 // A template block becomes a ConfigMap (named <job>-<group>-<task>-<n>)
 // holding its data under the destination's file name, and a configMap

@@ -9,7 +9,8 @@ import (
 // FuzzParse checks that no input makes Parse or Objects panic.
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.nomad.hcl")
-	for _, file := range files {
+	examples, _ := filepath.Glob("../../examples/*.hcl")
+	for _, file := range append(files, examples...) {
 		if src, err := os.ReadFile(file); err == nil {
 			f.Add(src)
 		}

@@ -23,16 +23,29 @@ var overrides = map[string]map[string]string{
 // TestGolden parses each testdata/*.nomad.hcl and compares its objects (as
 // YAML, with the warnings as comments) or its error with NAME.golden.
 func TestGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.nomad.hcl")
+	goldenDir(t, "testdata/*.nomad.hcl", "testdata")
+}
+
+// TestGoldenExamples holds the mapping of every job file in examples/ (with
+// its default variables) in testdata/examples/NAME.golden.
+func TestGoldenExamples(t *testing.T) {
+	goldenDir(t, "../../examples/*.hcl", "testdata/examples")
+}
+
+func goldenDir(t *testing.T, pattern, dir string) {
+	files, err := filepath.Glob(pattern)
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no test files: %v", err)
 	}
 	for _, file := range files {
-		name := strings.TrimSuffix(filepath.Base(file), ".nomad.hcl")
+		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(file), ".hcl"), ".nomad")
 		t.Run(name, func(t *testing.T) {
 			got := render(t, file, overrides[name])
-			golden := strings.TrimSuffix(file, ".nomad.hcl") + ".golden"
+			golden := filepath.Join(dir, name+".golden")
 			if *update {
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					t.Fatal(err)
+				}
 				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 					t.Fatal(err)
 				}

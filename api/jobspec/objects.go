@@ -74,6 +74,8 @@ func (j *Job) workload(g *Group, tmpl api.PodTemplateSpec) ([]api.Object, error)
 		return nil, unsupportedf("update canary in a %s job: only service jobs (Deployments) have canaries", j.Type)
 	}
 	switch {
+	case j.Type == TypeService && len(g.Volumes) > 0:
+		return []api.Object{j.statefulSet(g, name, sel, tmpl)}, nil
 	case j.Type == TypeService:
 		d := &api.Deployment{TypeMeta: typeMeta("apps/v1", "Deployment"), ObjectMeta: j.meta(g, name),
 			Spec: api.DeploymentSpec{Replicas: ptr(count(g)), Selector: sel, Template: tmpl}}

@@ -10,9 +10,12 @@ import (
 )
 
 // TestObjectsValidate runs the API server's validation on every object the
-// test files map to, so that a job that parses is also accepted.
+// test files and the examples map to, so that a job that parses is also
+// accepted.
 func TestObjectsValidate(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*.nomad.hcl")
+	examples, _ := filepath.Glob("../../examples/*.hcl")
+	files = append(files, examples...)
 	for _, file := range files {
 		if strings.HasPrefix(filepath.Base(file), "err_") {
 			continue

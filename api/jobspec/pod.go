@@ -22,9 +22,17 @@ func (j *Job) podTemplate(g *Group) (api.PodTemplateSpec, []api.Object, error) {
 	if j.Priority != nil {
 		spec.Priority = ptr(int32(*j.Priority))
 	}
+	vols, err := hostVolumes(g)
+	if err != nil {
+		return api.PodTemplateSpec{}, nil, err
+	}
+	spec.Volumes = vols
 	var cms []api.Object
 	for _, t := range g.Tasks {
 		c, err := j.container(g, t)
+		if err == nil {
+			err = mountVolumes(g, t, &c)
+		}
 		if err != nil {
 			return api.PodTemplateSpec{}, nil, fmt.Errorf("task %q: %w", t.Name, err)
 		}

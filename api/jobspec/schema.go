@@ -72,7 +72,7 @@ func init() {
 		"config": TaskConfig{}, "resources": Resources{}, "template": Template{},
 		"lifecycle": Lifecycle{}, "network": Network{}, "port": Port{}, "service": Service{},
 		"check": Check{}, "restart": Restart{}, "update": Update{}, "periodic": Periodic{},
-		"constraint": Constraint{}} {
+		"constraint": Constraint{}, "volume": Volume{}, "volume_mount": VolumeMount{}} {
 		blockNoun[reflect.TypeOf(v)] = name
 	}
 }
@@ -83,8 +83,6 @@ var unsupported = map[string]string{
 	"connect":          "Consul Connect (service mesh) is not supported by Barque",
 	"sidecar_service":  "Consul Connect (service mesh) is not supported by Barque",
 	"csi_plugin":       "CSI plugins are not supported by Barque",
-	"volume":           "group volumes (host and CSI) are not supported by Barque yet",
-	"volume_mount":     "volume mounts are not supported by Barque yet",
 	"artifact":         "artifacts are not supported by Barque yet; use a template with data = file(...)",
 	"consul":           "Consul integration is not supported by Barque",
 	"identity":         "workload identities are not supported by Barque",
@@ -101,4 +99,5 @@ var unsupported = map[string]string{
 var ignoredAttrs = map[string]bool{
 	"kill_signal": true, "shutdown_delay": true,
 	"stagger": true, "all_at_once": true, "change_signal": true,
+	"access_mode": true, "attachment_mode": true, "sticky": true, "propagation_mode": true,
 }

@@ -12,7 +12,7 @@ import (
 const defaultServicePort = 80
 
 // services makes a Service per service block of the group and its tasks,
-// and turns their checks into readiness probes.
+// with an Ingress when the block has urlprefix- tags (see ingress.go).
 func (j *Job) services(g *Group) ([]api.Object, error) {
 	var out []api.Object
 	for _, s := range g.Services {
@@ -59,7 +59,11 @@ func (j *Job) service(g *Group, s *Service, task string) ([]api.Object, error) {
 	svc := &api.Service{TypeMeta: typeMeta("v1", "Service"), ObjectMeta: j.meta(g, name),
 		Spec: api.ServiceSpec{Selector: j.labels(g), Ports: []api.ServicePort{{Name: s.Port,
 			Protocol: api.ProtocolTCP, Port: number, TargetPort: api.FromString(s.Port)}}}}
-	return []api.Object{svc}, nil
+	ing, err := j.ingress(g, s, svc)
+	if err != nil || ing == nil {
+		return []api.Object{svc}, err
+	}
+	return []api.Object{svc, ing}, nil
 }
 
 func findPort(g *Group, label string) *Port {

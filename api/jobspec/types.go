@@ -42,6 +42,7 @@ type Group struct {
 	EphemeralDisk *Ignored     `hcl:"ephemeral_disk,block"`
 	Update        *Update      `hcl:"update,block"`
 	ShutdownDelay string       `hcl:"shutdown_delay,optional"`
+	Volumes       []*Volume    `hcl:"volume,block"`
 	Tasks         []*Task      `hcl:"task,block"`
 
 	Meta map[string]string
@@ -49,22 +50,23 @@ type Group struct {
 
 // Task is one process or container of a group.
 type Task struct {
-	Name        string       `hcl:"name,label"`
-	Driver      string       `hcl:"driver"`
-	User        string       `hcl:"user,optional"`
-	Leader      bool         `hcl:"leader,optional"`
-	Config      *TaskConfig  `hcl:"config,block"`
-	EnvBlock    *Map         `hcl:"env,block"`
-	MetaBlock   *Map         `hcl:"meta,block"`
-	Resources   *Resources   `hcl:"resources,block"`
-	Templates   []*Template  `hcl:"template,block"`
-	Services    []*Service   `hcl:"service,block"`
-	Constraints []Constraint `hcl:"constraint,block"`
-	Affinities  []Ignored    `hcl:"affinity,block"`
-	Lifecycle   *Lifecycle   `hcl:"lifecycle,block"`
-	Logs        *Ignored     `hcl:"logs,block"`
-	KillTimeout string       `hcl:"kill_timeout,optional"`
-	KillSignal  string       `hcl:"kill_signal,optional"`
+	Name        string        `hcl:"name,label"`
+	Driver      string        `hcl:"driver"`
+	User        string        `hcl:"user,optional"`
+	Leader      bool          `hcl:"leader,optional"`
+	Config      *TaskConfig   `hcl:"config,block"`
+	EnvBlock    *Map          `hcl:"env,block"`
+	MetaBlock   *Map          `hcl:"meta,block"`
+	Resources   *Resources    `hcl:"resources,block"`
+	Templates   []*Template   `hcl:"template,block"`
+	Services    []*Service    `hcl:"service,block"`
+	Constraints []Constraint  `hcl:"constraint,block"`
+	Affinities  []Ignored     `hcl:"affinity,block"`
+	Lifecycle   *Lifecycle    `hcl:"lifecycle,block"`
+	Mounts      []VolumeMount `hcl:"volume_mount,block"`
+	Logs        *Ignored      `hcl:"logs,block"`
+	KillTimeout string        `hcl:"kill_timeout,optional"`
+	KillSignal  string        `hcl:"kill_signal,optional"`
 
 	Env  map[string]string
 	Meta map[string]string
@@ -180,6 +182,27 @@ type Periodic struct {
 	ProhibitOverlap bool     `hcl:"prohibit_overlap,optional"`
 	TimeZone        string   `hcl:"time_zone,optional"`
 	Enabled         *bool    `hcl:"enabled,optional"`
+}
+
+// Volume is a group's storage. Barque runs host volumes only, and its
+// agents have no host_volume table: Source is the node's directory.
+type Volume struct {
+	Name           string `hcl:"name,label"`
+	Type           string `hcl:"type,optional"`
+	Source         string `hcl:"source,optional"`
+	ReadOnly       bool   `hcl:"read_only,optional"`
+	AccessMode     string `hcl:"access_mode,optional"`
+	AttachmentMode string `hcl:"attachment_mode,optional"`
+	PerAlloc       bool   `hcl:"per_alloc,optional"`
+	Sticky         bool   `hcl:"sticky,optional"`
+}
+
+// VolumeMount mounts a group volume into a task.
+type VolumeMount struct {
+	Volume          string `hcl:"volume"`
+	Destination     string `hcl:"destination"`
+	ReadOnly        bool   `hcl:"read_only,optional"`
+	PropagationMode string `hcl:"propagation_mode,optional"`
 }
 
 // Constraint restricts placement; operators are spelled as in Nomad.

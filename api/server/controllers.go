@@ -97,7 +97,7 @@ func (s *Server) startControllers() {
 	}{
 		{"nodelifecycle", (&scheduler.NodeLifecycle{Store: s.node.Store(), Writer: w, Liveness: gossipLiveness{s},
 			Heartbeats: s.heartbeats, Grace: grace, Logger: log.Named("node-lifecycle")}).Run},
-		{"scheduler", (&scheduler.Scheduler{Store: s.node.Store(), Writer: w, Placer: scheduler.PlacementPlacer{},
+		{"scheduler", (&scheduler.Scheduler{Store: s.node.Store(), Writer: w, Placer: scheduler.NewPlacementPlacer(),
 			Logger: log.Named("scheduler")}).Run},
 		{"replicaset", (&scheduler.ReplicaSetController{Store: s.node.Store(), Writer: w, Logger: log.Named("replicaset")}).Run},
 		{"deployment", (&scheduler.DeploymentController{Store: s.node.Store(), Writer: w, Logger: log.Named("deployment")}).Run},

@@ -15,10 +15,7 @@ import (
 
 // handlePatch applies a JSON merge patch (RFC 7386) to the stored object.
 // The update it proposes is conditional on the version it patched, and is
-// retried on conflict unless the patch itself names a resourceVersion. A
-// metadata.uid in the patch is a precondition, as in Kubernetes: an agent
-// reporting the status of a pod that was deleted and made again under the
-// same name (a StatefulSet's) must not write over the new one's.
+// retried on conflict unless the patch itself names a resourceVersion.
 func (s *Server) handlePatch(ctx context.Context, w http.ResponseWriter, r *http.Request, rt *route) {
 	ct := r.Header.Get("Content-Type")
 	if ct != "" && !strings.Contains(ct, "merge-patch") && !strings.Contains(ct, "application/json") {
@@ -38,7 +35,7 @@ func (s *Server) handlePatch(ctx context.Context, w http.ResponseWriter, r *http
 	var res api.Object
 	for attempt := 0; attempt < 5; attempt++ {
 		res, err = s.patchOnce(ctx, rt, patch)
-		if !errors.Is(err, api.ErrConflict) || patchNamesVersion(patch) || patchUID(patch) != "" {
+		if !errors.Is(err, api.ErrConflict) || patchNamesVersion(patch) {
 			break
 		}
 	}
@@ -53,10 +50,6 @@ func (s *Server) patchOnce(ctx context.Context, rt *route, patch []byte) (api.Ob
 	cur, _ := s.node.Store().Get(rt.kind.Kind, rt.namespace, rt.name)
 	if cur == nil {
 		return nil, api.NotFound(rt.kind.Resource, rt.name)
-	}
-	if uid := patchUID(patch); uid != "" && uid != cur.GetObjectMeta().UID {
-		return nil, api.Conflict(rt.kind.Kind, rt.name, fmt.Sprintf(
-			"Precondition failed: UID in precondition: %s, UID in object meta: %s", uid, cur.GetObjectMeta().UID))
 	}
 	orig, err := json.Marshal(cur)
 	if err != nil {
@@ -79,11 +72,16 @@ func (s *Server) patchOnce(ctx context.Context, rt *route, patch []byte) (api.Ob
 	if m.Name != rt.name || m.Namespace != rt.namespace {
 		return nil, api.BadRequest("metadata.name and metadata.namespace cannot be changed by a patch")
 	}
+	// A uid in the patch is a precondition, as in Kubernetes: a client
+	// patching the pod it knows must not change a newer pod of that name.
+	if cm := cur.GetObjectMeta(); m.UID != cm.UID {
+		return nil, api.Conflict(rt.kind.Kind, rt.name, fmt.Sprintf("Precondition failed: UID in precondition: %s, UID in object meta: %s", m.UID, cm.UID))
+	}
 	op, err := prepareOp(opFor(rt), obj, cur)
 	if err != nil {
 		return nil, err
 	}
-	op.ResourceVersion = m.ResourceVersion
+	op.ResourceVersion, op.UID = m.ResourceVersion, m.UID
 	return s.proposeOne(ctx, op)
 }
 
@@ -94,15 +92,4 @@ func patchNamesVersion(patch []byte) bool {
 		} `json:"metadata"`
 	}
 	return json.Unmarshal(patch, &p) == nil && p.Metadata.ResourceVersion != nil
-}
-
-// patchUID is the metadata.uid a patch names ("" when none).
-func patchUID(patch []byte) string {
-	var p struct {
-		Metadata struct {
-			UID string `json:"uid"`
-		} `json:"metadata"`
-	}
-	_ = json.Unmarshal(patch, &p)
-	return p.Metadata.UID
 }

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -8,23 +9,39 @@ import (
 	"github.com/barque-io/barque/internal/cluster"
 )
 
-// TestPatchUIDPrecondition: a merge patch naming metadata.uid applies only
-// to the object with that uid (an agent's late status report of a pod must
-// not land on a new pod of the same name).
+// TestPatchUIDPrecondition: a merge patch that names metadata.uid applies
+// only to the object with that uid. A node agent's late status report of a
+// deleted pod must fail, not land on a new pod of the same name.
 func TestPatchUIDPrecondition(t *testing.T) {
 	c := cluster.New(t, 1, cluster.Options{})
 	c.WaitForLeader(10 * time.Second)
-	cms := c.Members[0].APIURL() + cmPath
-	code, body := do(t, http.MethodPost, cms, configMap("pre", "1"))
-	if code != http.StatusCreated {
-		t.Fatalf("create: %d %v", code, body)
+	pod := c.Members[0].APIURL() + "/api/v1/namespaces/default/pods/p"
+	create := func() string {
+		code, body := do(t, http.MethodPost, c.Members[0].APIURL()+"/api/v1/namespaces/default/pods",
+			`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}`)
+		if code != http.StatusCreated {
+			t.Fatalf("create: %d %v", code, body)
+		}
+		return body["metadata"].(map[string]any)["uid"].(string)
 	}
-	uid := body["metadata"].(map[string]any)["uid"].(string)
-	if code, body := do(t, http.MethodPatch, cms+"/pre", `{"metadata":{"uid":"someone-else"},"data":{"k":"2"}}`); code != http.StatusConflict {
-		t.Fatalf("patch with another uid: %d %v, want 409", code, body)
+	old := create()
+	status := func(uid, phase string) (int, map[string]any) {
+		return do(t, http.MethodPatch, pod+"/status", fmt.Sprintf(`{"metadata":{"uid":%q},"status":{"phase":%q}}`, uid, phase))
 	}
-	if code, body := do(t, http.MethodPatch, cms+"/pre", `{"metadata":{"uid":"`+uid+`"},"data":{"k":"3"}}`); code != http.StatusOK ||
-		body["data"].(map[string]any)["k"] != "3" {
-		t.Fatalf("patch with the uid: %d %v", code, body)
+	if code, body := status(old, "Running"); code != http.StatusOK {
+		t.Fatalf("status patch with the pod's uid: %d %v", code, body)
+	}
+	if code, body := do(t, http.MethodDelete, pod+"?gracePeriodSeconds=0", ""); code != http.StatusOK {
+		t.Fatalf("delete: %d %v", code, body)
+	}
+	create()
+	if code, body := status(old, "Failed"); code != http.StatusConflict || body["reason"] != "Conflict" {
+		t.Fatalf("status patch with the deleted pod's uid: %d %v, want 409 Conflict", code, body)
+	}
+	if code, body := do(t, http.MethodPatch, pod, fmt.Sprintf(`{"metadata":{"uid":%q,"labels":{"a":"b"}}}`, old)); code != http.StatusConflict {
+		t.Fatalf("patch with the deleted pod's uid: %d %v, want 409", code, body)
+	}
+	if _, body := do(t, http.MethodGet, pod, ""); body["status"].(map[string]any)["phase"] == "Failed" {
+		t.Fatalf("the new pod took the old pod's status: %v", body["status"])
 	}
 }

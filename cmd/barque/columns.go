@@ -88,7 +88,7 @@ var kindColumns = map[string][]column{
 			}
 			return "running"
 		}},
-		{header: "VERSION", value: func(o obj) string { return itoa(o.num("status", "version")) }},
+		{header: "VERSION", value: func(o obj) string { return itoa(max(o.num("spec", "version"), o.num("status", "version"))) }},
 		{header: "OBJECTS", value: func(o obj) string { return itoa(int64(len(o.list("spec", "objects")))) }},
 		ageColumn,
 		{header: "SOURCE", wide: true, value: func(o obj) string { return orNone(o.str("spec", "sourcePath")) }},

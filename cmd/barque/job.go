@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -155,7 +154,7 @@ func submitJob(cmd *cobra.Command, c *client.Client, sub *submission) error {
 	if res.newVersion {
 		what = "new"
 	}
-	fmt.Fprintf(out, "    Job version %d (%s)\n", res.record.Status.Version, what)
+	fmt.Fprintf(out, "    Job version %d (%s)\n", res.record.CurrentVersion(), what)
 	withOwner(sub.objs, res.record)
 	for _, obj := range sub.objs {
 		m, err := manifestOf(obj)
@@ -186,58 +185,4 @@ func manifestOf(o api.Object) (manifest, error) {
 		return manifest{}, err
 	}
 	return manifest{obj: o, raw: raw}, nil
-}
-
-// monitorJob follows each Deployment (and DaemonSet) the job generated
-// until all replicas are updated and available, printing progress as
-// Nomad's deployment monitor does.
-func monitorJob(ctx context.Context, cmd *cobra.Command, c *client.Client, objs []api.Object) error {
-	out := cmd.OutOrStdout()
-	last := ""
-	for {
-		lines, done, failed := rolloutLines(ctx, c, objs)
-		if s := strings.Join(lines, "\n"); s != last {
-			fmt.Fprintf(out, "==> %s: Deployments\n%s\n", time.Now().Format("15:04:05"), s)
-			last = s
-		}
-		if failed != "" {
-			return errors.New(failed)
-		}
-		if done {
-			fmt.Fprintln(out, "==> Job rollout completed successfully")
-			return nil
-		}
-		select {
-		case <-time.After(500 * time.Millisecond):
-		case <-ctx.Done():
-			return fmt.Errorf("the rollout did not finish: %w", ctx.Err())
-		}
-	}
-}
-
-func rolloutLines(ctx context.Context, c *client.Client, objs []api.Object) ([]string, bool, string) {
-	lines := []string{fmt.Sprintf("    %-20s %8s %8s %8s %8s", "Group", "Desired", "Placed", "Healthy", "Updated")}
-	done := true
-	for _, o := range objs {
-		d, ok := o.(*api.Deployment)
-		if !ok {
-			continue
-		}
-		cur, err := c.Get(ctx, "Deployment", d.Namespace, d.Name, client.GetOptions{})
-		if err != nil {
-			return lines, false, ""
-		}
-		st := cur.(*api.Deployment).Status
-		want := int32(1)
-		if r := cur.(*api.Deployment).Spec.Replicas; r != nil {
-			want = *r
-		}
-		lines = append(lines, fmt.Sprintf("    %-20s %8d %8d %8d %8d", d.Labels["barque.io/group"], want, st.Replicas, st.AvailableReplicas, st.UpdatedReplicas))
-		if c := api.FindCondition(st.Conditions, "Progressing"); c != nil && c.Reason == "ProgressDeadlineExceeded" {
-			return lines, false, fmt.Sprintf("deployment %s exceeded its progress deadline", d.Name)
-		}
-		done = done && st.UpdatedReplicas == want && st.AvailableReplicas == want && st.Replicas == want &&
-			st.ObservedGeneration >= cur.GetObjectMeta().Generation
-	}
-	return lines, done, ""
 }

@@ -48,17 +48,36 @@ func printJobHistory(cmd *cobra.Command, rec *api.NomadJob, vs []*api.NomadJobVe
 		v := vs[i]
 		hint := "first kept version"
 		if i > 0 {
-			hint = diffHint(vs[i-1].Spec.Job, v.Spec.Job)
+			hint = versionHint(vs[i-1].Spec.Job, v.Spec.Job)
 		} else if v.Spec.Version == 0 {
 			hint = "first version"
 		}
+		if i == 0 && v.Spec.Job.Stop {
+			hint += "; stopped"
+		}
 		mark := ""
-		if v.Spec.Version == rec.Status.Version {
+		if v.Spec.Version == rec.CurrentVersion() {
 			mark = " (current)"
 		}
 		fmt.Fprintf(tw, "%d%s\t%s\t%d\t%s\n", v.Spec.Version, mark, submitDate(v.Spec.SubmitTime), len(v.Spec.Job.Objects), hint)
 	}
 	return tw.Flush()
+}
+
+// versionHint says how a version differs from the one before: stopped or
+// started again, and which objects changed.
+func versionHint(prev, cur api.NomadJobSpec) string {
+	var parts []string
+	switch {
+	case cur.Stop && !prev.Stop:
+		parts = append(parts, "job stopped")
+	case !cur.Stop && prev.Stop:
+		parts = append(parts, "job started again")
+	}
+	if d := diffHint(prev, cur); d != "no changes" || len(parts) == 0 {
+		parts = append(parts, d)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // getVersion reads one stored version of a job.
@@ -89,7 +108,8 @@ func newJobRevertCmd() *cobra.Command {
 		Short: "Submit a stored version of a job again, as a new version",
 		Long: `Revert a job to one of its kept versions: the objects stored with that
 version are submitted again (the local job file is not read), and become a
-new version of the job.`,
+new version of the job. Reverting a stopped job to a version before the
+stop starts it again; reverting to a stopped version stops the job.`,
 		Args: exactArgs(2, "a job name and a version number"), ValidArgsFunction: completeJobVersions,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := newAPIClient()
@@ -104,6 +124,9 @@ new version of the job.`,
 			if err != nil {
 				return err
 			}
+			if v.Spec.Job.Stop {
+				return revertToStopped(cmd, c, rec, v)
+			}
 			sub, err := submissionOf(rec.Namespace, v.Spec.Job)
 			if err != nil {
 				return err
@@ -115,6 +138,28 @@ new version of the job.`,
 	cmd.Flags().BoolVar(&detach, "detach", false, "return once the job is submitted")
 	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "how long to follow the rollout")
 	return cmd
+}
+
+// revertToStopped makes the stopped version v the job's next version, and
+// stops the job's workloads, as `job stop` does.
+func revertToStopped(cmd *cobra.Command, c *client.Client, rec *api.NomadJob, v *api.NomadJobVersion) error {
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "==> Reverting job %q to version %d (a stopped version: the job is stopped)\n", rec.Name, v.Spec.Version)
+	if rec.Spec.Stop && sameSubmission(rec.Spec, v.Spec.Job) {
+		fmt.Fprintf(out, "    Job version %d (already stopped)\n", rec.CurrentVersion())
+	} else {
+		res, err := recordStop(cmd.Context(), c, rec, &v.Spec.Job)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "    Job version %d (stopped)\n", res.record.CurrentVersion())
+	}
+	n, err := stopWorkloads(cmd, c, rec.Name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "==> Job %q stopped (%d workloads stopped)\n", rec.Name, n)
+	return nil
 }
 
 // completeJobVersions offers job names, then the job's kept versions.

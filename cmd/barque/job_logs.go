@@ -26,9 +26,12 @@ func newJobLogsCmd() *cobra.Command {
 		Use:   "logs JOB [-f] [--task T] [--tail N]",
 		Short: "Print the logs of every task of a job's pods, each line prefixed with [pod/task]",
 		Long: `Merge the output of all the job's pods: every line is prefixed with
-[pod/task]. Without -f the pods are printed one after the other; with -f
-their lines are interleaved as they come (pods started later are not
-followed: run the command again).`,
+[pod/task]. Without -f the pods are printed one after the other. With -f
+their lines are interleaved as they come, until interrupted: the job's pods
+are watched, so that pods started later (a new version, a replacement) are
+followed from their first line once they run, and a deleted pod is no
+longer followed. --tail applies to the pods running when the command
+starts.`,
 		Args: exactArgs(1, "a job name"), ValidArgsFunction: completeJobNames,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := newAPIClient()
@@ -49,6 +52,9 @@ followed: run the command again).`,
 type logStream struct{ pod, task string }
 
 func jobLogs(cmd *cobra.Command, c *client.Client, job string, o jobLogsOpts) error {
+	if o.follow {
+		return followJobLogs(cmd, c, job, o)
+	}
 	pods, err := jobPods(cmd.Context(), c, job)
 	if err != nil {
 		return err
@@ -61,19 +67,10 @@ func jobLogs(cmd *cobra.Command, c *client.Client, job string, o jobLogsOpts) er
 		return fmt.Errorf("job %q has no task %q", job, o.task)
 	}
 	w := &prefixWriter{out: cmd.OutOrStdout()}
-	if !o.follow {
-		for _, s := range streams {
-			copyLogs(cmd, c, s, o, w)
-		}
-		return nil
-	}
-	var wg sync.WaitGroup
 	for _, s := range streams {
-		wg.Add(1)
-		go func() { defer wg.Done(); copyLogs(cmd, c, s, o, w) }()
+		copyLogs(cmd.Context(), cmd, c, s, o, w)
 	}
-	wg.Wait()
-	return cmd.Context().Err()
+	return nil
 }
 
 func logStreams(pods []*api.Pod, task string) []logStream {
@@ -90,19 +87,21 @@ func logStreams(pods []*api.Pod, task string) []logStream {
 
 // copyLogs prints one stream; a pod whose logs cannot be read (not yet
 // placed, node gone) is reported on stderr and skipped.
-func copyLogs(cmd *cobra.Command, c *client.Client, s logStream, o jobLogsOpts, w *prefixWriter) {
+func copyLogs(ctx context.Context, cmd *cobra.Command, c *client.Client, s logStream, o jobLogsOpts, w *prefixWriter) {
 	lo := client.LogOptions{Container: s.task, Follow: o.follow}
 	if o.tail >= 0 {
 		tail := o.tail
 		lo.TailLines = &tail
 	}
-	rc, err := c.PodLogs(cmd.Context(), currentNamespace(), s.pod, lo)
+	rc, err := c.PodLogs(ctx, currentNamespace(), s.pod, lo)
 	if err != nil {
-		fmt.Fprintf(cmd.ErrOrStderr(), "[%s/%s] no logs: %v\n", s.pod, s.task, err)
+		if ctx.Err() == nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "[%s/%s] no logs: %v\n", s.pod, s.task, err)
+		}
 		return
 	}
 	defer rc.Close()
-	if err := w.copy(cmd.Context(), "["+s.pod+"/"+s.task+"] ", rc); err != nil && cmd.Context().Err() == nil {
+	if err := w.copy(ctx, "["+s.pod+"/"+s.task+"] ", rc); err != nil && ctx.Err() == nil {
 		fmt.Fprintf(cmd.ErrOrStderr(), "[%s/%s] %v\n", s.pod, s.task, err)
 	}
 }

@@ -148,24 +148,71 @@ func purgeJob(cmd *cobra.Command, c *client.Client, rec *api.NomadJob) error {
 	return nil
 }
 
-// stopJob marks the record stopped, then stops each generated workload.
+// stopJob records the stopped job as a new version (as Nomad does, so that
+// `job history` shows the stop and `job revert` to an earlier version
+// starts the job again), then stops each generated workload. A job already
+// stopped gets no new version; its workloads are stopped again.
 func stopJob(cmd *cobra.Command, c *client.Client, rec *api.NomadJob) error {
-	if !rec.Spec.Stop {
-		next := api.Clone(rec)
-		next.Spec.Stop = true
-		if _, err := c.Update(cmd.Context(), next); err != nil {
+	if rec.Spec.Stop {
+		fmt.Fprintf(cmd.OutOrStdout(), "    Job version %d (already stopped)\n", rec.CurrentVersion())
+	} else {
+		res, err := recordStop(cmd.Context(), c, rec, nil)
+		if err != nil {
 			return fmt.Errorf("marking job %q stopped: %w", rec.Name, err)
 		}
+		rec = res.record
+		fmt.Fprintf(cmd.OutOrStdout(), "    Job version %d (stopped)\n", rec.CurrentVersion())
 	}
-	gens, err := listGenerated(cmd.Context(), c, rec.Name)
+	n, err := stopWorkloads(cmd, c, rec.Name)
 	if err != nil {
 		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "==> Job %q stopped (%d workloads stopped; the record is kept, `job stop --purge` deletes it)\n", rec.Name, n)
+	return nil
+}
+
+// recordStop writes the record's next version with stop set: the current
+// submission, or (for a revert to a stopped version) the given one. It
+// re-reads the record when a concurrent writer got there first.
+func recordStop(ctx context.Context, c *client.Client, rec *api.NomadJob, spec *api.NomadJobSpec) (*recordResult, error) {
+	first := true
+	return retryOnConflict(func() (*recordResult, error) {
+		if !first {
+			cur, err := c.Get(ctx, "NomadJob", rec.Namespace, rec.Name, client.GetOptions{})
+			if err != nil {
+				return nil, err
+			}
+			rec = cur.(*api.NomadJob)
+		}
+		first = false
+		if err := ensureVersion(ctx, c, rec); err != nil {
+			return nil, err
+		}
+		next, err := writeNextVersion(ctx, c, rec, func(s *api.NomadJobSpec) {
+			if spec != nil {
+				*s = *spec
+			}
+			s.Stop = true
+		})
+		if err != nil {
+			return nil, err
+		}
+		return &recordResult{record: next, newVersion: true, wasStopped: rec.Spec.Stop}, nil
+	})
+}
+
+// stopWorkloads stops every workload generated from the job and answers
+// how many it stopped.
+func stopWorkloads(cmd *cobra.Command, c *client.Client, job string) (int, error) {
+	gens, err := listGenerated(cmd.Context(), c, job)
+	if err != nil {
+		return 0, err
 	}
 	n := 0
 	for _, g := range gens {
 		did, err := stopObject(cmd.Context(), c, g)
 		if err != nil {
-			return err
+			return n, err
 		}
 		if did != "" {
 			n++
@@ -173,8 +220,7 @@ func stopJob(cmd *cobra.Command, c *client.Client, rec *api.NomadJob) error {
 			fmt.Fprintf(cmd.OutOrStdout(), "    %s %s\n", resourceName(ki, g.obj.GetObjectMeta().Name), did)
 		}
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "==> Job %q stopped (%d workloads stopped; the record is kept, `job stop --purge` deletes it)\n", rec.Name, n)
-	return nil
+	return n, nil
 }
 
 // stopObject stops one generated object: services scale to zero, periodic

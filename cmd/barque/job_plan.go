@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"strings"
 
 	"github.com/barque-io/barque/api"
 	"github.com/barque-io/barque/api/client"
@@ -13,24 +13,50 @@ import (
 
 func init() { jobSubcommands = append(jobSubcommands, newJobPlanCmd) }
 
-// newJobPlanCmd: what `job run` would change, as Nomad's plan: exit 0 when
-// nothing would change, 1 when something would, 255 on error.
+// Exit codes of `job plan`, as Nomad's.
+const (
+	planNoChanges = 0
+	planChanges   = 1
+	planError     = 255
+)
+
+// newJobPlanCmd: what `job run` would change, as Nomad's plan: a diff
+// against the running version and a placement preview; exit 0 when nothing
+// would change, 1 when something would, 255 on any error (bad arguments
+// and flags included).
 func newJobPlanCmd() *cobra.Command {
 	var o jobFileOpts
 	cmd := &cobra.Command{
-		Use: "plan FILE", Short: "Show what running a job file would change (exit 0: nothing, 1: changes, 255: error)",
-		Args: cobra.ExactArgs(1),
-		Run: func(cmd *cobra.Command, args []string) {
+		Use:   "plan FILE",
+		Short: "Show what running a job file would change, and where its pods would go (exit 0: nothing, 1: changes, 255: error)",
+		Long: `Plan compares a job file with the job's running version, as "job run" would
+see it: the job's version change, then each object to create (+), change (~)
+or delete (-). A placement preview follows: the pods the changed task groups
+would start are placed, with the scheduler's own filters and scorers, on a
+snapshot of the cluster's nodes and pods (less the pods those groups would
+replace), reporting how many would be placed, on how many feasible nodes,
+and why the others would not fit. Nothing is written.
+
+Exit code: 0 when nothing would change, 1 when something would, 255 on an
+error.`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if err := exactArgs(1, "a job file")(cmd, args); err != nil {
+				return &exitError{code: planError, err: err}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
 			changes, err := planJob(cmd, args[0], o)
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "Error:", err)
-				os.Exit(255)
+			switch {
+			case err != nil:
+				return &exitError{code: planError, err: err}
+			case changes > 0:
+				return &exitError{code: planChanges}
 			}
-			if changes > 0 {
-				os.Exit(1)
-			}
+			return nil
 		},
 	}
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{code: planError, err: err} })
 	o.bind(cmd)
 	return cmd
 }
@@ -45,66 +71,131 @@ func planJob(cmd *cobra.Command, path string, o jobFileOpts) (int, error) {
 		return 0, err
 	}
 	out := cmd.OutOrStdout()
-	changes, err := planRecord(cmd, c, sub)
+	base, err := planRecord(cmd, c, sub)
 	if err != nil {
 		return 0, err
 	}
+	if err := planObjects(cmd, c, sub, base); err != nil {
+		return 0, err
+	}
+	if err := previewPlacement(cmd, c, sub, base.start, base.replaced); err != nil {
+		return 0, err
+	}
+	if base.changes == 0 {
+		fmt.Fprintln(out, "\nNo changes: the job is running as written.")
+	} else {
+		fmt.Fprintf(out, "\n%d change(s); `barque job run %s` applies them.\n", base.changes, path)
+	}
+	return base.changes, nil
+}
+
+// planObjects prints, and counts into base, each object the run would
+// create (+), change (~, with its field diff) or delete (-), and notes the
+// workloads whose pods it would start and the groups whose pods it would
+// replace: those it creates or changes (all of a stopped job's), and those
+// it deletes.
+func planObjects(cmd *cobra.Command, c *client.Client, sub *submission, base *planBase) error {
+	out := cmd.OutOrStdout()
 	for _, obj := range sub.objs {
 		what, err := planObject(cmd.Context(), c, obj)
 		if err != nil {
-			return 0, err
+			return err
 		}
 		if what != " " {
-			changes++
+			base.changes++
+		}
+		if what != " " || base.stopped {
+			base.start = append(base.start, obj)
+			base.replaced[obj.GetObjectMeta().Labels[api.LabelNomadGroup]] = true
 		}
 		fmt.Fprintf(out, "%s %s\n", what, resourceName(mustKind(obj), obj.GetObjectMeta().Name))
+		if old, ok := base.recorded[objectID(obj)]; ok && what == "~" {
+			for _, l := range fieldDiff(old, base.rendered[objectID(obj)]) {
+				fmt.Fprintf(out, "    %s\n", l)
+			}
+		}
 	}
 	stale, err := staleObjects(cmd.Context(), c, sub)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	for _, g := range stale {
 		ki, _ := api.LookupKind(g.kind)
 		fmt.Fprintf(out, "- %s\n", resourceName(ki, g.obj.GetObjectMeta().Name))
-		changes++
+		base.replaced[g.obj.GetObjectMeta().Labels[api.LabelNomadGroup]] = true
+		base.changes++
 	}
-	if changes == 0 {
-		fmt.Fprintln(out, "\nNo changes: the job is running as written.")
-	} else {
-		fmt.Fprintf(out, "\n%d change(s); `barque job run %s` applies them.\n", changes, path)
-	}
-	return changes, nil
+	return nil
+}
+
+// planBase is the job-level part of a plan.
+type planBase struct {
+	changes int
+	// stopped: the job is stopped (a run starts it again).
+	stopped bool
+	// recorded and rendered are the running version's objects and the
+	// file's, by "Kind/name", for the field diff.
+	recorded, rendered map[string]any
+	// start are the workloads whose pods a run would start; replaced the
+	// groups whose current pods it would replace or delete.
+	start    []api.Object
+	replaced map[string]bool
 }
 
 // planRecord prints the job's line: its current version, and whether a
-// run would make a new one. The objects are given the record as owner, as
-// run gives them, so that the comparison sees only real changes.
-func planRecord(cmd *cobra.Command, c *client.Client, sub *submission) (int, error) {
+// run would make a new one. The objects are then given the record as
+// owner, as run gives them, so that the comparison of each with the live
+// object sees only real changes.
+func planRecord(cmd *cobra.Command, c *client.Client, sub *submission) (*planBase, error) {
 	out := cmd.OutOrStdout()
+	spec, err := sub.spec()
+	if err != nil {
+		return nil, err
+	}
+	base := &planBase{changes: 1, rendered: recordedObjects(spec.Objects), replaced: map[string]bool{}}
 	o, err := c.Get(cmd.Context(), "NomadJob", sub.namespace, sub.name, client.GetOptions{})
 	if errors.Is(err, api.ErrNotFound) {
 		fmt.Fprintf(out, "+ Job: %q (new: version 0)\n", sub.name)
-		return 1, nil
+		return base, nil
 	}
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	rec := o.(*api.NomadJob)
-	spec, err := sub.spec()
-	if err != nil {
-		return 0, err
-	}
+	base.recorded = recordedObjects(rec.Spec.Objects)
 	withOwner(sub.objs, rec)
 	switch {
 	case rec.Spec.Stop:
-		fmt.Fprintf(out, "~ Job: %q (stopped; version %d would become %d)\n", sub.name, rec.Status.Version, rec.Status.Version+1)
-		return 1, nil
+		base.stopped = true
+		fmt.Fprintf(out, "~ Job: %q (stopped; version %d would become %d)\n", sub.name, rec.CurrentVersion(), rec.CurrentVersion()+1)
 	case !sameSubmission(rec.Spec, spec):
-		fmt.Fprintf(out, "~ Job: %q (version %d would become %d)\n", sub.name, rec.Status.Version, rec.Status.Version+1)
-		return 1, nil
+		fmt.Fprintf(out, "~ Job: %q (version %d would become %d)\n", sub.name, rec.CurrentVersion(), rec.CurrentVersion()+1)
+	default:
+		base.changes = 0
+		fmt.Fprintf(out, "  Job: %q (version %d)\n", sub.name, rec.CurrentVersion())
 	}
-	fmt.Fprintf(out, "  Job: %q (version %d)\n", sub.name, rec.Status.Version)
-	return 0, nil
+	if d := varsDiff(rec.Spec.Variables, spec.Variables); len(d) > 0 {
+		for _, l := range d {
+			fmt.Fprintf(out, "    %s\n", l)
+		}
+	}
+	return base, nil
+}
+
+// varsDiff lists the -var values that change.
+func varsDiff(a, b map[string]string) []string {
+	toAny := func(m map[string]string) map[string]any {
+		out := map[string]any{}
+		for k, v := range m {
+			out[k] = v
+		}
+		return out
+	}
+	var out []string
+	for _, l := range fieldDiff(toAny(a), toAny(b)) {
+		out = append(out, strings.Replace(l, " ", " var.", 1))
+	}
+	return out
 }
 
 // planObject answers "+" (create), "~" (update) or " " (unchanged), using

@@ -91,80 +91,140 @@ type recordResult struct {
 	wasStopped bool
 }
 
+// recordAttempts bounds how often a submission is recorded again after
+// losing a race with another writer of the same record.
+const recordAttempts = 4
+
 // recordSubmission creates or updates the job's record. The version goes
 // up only when the source, variables or rendered objects changed (or the
-// job was stopped); each new version is also kept as an immutable
-// NomadJobVersion object owned by the record.
+// job was stopped). The submission, its version number and its submit time
+// are one conditional write of the record's spec; each version is then also
+// kept as an immutable NomadJobVersion object owned by the record. A version
+// object missing after an interrupted run is written again by the next one.
 func recordSubmission(ctx context.Context, c *client.Client, s *submission) (*recordResult, error) {
 	spec, err := s.spec()
 	if err != nil {
 		return nil, err
 	}
-	now := api.NewTime(time.Now())
-	cur, err := c.Get(ctx, "NomadJob", s.namespace, s.name, client.GetOptions{})
-	if errors.Is(err, api.ErrNotFound) {
-		rec := &api.NomadJob{ObjectMeta: api.ObjectMeta{Name: s.name, Namespace: s.namespace,
-			Labels: map[string]string{api.LabelNomadJob: s.name}},
-			Spec: spec, Status: api.NomadJobStatus{Version: 0, SubmitTime: now}}
-		created, err := c.Create(ctx, rec)
-		if err != nil {
-			return nil, fmt.Errorf("recording job %q: %w", s.name, err)
+	return retryOnConflict(func() (*recordResult, error) {
+		cur, err := c.Get(ctx, "NomadJob", s.namespace, s.name, client.GetOptions{})
+		if errors.Is(err, api.ErrNotFound) {
+			return createRecord(ctx, c, s, spec)
 		}
-		res := &recordResult{record: created.(*api.NomadJob), newVersion: true}
-		return res, saveVersion(ctx, c, res.record)
+		if err != nil {
+			return nil, err
+		}
+		return updateRecord(ctx, c, cur.(*api.NomadJob), spec)
+	})
+}
+
+// retryOnConflict runs write again while it loses a compare-and-swap (or a
+// create) to a concurrent writer; it re-reads what it compares each time.
+func retryOnConflict(write func() (*recordResult, error)) (*recordResult, error) {
+	for attempt := 1; ; attempt++ {
+		res, err := write()
+		if attempt < recordAttempts && (errors.Is(err, api.ErrConflict) || errors.Is(err, api.ErrAlreadyExists)) {
+			continue
+		}
+		return res, err
 	}
+}
+
+func createRecord(ctx context.Context, c *client.Client, s *submission, spec api.NomadJobSpec) (*recordResult, error) {
+	spec.Version, spec.SubmitTime = 0, api.NewTime(time.Now())
+	rec := &api.NomadJob{ObjectMeta: api.ObjectMeta{Name: s.name, Namespace: s.namespace,
+		Labels: map[string]string{api.LabelNomadJob: s.name}}, Spec: spec}
+	created, err := c.Create(ctx, rec)
+	if err != nil {
+		return nil, fmt.Errorf("recording job %q: %w", s.name, err)
+	}
+	res := &recordResult{record: created.(*api.NomadJob), newVersion: true}
+	return res, saveVersion(ctx, c, res.record)
+}
+
+// updateRecord writes spec as the record's next version, unless it is the
+// submission the record holds. Either way the record's current version
+// object is made sure of first, so that an earlier run that stopped
+// between the record and its version object leaves no gap in the history.
+func updateRecord(ctx context.Context, c *client.Client, rec *api.NomadJob, spec api.NomadJobSpec) (*recordResult, error) {
+	if err := ensureVersion(ctx, c, rec); err != nil {
+		return nil, err
+	}
+	res := &recordResult{record: rec, wasStopped: rec.Spec.Stop}
+	if sameSubmission(rec.Spec, spec) && !rec.Spec.Stop {
+		return res, pruneVersions(ctx, c, rec)
+	}
+	next, err := writeNextVersion(ctx, c, rec, func(s *api.NomadJobSpec) { *s = spec })
 	if err != nil {
 		return nil, err
 	}
-	return updateRecord(ctx, c, cur.(*api.NomadJob), spec, now)
+	res.record, res.newVersion = next, true
+	return res, nil
 }
 
-func updateRecord(ctx context.Context, c *client.Client, rec *api.NomadJob, spec api.NomadJobSpec, now *api.Time) (*recordResult, error) {
-	res := &recordResult{record: rec, wasStopped: rec.Spec.Stop}
-	if sameSubmission(rec.Spec, spec) && !rec.Spec.Stop {
-		return res, nil
-	}
+// writeNextVersion writes the record's next version in one conditional
+// update (a concurrent writer makes it fail with ErrConflict), keeps it as a
+// version object and prunes the oldest versions.
+func writeNextVersion(ctx context.Context, c *client.Client, rec *api.NomadJob, change func(*api.NomadJobSpec)) (*api.NomadJob, error) {
 	next := api.Clone(rec)
-	next.Spec = spec
-	upd, err := c.Update(ctx, next) // conditional on the version read: a concurrent run fails with 409
+	change(&next.Spec)
+	next.Spec.Version, next.Spec.SubmitTime = rec.CurrentVersion()+1, api.NewTime(time.Now())
+	upd, err := c.Update(ctx, next)
 	if err != nil {
 		return nil, fmt.Errorf("recording job %q: %w", rec.Name, err)
 	}
 	nr := upd.(*api.NomadJob)
-	nr.Status = api.NomadJobStatus{Version: rec.Status.Version + 1, SubmitTime: now}
-	st, err := c.UpdateStatus(ctx, nr)
-	if err != nil {
-		return nil, fmt.Errorf("recording job %q: %w", rec.Name, err)
-	}
-	res.record, res.newVersion = st.(*api.NomadJob), true
-	if err := saveVersion(ctx, c, res.record); err != nil {
+	if err := saveVersion(ctx, c, nr); err != nil {
 		return nil, err
 	}
-	return res, pruneVersions(ctx, c, res.record)
+	return nr, pruneVersions(ctx, c, nr)
 }
 
 func objectID(o api.Object) string {
 	return o.GetTypeMeta().Kind + "/" + o.GetObjectMeta().Name
 }
 
-// saveVersion stores the record's current spec as version <job>-v<N>. A
-// version of that name left by an earlier job of the same name (purged,
-// its versions not yet collected) is replaced.
-func saveVersion(ctx context.Context, c *client.Client, rec *api.NomadJob) error {
+// versionOf is the version object of the record's current submission.
+func versionOf(rec *api.NomadJob) *api.NomadJobVersion {
 	spec := rec.Spec
-	spec.Stop = false
-	v := &api.NomadJobVersion{
-		ObjectMeta: api.ObjectMeta{Name: api.NomadJobVersionName(rec.Name, rec.Status.Version), Namespace: rec.Namespace,
+	spec.Version, spec.SubmitTime = 0, nil
+	n := rec.CurrentVersion()
+	return &api.NomadJobVersion{
+		ObjectMeta: api.ObjectMeta{Name: api.NomadJobVersionName(rec.Name, n), Namespace: rec.Namespace,
 			Labels: map[string]string{api.LabelNomadJob: rec.Name}, OwnerReferences: []api.OwnerReference{ownerRef(rec)}},
-		Spec: api.NomadJobVersionSpec{Version: rec.Status.Version, SubmitTime: rec.Status.SubmitTime, Job: spec},
+		Spec: api.NomadJobVersionSpec{Version: n, SubmitTime: rec.CurrentSubmitTime(), Job: spec},
 	}
+}
+
+// ensureVersion writes the record's current version object when it is
+// missing (or belongs to an earlier job of the same name).
+func ensureVersion(ctx context.Context, c *client.Client, rec *api.NomadJob) error {
+	v := versionOf(rec)
+	old, err := c.Get(ctx, "NomadJobVersion", v.Namespace, v.Name, client.GetOptions{})
+	if err == nil && ownedBy(old.GetObjectMeta(), rec.UID) {
+		return nil
+	}
+	if err != nil && !errors.Is(err, api.ErrNotFound) {
+		return err
+	}
+	return saveVersion(ctx, c, rec)
+}
+
+// saveVersion makes sure the record's current submission is kept as version
+// <job>-v<N>. It is idempotent: a version of that name already owned by
+// the record is the same submission (only the writer that won the record's
+// compare-and-swap to N, or a later run repairing it from the record, writes
+// it). A version of that name left by an earlier job of the same name
+// (purged, its versions not yet collected) is replaced.
+func saveVersion(ctx context.Context, c *client.Client, rec *api.NomadJob) error {
+	v := versionOf(rec)
 	_, err := c.Create(ctx, v)
 	if !errors.Is(err, api.ErrAlreadyExists) {
 		return err
 	}
 	old, err := c.Get(ctx, "NomadJobVersion", v.Namespace, v.Name, client.GetOptions{})
 	if err == nil && ownedBy(old.GetObjectMeta(), rec.UID) {
-		return fmt.Errorf("version %d of job %q already exists: another submission won, run again", rec.Status.Version, rec.Name)
+		return nil
 	}
 	if err == nil {
 		err = c.Delete(ctx, "NomadJobVersion", v.Namespace, v.Name, client.DeleteOptions{ResourceVersion: old.GetObjectMeta().ResourceVersion})

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -56,5 +58,46 @@ func TestDiffHint(t *testing.T) {
 	}
 	if got := diffHint(a, api.NomadJobSpec{Source: "z", Objects: a.Objects}); got != "source changed, objects unchanged" {
 		t.Errorf("diffHint = %q", got)
+	}
+}
+
+func TestFieldDiff(t *testing.T) {
+	a := decodeRaws(rawObjs(t, `{"kind":"Deployment","spec":{"replicas":2,"template":{"spec":{"containers":[{"name":"main","env":[{"name":"G","value":"hello"}]}]}}},"metadata":{"name":"x","labels":{"a":"1"}}}`))[0]
+	b := decodeRaws(rawObjs(t, `{"kind":"Deployment","spec":{"replicas":3,"template":{"spec":{"containers":[{"name":"main","env":[{"name":"G","value":"bye"}]}]}}},"metadata":{"name":"x","annotations":{"n":"v"}}}`))[0]
+	got := strings.Join(fieldDiff(a, b), "\n")
+	want := strings.Join([]string{
+		`+ metadata.annotations: {"n":"v"}`,
+		`- metadata.labels: {"a":"1"}`,
+		`~ spec.replicas: 2 => 3`,
+		`~ spec.template.spec.containers[0].env[0].value: "hello" => "bye"`,
+	}, "\n")
+	if got != want {
+		t.Fatalf("fieldDiff:\n%s\nwant:\n%s", got, want)
+	}
+	if d := fieldDiff(a, a); len(d) != 0 {
+		t.Fatalf("no diff expected: %v", d)
+	}
+}
+
+func TestRetryOnConflict(t *testing.T) {
+	conflict := fmt.Errorf("recording job: %w", api.ErrConflict)
+	calls := 0
+	res, err := retryOnConflict(func() (*recordResult, error) {
+		calls++
+		if calls < 3 {
+			return nil, conflict
+		}
+		return &recordResult{newVersion: true}, nil
+	})
+	if err != nil || !res.newVersion || calls != 3 {
+		t.Fatalf("a write that wins on its third try: %v %+v after %d calls", err, res, calls)
+	}
+	calls = 0
+	if _, err := retryOnConflict(func() (*recordResult, error) { calls++; return nil, conflict }); !errors.Is(err, api.ErrConflict) || calls != recordAttempts {
+		t.Fatalf("a write that always loses: %v after %d calls", err, calls)
+	}
+	calls = 0
+	if _, err := retryOnConflict(func() (*recordResult, error) { calls++; return nil, api.ErrNotFound }); !errors.Is(err, api.ErrNotFound) || calls != 1 {
+		t.Fatalf("other errors are not retried: %v after %d calls", err, calls)
 	}
 }

@@ -43,7 +43,7 @@ func listJobs(cmd *cobra.Command, c *client.Client) error {
 	fmt.Fprintln(tw, "ID\tTYPE\tSTATUS\tVERSION\tSUBMIT DATE")
 	for _, o := range list.Items {
 		j := o.(*api.NomadJob)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", j.Name, j.Spec.Type, recordStatus(j), j.Status.Version, submitDate(j.Status.SubmitTime))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", j.Name, j.Spec.Type, recordStatus(j), j.CurrentVersion(), submitDate(j.CurrentSubmitTime()))
 	}
 	return tw.Flush()
 }
@@ -93,8 +93,8 @@ func printRecordHeader(w io.Writer, rec *api.NomadJob) {
 	fmt.Fprintf(tw, "Namespace\t= %s\n", rec.Namespace)
 	fmt.Fprintf(tw, "Type\t= %s\n", rec.Spec.Type)
 	fmt.Fprintf(tw, "Status\t= %s\n", recordStatus(rec))
-	fmt.Fprintf(tw, "Version\t= %d\n", rec.Status.Version)
-	fmt.Fprintf(tw, "Submit Date\t= %s\n", submitDate(rec.Status.SubmitTime))
+	fmt.Fprintf(tw, "Version\t= %d\n", rec.CurrentVersion())
+	fmt.Fprintf(tw, "Submit Date\t= %s\n", submitDate(rec.CurrentSubmitTime()))
 	fmt.Fprintf(tw, "Source\t= %s\n", orDefault(rec.Spec.SourcePath, "-"))
 	tw.Flush()
 }

@@ -1,17 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
-
-	"sigs.k8s.io/yaml"
 
 	"github.com/barque-io/barque/api"
 )
@@ -81,74 +77,28 @@ func manifestFiles(path string) ([]string, error) {
 	return files, nil
 }
 
-var yamlDocSep = regexp.MustCompile(`(?m)^---[ \t]*(#.*)?$`)
-
 // decodeManifests decodes JSON or multi-document YAML into objects,
-// unrolling kind: List. It stands in for api.DecodeManifests until that
-// lands; swap the body for it then.
+// unrolling kind: List, with api's decoder (the server's, and fuzzed):
+// known kinds at their served apiVersion, no unknown fields.
 func decodeManifests(data []byte) ([]manifest, error) {
-	var out []manifest
-	for i, doc := range yamlDocSep.Split(string(data), -1) {
-		if strings.TrimSpace(stripYAMLComments(doc)) == "" {
-			continue
-		}
-		js, err := yaml.YAMLToJSON([]byte(doc))
-		if err != nil {
-			return nil, fmt.Errorf("document %d: %w", i+1, err)
-		}
-		objs, err := decodeDocument(js)
-		if err != nil {
-			return nil, fmt.Errorf("document %d: %w", i+1, err)
-		}
-		out = append(out, objs...)
-	}
-	return out, nil
-}
-
-func decodeDocument(js []byte) ([]manifest, error) {
-	var head struct {
-		api.TypeMeta
-		Items []json.RawMessage `json:"items"`
-	}
-	if err := json.Unmarshal(js, &head); err != nil {
-		return nil, err
-	}
-	if head.Kind == "List" || strings.HasSuffix(head.Kind, "List") && head.Items != nil {
-		var out []manifest
-		for _, it := range head.Items {
-			objs, err := decodeDocument(it)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, objs...)
-		}
-		return out, nil
-	}
-	if head.Kind == "" {
-		return nil, fmt.Errorf("object has no kind")
-	}
-	o, err := api.NewObject(head.Kind)
+	docs, err := api.ManifestObjects(data)
 	if err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(js))
-	dec.DisallowUnknownFields() // a typo in a manifest should not vanish silently
-	if err := dec.Decode(o); err != nil {
-		return nil, fmt.Errorf("%s: %w", head.Kind, err)
-	}
-	var raw obj
-	if err := json.Unmarshal(js, &raw); err != nil {
-		return nil, err
-	}
-	return []manifest{{obj: o, raw: raw}}, nil
-}
-
-func stripYAMLComments(doc string) string {
-	var b strings.Builder
-	for _, l := range strings.Split(doc, "\n") {
-		if !strings.HasPrefix(strings.TrimSpace(l), "#") {
-			b.WriteString(l)
+	var out []manifest
+	for i, js := range docs {
+		o, err := api.DecodeObject(js)
+		if err != nil {
+			if len(docs) > 1 {
+				return nil, fmt.Errorf("object %d: %w", i+1, err)
+			}
+			return nil, err
 		}
+		var raw obj
+		if err := json.Unmarshal(js, &raw); err != nil {
+			return nil, err
+		}
+		out = append(out, manifest{obj: o, raw: raw})
 	}
-	return b.String()
+	return out, nil
 }

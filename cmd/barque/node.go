@@ -23,6 +23,7 @@ func newNodeEligibilityCmd() *cobra.Command {
 	var enable, disable bool
 	cmd := &cobra.Command{
 		Use: "eligibility NODE (--enable | --disable)", Short: "Mark a node (in)eligible for new pods (cordon)", Args: cobra.ExactArgs(1),
+		ValidArgsFunction: completeNodeNames,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if enable == disable {
 				return errors.New("exactly one of --enable and --disable is required")
@@ -57,7 +58,7 @@ func newNodeDrainCmd() *cobra.Command {
 pods (they belong to the node). Pods owned by a controller are replaced on
 other nodes; bare pods are gone. It waits until the node holds no more
 evicted pods, or the deadline passes.`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.ExactArgs(1), ValidArgsFunction: completeNodeNames,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := newAPIClient()
 			if err != nil {

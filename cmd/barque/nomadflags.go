@@ -2,20 +2,23 @@ package main
 
 import "strings"
 
-// nomadLongFlags are the job verbs' long flags that Nomad users type with
-// one dash (`job stop -purge web`, `job run -detach`, `-var x=1`).
-var nomadLongFlags = map[string]bool{
-	"purge": true, "detach": true, "var": true, "task": true, "follow": true,
-	"tail": true, "timeout": true, "version": true, "objects": true, "output": true,
+// nomadLongFlags are the job and node verbs' long flags that Nomad users
+// type with one dash (`job stop -purge web`, `job run -detach`, `-var x=1`,
+// `node drain -deadline 5m n1`, `node eligibility -disable n1`), per verb.
+var nomadLongFlags = map[string]map[string]bool{
+	"job": {"purge": true, "detach": true, "var": true, "task": true, "follow": true,
+		"tail": true, "timeout": true, "version": true, "objects": true, "output": true},
+	"node": {"deadline": true, "enable": true, "disable": true},
 }
 
 // nomadStyleArgs rewrites `-name` and `-name=value` to `--name…` for the
-// flags above, in `barque job …` command lines only: pflag reads a single
-// dash as a run of shorthand flags.
+// flags above, in `barque job …` and `barque node …` command lines only:
+// pflag reads a single dash as a run of shorthand flags.
 func nomadStyleArgs(args []string) []string {
-	if len(args) == 0 || args[0] != "job" {
+	if len(args) == 0 || nomadLongFlags[args[0]] == nil {
 		return args
 	}
+	flags := nomadLongFlags[args[0]]
 	out := make([]string, len(args))
 	for i, a := range args {
 		out[i] = a
@@ -27,7 +30,7 @@ func nomadStyleArgs(args []string) []string {
 			continue
 		}
 		name, _, _ := strings.Cut(a[1:], "=")
-		if nomadLongFlags[name] {
+		if flags[name] {
 			out[i] = "-" + a
 		}
 	}

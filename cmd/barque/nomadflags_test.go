@@ -12,6 +12,9 @@ func TestNomadStyleArgs(t *testing.T) {
 		{[]string{"job", "logs", "-f", "web"}, []string{"job", "logs", "-f", "web"}},
 		{[]string{"job", "run", "--", "-purge"}, []string{"job", "run", "--", "-purge"}},
 		{[]string{"get", "-purge"}, []string{"get", "-purge"}},
+		{[]string{"node", "drain", "-deadline", "5m", "n1"}, []string{"node", "drain", "--deadline", "5m", "n1"}},
+		{[]string{"node", "eligibility", "-disable", "n1"}, []string{"node", "eligibility", "--disable", "n1"}},
+		{[]string{"node", "status", "-purge"}, []string{"node", "status", "-purge"}},
 	}
 	for _, tt := range tests {
 		if got := nomadStyleArgs(tt.in); !reflect.DeepEqual(got, tt.want) {

@@ -44,6 +44,22 @@ func TestNodeUsageFollowsPods(t *testing.T) {
 	for _, o := range s.View().List("Pod", "", nil) {
 		objs = append(objs, o)
 	}
+	bound := 0
+	for _, o := range objs {
+		if o.(*api.Pod).Spec.NodeName != "" {
+			bound++
+		}
+	}
+	walked := 0
+	s.View().Indexed("Pod", IndexNode, func(o api.Object) {
+		if o.(*api.Pod).Spec.NodeName == "" {
+			t.Errorf("Indexed walked unbound pod %s", o.GetObjectMeta().Name)
+		}
+		walked++
+	})
+	if walked != bound {
+		t.Errorf("Indexed walked %d bound pods, want %d", walked, bound)
+	}
 	if err := s.Restore(idx, objs); err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,8 @@ type cluster struct {
 	// byLabel indexes charged pods by "key=value" label, once a term
 	// needs it (see candidates).
 	byLabel map[string][]podAt
+	// cache, when set, holds the pods' derived data across calls.
+	cache *PodInfoCache
 	// driverBits numbers the drivers nodes offer, so that the driver
 	// check is one mask test per node instead of string comparisons.
 	driverBits map[string]uint64
@@ -40,7 +42,7 @@ func newCluster(snap *Snapshot, cfg Config) *cluster {
 		quantities: map[string]int64{}, terms: map[string]*termCount{},
 		antiTerms: map[string]*antiGroup{}, owners: map[string]map[int]int{},
 		topologies: map[string]*topology{}, constraints: map[string]parsedConstraints{},
-		domains: map[string][]int32{}, driverBits: map[string]uint64{},
+		domains: map[string][]int32{}, driverBits: map[string]uint64{}, cache: snap.Cache,
 	}
 	for i, node := range snap.sortedNodes() {
 		n := c.newNodeInfo(i, node)
@@ -52,7 +54,7 @@ func newCluster(snap *Snapshot, cfg Config) *cluster {
 			if api.PodIsTerminal(p) {
 				continue
 			}
-			c.commit(c.newPodInfo(p), n, nil)
+			c.commit(c.podInfoFor(p), n, nil)
 		}
 	}
 	return c

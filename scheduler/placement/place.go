@@ -11,6 +11,10 @@ import (
 // neither.
 func Place(snap *Snapshot, pods []*api.Pod, cfg Config) []Decision {
 	cfg = cfg.withDefaults()
+	if snap.Cache != nil {
+		snap.Cache.begin()
+		defer snap.Cache.end()
+	}
 	s := &placer{c: newCluster(snap, cfg), filters: filters(), scorers: scorers(cfg)}
 	if len(pods) > 0 && len(s.c.nodes) > 0 {
 		s.next = startOffset(pods[0], len(s.c.nodes))

@@ -73,6 +73,8 @@ type Decision struct {
 type Snapshot struct {
 	Nodes      []*api.Node
 	PodsByNode map[string][]*api.Pod
+	// Cache, when set, carries derived pod data between calls.
+	Cache *PodInfoCache
 }
 
 // NewSnapshot groups bound, non-terminal pods by node. Unbound pods are left

@@ -40,6 +40,13 @@ func TestDevRunsTheExample(t *testing.T) {
 			t.Fatalf("barque dev output lacks %q:\n%s", want, out)
 		}
 	}
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("examples/web.nomad.hcl serves with python3, which is not installed")
+	}
+	out, code = run(t, nil, "", "dev", "../../examples/web.nomad.hcl", "--once")
+	if code != 0 || !strings.Contains(out, "ingress.networking.k8s.io/web created") || !strings.Contains(out, "Job rollout completed successfully") {
+		t.Fatalf("barque dev examples/web.nomad.hcl exited %d:\n%s", code, out)
+	}
 }
 
 // TestCLIAgainstACluster drives the CLI verbs against three server processes:

@@ -49,14 +49,32 @@ func (d *Driver) wait(ctx context.Context, id string) driver.ExitResult {
 	out := driver.ExitResult{ExitCode: code, At: time.Now()}
 	// Exit codes stay as the engine reports them (128+N for a signal, as
 	// Kubernetes shows them); the OOM flag only the inspect tells.
-	if c, err := d.inspect(ctx, id); err == nil && c.State != nil {
+	// The engine learns of an OOM kill from a separate containerd event
+	// that can land just after the exit (cgroup v2), so a SIGKILLed task is
+	// inspected a few more times before it is called anything but OOM.
+	for attempt := 0; ; attempt++ {
+		c, err := d.inspect(ctx, id)
+		if err != nil || c.State == nil {
+			break
+		}
 		out.OOMKilled = c.State.OOMKilled
 		if t, err := time.Parse(time.RFC3339Nano, c.State.FinishedAt); err == nil && t.Year() > 1 {
 			out.At = t
 		}
+		if out.OOMKilled || code != 137 || attempt == oomRechecks {
+			break
+		}
+		select {
+		case <-time.After(100 * time.Millisecond):
+		case <-ctx.Done():
+			return out
+		}
 	}
 	return out
 }
+
+// oomRechecks bounds the re-inspections of a SIGKILLed task (100 ms apart).
+const oomRechecks = 5
 
 // Stop implements driver.Driver: it sends signal, waits up to timeout
 // (0 means the 30 s default; negative kills at once), then kills.
