@@ -29,6 +29,9 @@ const (
 	ReadWriteOncePod = "ReadWriteOncePod"
 )
 
+// FilesystemVolumeMode is the one volume mode a directory has.
+const FilesystemVolumeMode = "Filesystem"
+
 // Claim phases.
 const (
 	ClaimPending = "Pending" // not yet used by a pod on any node
@@ -44,6 +47,8 @@ type PersistentVolumeClaimSpec struct {
 	AccessModes      []string                   `json:"accessModes,omitempty"`
 	Resources        VolumeResourceRequirements `json:"resources,omitempty"`
 	StorageClassName *string                    `json:"storageClassName,omitempty"`
+	// VolumeMode may only be Filesystem: a claim is a directory.
+	VolumeMode *string `json:"volumeMode,omitempty"`
 }
 
 // VolumeResourceRequirements is the storage a claim asks for.

@@ -48,6 +48,9 @@ func validateClaimSpec(s *PersistentVolumeClaimSpec, path string, errs *FieldErr
 	for _, name := range sortedKeys(s.Resources.Limits) {
 		validateQuantity(s.Resources.Limits[name], key(rp+".limits", name), errs)
 	}
+	if m := s.VolumeMode; m != nil && *m != FilesystemVolumeMode {
+		errs.NotSupported(path+".volumeMode", *m, []string{FilesystemVolumeMode})
+	}
 	if sc := s.StorageClassName; sc != nil && *sc != "" {
 		errs.addMsgs(path+".storageClassName", *sc, IsDNS1123Subdomain(*sc))
 	}
@@ -60,6 +63,7 @@ func validateClaimUpdate(old, cur Object, errs *FieldErrors) {
 	o, c := old.(*PersistentVolumeClaim), cur.(*PersistentVolumeClaim)
 	immutable(o.Spec.AccessModes, c.Spec.AccessModes, "spec.accessModes", errs)
 	immutable(o.Spec.StorageClassName, c.Spec.StorageClassName, "spec.storageClassName", errs)
+	immutable(o.Spec.VolumeMode, c.Spec.VolumeMode, "spec.volumeMode", errs)
 	if n := o.ClaimNode(); n != "" && c.ClaimNode() != n {
 		errs.Invalid("metadata.annotations["+ClaimNodeAnnotation+"]", c.ClaimNode(),
 			"field is immutable once set: delete the claim to release it")

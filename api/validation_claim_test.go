@@ -49,6 +49,8 @@ func TestValidateClaim(t *testing.T) {
 			[]string{"spec.resources.requests[storage]"}},
 		{"storage class name", claim(func(c *PersistentVolumeClaim) { c.Spec.StorageClassName = Ptr("Fast_SSD") }),
 			[]string{"spec.storageClassName"}},
+		{"filesystem mode", claim(func(c *PersistentVolumeClaim) { c.Spec.VolumeMode = Ptr(FilesystemVolumeMode) }), nil},
+		{"block mode", claim(func(c *PersistentVolumeClaim) { c.Spec.VolumeMode = Ptr("Block") }), []string{"spec.volumeMode"}},
 		{"phase", claim(func(c *PersistentVolumeClaim) { c.Status.Phase = "Gone" }), []string{"status.phase"}},
 		{"bad node", claim(func(c *PersistentVolumeClaim) { c.Annotations = map[string]string{ClaimNodeAnnotation: "N_1"} }),
 			[]string{"metadata.annotations[volume.kubernetes.io/selected-node]"}},
