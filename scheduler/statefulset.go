@@ -26,7 +26,9 @@ import (
 // deletes pods whose controller-revision-hash differs from the template's,
 // from the highest ordinal down to the partition, one at a time, each once
 // the one before it is back and Ready; OnDelete waits for the user to
-// delete them.
+// delete them. volumeClaimTemplates give each ordinal claims that outlive
+// its pods, bound to one node, where its later pods are pinned
+// (statefulset_claims.go).
 //
 // Like the other controllers it keeps no memory between passes: each pass
 // reads the set's pods from the store, and every write is conditional on
