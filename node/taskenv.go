@@ -127,6 +127,10 @@ func (a *Agent) taskConfig(ctx context.Context, pod *api.Pod, c api.Container, d
 	if err != nil {
 		return nil, err
 	}
+	tt, err := a.taskTemplates(ctx, pod, c)
+	if err != nil {
+		return nil, err
+	}
 	tc := &driver.TaskConfig{PodUID: pod.UID, PodName: pod.Name, Namespace: pod.Namespace, TaskName: c.Name,
 		Image: c.Image, Command: append([]string(nil), c.Command...), Args: append([]string(nil), c.Args...), Env: env, WorkDir: c.WorkingDir,
 		AllocDir: d.alloc(), TaskDir: d.task(c.Name), SecretsDir: filepath.Join(d.task(c.Name), "secrets"),
@@ -138,6 +142,9 @@ func (a *Agent) taskConfig(ctx context.Context, pod *api.Pod, c api.Container, d
 		tc.KillTimeout = durationSeconds(*pod.Spec.TerminationGracePeriodSeconds)
 	}
 	for _, m := range c.VolumeMounts {
+		if tt.mounted(m.Name) {
+			continue // rendered below
+		}
 		tc.Mounts = append(tc.Mounts, driver.Mount{Source: vols[m.Name], Target: m.MountPath,
 			ReadOnly: m.ReadOnly || claimReadOnly(pod, m.Name)})
 		exposeVolume(tc, m, vols[m.Name])
@@ -160,6 +167,9 @@ func (a *Agent) taskConfig(ctx context.Context, pod *api.Pod, c api.Container, d
 		}
 	}
 	a.interpolate(tc)
+	if err := a.renderTemplates(tt, c, d, tc); err != nil {
+		return nil, err
+	}
 	return tc, nil
 }
 
@@ -194,6 +204,9 @@ func (a *Agent) taskEnv(ctx context.Context, pod *api.Pod, c api.Container, d po
 	env["HOSTNAME"] = pod.Name
 	for k, v := range rt {
 		env["BARQUE_"+k], env["NOMAD_"+k] = v, v
+	}
+	if err := a.envFrom(ctx, pod, c, env); err != nil {
+		return nil, err
 	}
 	for _, e := range c.Env {
 		v, err := a.envValue(ctx, pod, e)

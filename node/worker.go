@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/barque-io/barque/api"
+	"github.com/barque-io/barque/api/tmpl"
 	"github.com/barque-io/barque/node/driver"
 )
 
@@ -153,6 +154,9 @@ func (w *podWorker) supervise(ctx context.Context, pod *api.Pod, c api.Container
 		}
 		if err != nil {
 			w.update(ts, func() { ts.waiting, ts.message = startFailureReason(err), err.Error() })
+			if errors.Is(err, tmpl.ErrTemplate) {
+				w.event(c.Name, "Warning", "TemplateError", err.Error())
+			}
 		}
 		ok := err == nil && res.Successful() && !w.killedByProbe(ts)
 		policy, init := pod.Spec.RestartPolicy, ts.init
@@ -186,6 +190,9 @@ func (w *podWorker) supervise(ctx context.Context, pod *api.Pod, c api.Container
 func startFailureReason(err error) string {
 	if errors.Is(err, driver.ErrImageMissing) {
 		return "ErrImageNeverPull"
+	}
+	if errors.Is(err, tmpl.ErrTemplate) {
+		return "TemplateError"
 	}
 	return "StartError"
 }

@@ -65,9 +65,32 @@
 //
 // A template block becomes a ConfigMap (named <job>-<group>-<task>-<n>)
 // holding its data under the destination's file name, and a configMap
-// volume mounted at the destination's directory. Relative destinations are
-// made absolute ("local/app.conf" is mounted at /local): inside a docker
-// task /local is the task directory; on the agent NOMAD_TASK_DIR is
-// <pod dir>/<task>/local. The data is stored as written; rendering Go
-// templates is the agent's business.
+// volume mounted at the destination's directory; templates with the same
+// directory share one ConfigMap. Relative destinations are made absolute
+// ("local/app.conf" is mounted at /local): inside a docker task /local is
+// the task directory; on the agent NOMAD_TASK_DIR is <pod dir>/<task>/local.
+// An env template (env = true) gets a ConfigMap of its own, imported with
+// envFrom. The data is stored as written and rendered by the agent when
+// the task starts (docs/AGENT.md, package api/tmpl): the ConfigMap is
+// annotated barque.io/template: "true", and barque.io/template-options
+// holds each file's destination, left_delimiter, right_delimiter, perms,
+// change_mode, change_signal and env as JSON. Templates are Go
+// text/template with consul-template's functions that need no Consul:
+// env, envOrDefault, mustEnv, file (inside the task directory),
+// timestamp, toLower, toUpper, toTitle, trimSpace, trimPrefix, trimSuffix,
+// split, join, replaceAll, contains, in, indent, regexMatch,
+// regexReplaceAll, parseInt, parseUint, parseFloat, parseBool, parseJSON,
+// toJSON, toJSONPretty, base64Encode/Decode, base64URLEncode/Decode,
+// sha256Hex, md5sum, loop, add, subtract, multiply, divide, modulo. Each
+// template is parsed here: a syntax error or an unknown function fails the
+// job file, naming the destination and line, and a function that needs
+// Consul, Vault or Nomad's catalogs (key, service, secret, nomadService,
+// nomadVar…) or acts on the host (plugin, writeToFile) is an
+// ErrUnsupported naming the function. An env template without actions
+// must already be KEY=VALUE lines. `source` (a file on the client) is
+// refused; use data = file("…"). change_mode is accepted but has no
+// effect: without Consul a template's inputs do not change while its task
+// runs, and templates are rendered afresh at every start of the task, from
+// the ConfigMap as it then is; change_mode "signal" or "script" and splay
+// are listed in Job.Warnings.
 package jobspec

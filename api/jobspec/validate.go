@@ -43,6 +43,7 @@ func validate(job *Job) error {
 	add(validConstraints("job "+job.Name, job.Constraints))
 	add(validUpdate("job "+job.Name, job.Update))
 	job.Warnings = append(job.Warnings, updateWarnings(job)...)
+	job.Warnings = append(job.Warnings, templateWarnings(job)...)
 	for _, g := range job.Groups {
 		add(validGroup(g))
 	}

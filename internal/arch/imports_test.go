@@ -17,14 +17,15 @@ const module = "github.com/barque-io/barque"
 var allowed = map[string][]string{
 	"api":              {},
 	"api/client":       {"api"},
-	"api/jobspec":      {"api"},
+	"api/jobspec":      {"api", "api/tmpl"},
+	"api/tmpl":         {},
 	"api/server":       {"api", "consensus", "fsm", "fsm/state", "gossip", "scheduler", "internal/netutil"},
 	"fsm":              {"api", "fsm/state"},
 	"fsm/state":        {"api"},
 	"gossip":           {},
 	"consensus":        {"api", "fsm", "fsm/state", "internal/netutil"},
 	"scheduler":        {"api", "fsm/state"},
-	"node":             {"api", "api/client", "gossip", "internal/netutil"},
+	"node":             {"api", "api/client", "api/tmpl", "gossip", "internal/netutil"},
 	"proxy":            {"api", "api/client", "internal/netutil"},
 	"internal/netutil": {},
 }
