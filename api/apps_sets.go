@@ -80,6 +80,12 @@ type StatefulSetSpec struct {
 	UpdateStrategy       StatefulSetUpdateStrategy `json:"updateStrategy,omitempty"`
 	RevisionHistoryLimit *int32                    `json:"revisionHistoryLimit,omitempty"`
 	MinReadySeconds      int32                     `json:"minReadySeconds,omitempty"`
+	// VolumeClaimTemplates: each pod gets one claim per template, named
+	// TEMPLATE-SET-ORDINAL, mounted as the volume named TEMPLATE.
+	VolumeClaimTemplates []PersistentVolumeClaim `json:"volumeClaimTemplates,omitempty"`
+	// PersistentVolumeClaimRetentionPolicy: Retain (default) or Delete the
+	// claims when the set is deleted, and when it is scaled down.
+	PersistentVolumeClaimRetentionPolicy *StatefulSetPersistentVolumeClaimRetentionPolicy `json:"persistentVolumeClaimRetentionPolicy,omitempty"`
 }
 
 // StatefulSetUpdateStrategy is RollingUpdate or OnDelete.

@@ -14,6 +14,8 @@ func Default(obj Object) {
 		if o.Status.Phase == "" {
 			o.Status.Phase = PodPending
 		}
+	case *PersistentVolumeClaim:
+		setString(&o.Status.Phase, ClaimPending)
 	case *Service:
 		defaultService(&o.Spec)
 	case *Secret:

@@ -74,7 +74,7 @@ func defaultProbe(p *Probe) {
 }
 
 func defaultVolume(v *Volume) {
-	if v.EmptyDir == nil && v.HostPath == nil && v.Secret == nil && v.ConfigMap == nil {
+	if v.EmptyDir == nil && v.HostPath == nil && v.Secret == nil && v.ConfigMap == nil && v.PersistentVolumeClaim == nil {
 		v.EmptyDir = &EmptyDirVolumeSource{}
 	}
 	mode := int32(0o644)
@@ -135,6 +135,11 @@ func defaultStatefulSet(s *StatefulSetSpec) {
 		}
 		setInt32(&s.UpdateStrategy.RollingUpdate.Partition, 0)
 	}
+	if s.PersistentVolumeClaimRetentionPolicy == nil {
+		s.PersistentVolumeClaimRetentionPolicy = &StatefulSetPersistentVolumeClaimRetentionPolicy{}
+	}
+	setString(&s.PersistentVolumeClaimRetentionPolicy.WhenDeleted, RetainClaimRetention)
+	setString(&s.PersistentVolumeClaimRetentionPolicy.WhenScaled, RetainClaimRetention)
 	defaultPodSpec(&s.Template.Spec)
 }
 

@@ -12,6 +12,9 @@ type VolumeSource struct {
 	EmptyDir  *EmptyDirVolumeSource  `json:"emptyDir,omitempty"`
 	Secret    *SecretVolumeSource    `json:"secret,omitempty"`
 	ConfigMap *ConfigMapVolumeSource `json:"configMap,omitempty"`
+	// PersistentVolumeClaim is a claim's directory on the node: it outlives
+	// the pod (see claim.go).
+	PersistentVolumeClaim *PersistentVolumeClaimVolumeSource `json:"persistentVolumeClaim,omitempty"`
 }
 
 // HostPathVolumeSource mounts a path of the node.

@@ -143,6 +143,8 @@ func TestRegistry(t *testing.T) {
 		{"cj", "CronJob", "batch/v1"},
 		{"ing", "Ingress", "networking.k8s.io/v1"},
 		{"statefulsets", "StatefulSet", "apps/v1"},
+		{"pvc", "PersistentVolumeClaim", "v1"},
+		{"persistentvolumeclaim", "PersistentVolumeClaim", "v1"},
 		{"secret", "Secret", "v1"},
 		{"no", "Node", "v1"},
 		{"nj", "NomadJob", "barque.io/v1"},
@@ -161,8 +163,9 @@ func TestRegistry(t *testing.T) {
 			t.Errorf("KindOf(%T) = %v", obj, got)
 		}
 	}
-	// The 15 kinds of the design plus the job record and its versions.
-	if len(Kinds()) != 17 {
-		t.Errorf("%d kinds registered, want 17", len(Kinds()))
+	// The 15 kinds of the design plus the job record and its versions,
+	// and the StatefulSets' PersistentVolumeClaims.
+	if len(Kinds()) != 18 {
+		t.Errorf("%d kinds registered, want 18", len(Kinds()))
 	}
 }

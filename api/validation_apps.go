@@ -22,7 +22,10 @@ func init() {
 		}
 		validateDaemonSet(&ds.Spec, policies, errs)
 	}
-	kindValidators["StatefulSet"] = func(o Object, errs *FieldErrors) { validateStatefulSet(&o.(*StatefulSet).Spec, errs) }
+	kindValidators["StatefulSet"] = func(o Object, errs *FieldErrors) {
+		s := o.(*StatefulSet)
+		validateStatefulSet(s.Name, &s.Spec, errs)
+	}
 }
 
 // Controllers that keep pods running only accept restartPolicy Always.
@@ -163,14 +166,16 @@ func validateDaemonSet(s *DaemonSetSpec, policies []string, errs *FieldErrors) {
 	}
 }
 
-func validateStatefulSet(s *StatefulSetSpec, errs *FieldErrors) {
+func validateStatefulSet(name string, s *StatefulSetSpec, errs *FieldErrors) {
 	nonNegative32(s.Replicas, "spec.replicas", errs)
 	nonNegative32(&s.MinReadySeconds, "spec.minReadySeconds", errs)
 	nonNegative32(s.RevisionHistoryLimit, "spec.revisionHistoryLimit", errs)
 	if s.ServiceName != "" {
 		errs.addMsgs("spec.serviceName", s.ServiceName, IsDNS1035Label(s.ServiceName))
 	}
-	validateSelectorTemplate(s.Selector, &s.Template, alwaysOnly, errs)
+	validateSelectorTemplate(s.Selector, templateWithClaims(&s.Template, s.VolumeClaimTemplates), alwaysOnly, errs)
+	validateClaimTemplates(name, s.VolumeClaimTemplates, errs)
+	validateRetentionPolicy(s.PersistentVolumeClaimRetentionPolicy, errs)
 	if p := s.PodManagementPolicy; p != "" && p != OrderedReadyPodManagement && p != ParallelPodManagement {
 		errs.NotSupported("spec.podManagementPolicy", p, []string{OrderedReadyPodManagement, ParallelPodManagement})
 	}

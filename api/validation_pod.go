@@ -116,6 +116,14 @@ func validateVolumeSource(v *VolumeSource, p string, errs *FieldErrors) {
 		}
 		validateKeyToPaths(v.Secret.Items, p+".secret.items", errs)
 	}
+	if v.PersistentVolumeClaim != nil {
+		n++
+		if c := v.PersistentVolumeClaim.ClaimName; c == "" {
+			errs.Required(p+".persistentVolumeClaim.claimName", "")
+		} else {
+			errs.addMsgs(p+".persistentVolumeClaim.claimName", c, IsDNS1123Subdomain(c))
+		}
+	}
 	switch {
 	case n == 0:
 		errs.Required(p, "must specify a volume type")

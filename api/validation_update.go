@@ -136,8 +136,9 @@ func copyPodSpec(s PodSpec) PodSpec {
 func validateStatefulSetUpdate(old, cur Object, errs *FieldErrors) {
 	o, c := old.(*StatefulSet).Spec, cur.(*StatefulSet).Spec
 	o.Replicas, o.Template, o.UpdateStrategy, o.MinReadySeconds = c.Replicas, c.Template, c.UpdateStrategy, c.MinReadySeconds
+	o.PersistentVolumeClaimRetentionPolicy = c.PersistentVolumeClaimRetentionPolicy
 	if !sameJSON(o, c) {
-		errs.Forbidden("spec", "updates to statefulset spec for fields other than 'replicas', 'template', 'updateStrategy' and 'minReadySeconds' are forbidden")
+		errs.Forbidden("spec", "updates to statefulset spec for fields other than 'replicas', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden")
 	}
 }
 

@@ -32,6 +32,10 @@ type Agent struct {
 	workers   map[string]*podWorker                    // by pod UID
 	recovered map[string]map[string]*driver.TaskHandle // pod UID -> task -> handle
 	wg        sync.WaitGroup
+
+	podsListed chan struct{} // closed once the pods bound here were first listed
+	listedOnce sync.Once
+	claimKick  chan struct{} // a pod stopped: sweep claim directories
 }
 
 // New prepares an agent: local state, gossip, and an API client.
@@ -56,7 +60,8 @@ func New(cfg Config) (*Agent, error) {
 		return nil, err
 	}
 	a := &Agent{cfg: cfg, logger: cfg.Logger.Named("agent").With("node", cfg.Name),
-		drivers: map[string]driver.Driver{}, workers: map[string]*podWorker{}}
+		drivers: map[string]driver.Driver{}, workers: map[string]*podWorker{},
+		podsListed: make(chan struct{}), claimKick: make(chan struct{}, 1)}
 	for _, d := range cfg.Drivers {
 		a.drivers[d.Name()] = keepPreviousLogs{d}
 	}
@@ -122,6 +127,8 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.logger.Info("node registered", "servers", a.client.Addresses())
 	go a.heartbeatLoop(ctx)
 	a.recoverTasks(ctx)
+	a.wg.Add(1)
+	go func() { defer a.wg.Done(); a.runClaims(ctx) }()
 	a.runPods(ctx)
 	a.wg.Wait()
 	return nil

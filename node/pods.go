@@ -44,6 +44,7 @@ func (a *Agent) runPods(ctx context.Context) {
 			continue
 		}
 		a.reconcile(ctx, list.Items)
+		a.listedOnce.Do(func() { close(a.podsListed) })
 		w, err := a.client.Watch(ctx, "Pod", "", client.WatchOptions{ListOptions: sel, ResourceVersion: list.ResourceVersion})
 		if err != nil {
 			sleepCtx(ctx, time.Second)
@@ -157,6 +158,7 @@ func (a *Agent) stopWorker(uid string) {
 	w.cancel()
 	<-w.done
 	w.removeDirs()
+	a.kickClaims()
 }
 
 // stopOrphans stops tasks of a pod that no longer exists.

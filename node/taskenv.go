@@ -16,6 +16,7 @@ import (
 // podDirs is a pod's directory on the node, laid out as Nomad's alloc dir:
 // alloc/ (shared by the tasks, with logs/), one dir per task with local/,
 // secrets/ and tmp/, and volumes/ for emptyDir, configMap and secret volumes.
+// Claims' directories are not the pod's: they outlive it (claims.go).
 type podDirs struct{ root string }
 
 func (a *Agent) podDirs(uid string) podDirs {
@@ -47,7 +48,8 @@ func allContainers(pod *api.Pod) []api.Container {
 
 // prepareVolumes materialises the pod's volumes: emptyDir as a directory,
 // configMap and secret as one file per key, hostPath as it is (created
-// first when its type is DirectoryOrCreate).
+// first when its type is DirectoryOrCreate), a persistentVolumeClaim as its
+// claim's directory (kept when the pod goes).
 func (a *Agent) prepareVolumes(ctx context.Context, pod *api.Pod, d podDirs) (map[string]string, error) {
 	paths := map[string]string{}
 	for _, v := range pod.Spec.Volumes {
@@ -64,6 +66,12 @@ func (a *Agent) prepareVolumes(ctx context.Context, pod *api.Pod, d podDirs) (ma
 			if err := os.MkdirAll(paths[v.Name], 0o777); err != nil {
 				return nil, err
 			}
+		case v.PersistentVolumeClaim != nil:
+			p, err := a.claimVolume(ctx, pod, v.PersistentVolumeClaim)
+			if err != nil {
+				return nil, fmt.Errorf("volume %q: %w", v.Name, err)
+			}
+			paths[v.Name] = p
 		case v.ConfigMap != nil || v.Secret != nil:
 			p, err := a.projectVolume(ctx, pod, v, d.volume(v.Name))
 			if err != nil {
@@ -137,7 +145,8 @@ func (a *Agent) taskConfig(ctx context.Context, pod *api.Pod, c api.Container, d
 		if tt.mounted(m.Name) {
 			continue // rendered below
 		}
-		tc.Mounts = append(tc.Mounts, driver.Mount{Source: vols[m.Name], Target: m.MountPath, ReadOnly: m.ReadOnly})
+		tc.Mounts = append(tc.Mounts, driver.Mount{Source: vols[m.Name], Target: m.MountPath,
+			ReadOnly: m.ReadOnly || claimReadOnly(pod, m.Name)})
 		exposeVolume(tc, m, vols[m.Name])
 	}
 	for _, p := range c.Ports {

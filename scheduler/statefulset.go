@@ -26,7 +26,9 @@ import (
 // deletes pods whose controller-revision-hash differs from the template's,
 // from the highest ordinal down to the partition, one at a time, each once
 // the one before it is back and Ready; OnDelete waits for the user to
-// delete them.
+// delete them. volumeClaimTemplates give each ordinal claims that outlive
+// its pods, bound to one node, where its later pods are pinned
+// (statefulset_claims.go).
 //
 // Like the other controllers it keeps no memory between passes: each pass
 // reads the set's pods from the store, and every write is conditional on
@@ -52,8 +54,10 @@ func (c *StatefulSetController) Run(ctx context.Context) {
 }
 
 // statefulSetKeysFor maps a change to the StatefulSets it concerns: the set
-// itself, the set controlling a pod, or, when a Node object is deleted,
-// the sets with pods on it (their lost pods may now be replaced).
+// itself, the set controlling a pod, the sets a claim may belong to, or,
+// when a Node object is deleted, the sets with pods on it (their lost pods
+// may now be replaced), and when one comes or goes, the sets with claims
+// bound to it.
 func statefulSetKeysFor(view *state.ReadView, ev state.Event) []string {
 	m := ev.Object.GetObjectMeta()
 	switch ev.Kind {
@@ -63,11 +67,16 @@ func statefulSetKeysFor(view *state.ReadView, ev state.Event) []string {
 		if ref := controllerOf(m); ref != nil && ref.Kind == "StatefulSet" {
 			return []string{m.Namespace + "/" + ref.Name}
 		}
+	case "PersistentVolumeClaim":
+		return claimKeysFor(view, m)
 	case "Node":
+		if ev.Type == state.Added {
+			return nodeClaimKeysFor(view, m.Name)
+		}
 		if ev.Type != state.Deleted {
 			return nil
 		}
-		var keys []string
+		keys := nodeClaimKeysFor(view, m.Name)
 		for _, obj := range view.ByIndex("Pod", state.IndexNode, m.Name) {
 			pm := obj.GetObjectMeta()
 			if ref := controllerOf(pm); ref != nil && ref.Kind == "StatefulSet" {
@@ -130,7 +139,25 @@ func statefulPods(view *state.ReadView, set *api.StatefulSet, sel api.Selector) 
 func (c *StatefulSetController) manage(ctx context.Context, view *state.ReadView, set *api.StatefulSet, rev stsRevisions, pods []*api.Pod) error {
 	nodeExists := func(n string) bool { return view.Get("Node", "", n) != nil }
 	v := newSTSView(set, rev, pods, nodeExists, time.Now())
+	withStorage := len(set.Spec.VolumeClaimTemplates) > 0
+	if withStorage {
+		proceed, err := c.syncClaims(ctx, view, set, v)
+		if err != nil || !proceed {
+			return err
+		}
+	}
 	pl := v.plan()
+	if err := c.applyPlan(ctx, set, rev, v, pods, pl); err != nil {
+		return err
+	}
+	if withStorage {
+		return c.retainClaims(ctx, c.Store.View(), set, v)
+	}
+	return nil
+}
+
+// applyPlan deletes, then creates (each new pod's claims first).
+func (c *StatefulSetController) applyPlan(ctx context.Context, set *api.StatefulSet, rev stsRevisions, v *stsView, pods []*api.Pod, pl stsPlan) error {
 	if len(pl.remove) > 0 {
 		if err := c.deletePods(ctx, set, pl.remove); err != nil {
 			return err
@@ -145,6 +172,10 @@ func (c *StatefulSetController) manage(ctx context.Context, view *state.ReadView
 			tpls[rev.current] = t
 		}
 	}
+	claims, err := c.claimsFor(ctx, set, pl.create)
+	if err != nil {
+		return err
+	}
 	newPods := make([]*api.Pod, len(pl.create))
 	for i, ord := range pl.create {
 		r := v.revisionFor(ord)
@@ -155,8 +186,36 @@ func (c *StatefulSetController) manage(ctx context.Context, view *state.ReadView
 			r, tpl = rev.update, tpls[rev.update]
 		}
 		newPods[i] = statefulPod(set, ord, r, tpl)
+		if claims != nil {
+			withClaims(newPods[i], set, ord, claims)
+		}
 	}
 	return c.createPods(ctx, set, newPods)
+}
+
+// claimsFor creates the missing claims of the ordinals about to be created
+// and returns the set's claims as they then are (nil without templates).
+func (c *StatefulSetController) claimsFor(ctx context.Context, set *api.StatefulSet, ords []int) (map[string]*api.PersistentVolumeClaim, error) {
+	if len(set.Spec.VolumeClaimTemplates) == 0 {
+		return nil, nil
+	}
+	claims := setClaims(c.Store.View(), set)
+	var missing []*api.PersistentVolumeClaim
+	for _, ord := range ords {
+		for i := range set.Spec.VolumeClaimTemplates {
+			t := &set.Spec.VolumeClaimTemplates[i]
+			if claims[claimName(t.Name, set.Name, ord)] == nil {
+				missing = append(missing, newClaim(set, t, ord))
+			}
+		}
+	}
+	if err := c.createClaims(ctx, set, missing); err != nil {
+		return nil, err
+	}
+	if len(missing) > 0 {
+		claims = setClaims(c.Store.View(), set)
+	}
+	return claims, nil
 }
 
 // revisionTemplate reads revision's template from the annotation of one of

@@ -77,6 +77,16 @@ var kindColumns = map[string][]column{
 		}},
 		ageColumn,
 	},
+	"PersistentVolumeClaim": {
+		{header: "STATUS", value: func(o obj) string { return orDefault(o.str("status", "phase"), "Pending") }},
+		{header: "NODE", value: func(o obj) string {
+			return orNone(o.str("metadata", "annotations", "volume.kubernetes.io/selected-node"))
+		}},
+		{header: "CAPACITY", value: func(o obj) string { return o.str("spec", "resources", "requests", "storage") }},
+		{header: "ACCESS MODES", value: func(o obj) string { return accessModes(o.list("spec", "accessModes")) }},
+		{header: "STORAGECLASS", value: func(o obj) string { return orNone(o.str("spec", "storageClassName")) }},
+		ageColumn,
+	},
 	"Namespace": {
 		{header: "STATUS", value: func(o obj) string { return orDefault(o.str("status", "phase"), "Active") }},
 		ageColumn,
@@ -151,6 +161,17 @@ func podStatus(o obj) string {
 		}
 	}
 	return orDefault(status, "Pending")
+}
+
+// accessModes abbreviates as kubectl does: RWO, RWOP.
+func accessModes(modes []any) string {
+	short := map[string]string{"ReadWriteOnce": "RWO", "ReadWriteOncePod": "RWOP", "ReadOnlyMany": "ROX", "ReadWriteMany": "RWX"}
+	var out []string
+	for _, m := range modes {
+		s, _ := m.(string)
+		out = append(out, orDefault(short[s], s))
+	}
+	return strings.Join(out, ",")
 }
 
 func podRestarts(o obj) string {

@@ -72,6 +72,15 @@ web    2/3     3            2           3m
 NAME   DATA   AGE
 cfg    2      3m
 `},
+		{"persistentvolumeclaims", &api.KindInfo{Kind: "PersistentVolumeClaim", Namespaced: true}, "", false, []string{
+			`{"metadata":{"name":"data-db-0","annotations":{"volume.kubernetes.io/selected-node":"n1"},` + ts + `},` +
+				`"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}}},"status":{"phase":"Bound"}}`,
+			`{"metadata":{"name":"data-db-1",` + ts + `},"spec":{"accessModes":["ReadWriteOncePod"],"resources":{"requests":{"storage":"1Gi"}},"storageClassName":"local"}}`,
+		}, `
+NAME        STATUS    NODE     CAPACITY   ACCESS MODES   STORAGECLASS   AGE
+data-db-0   Bound     n1       1Gi        RWO            <none>         3m
+data-db-1   Pending   <none>   1Gi        RWOP           local          3m
+`},
 		{"services", &api.KindInfo{Kind: "Service", Namespaced: true}, "", false, []string{
 			`{"metadata":{"name":"web",` + ts + `},"spec":{"clusterIP":"10.0.0.7","ports":[{"port":80},{"port":443,"nodePort":30443,"protocol":"TCP"}]}}`,
 			`{"metadata":{"name":"db",` + ts + `},"spec":{"type":"ClusterIP"}}`,
