@@ -181,7 +181,7 @@ func (a *Agent) taskEnv(ctx context.Context, pod *api.Pod, c api.Container, d po
 		ip = a.cfg.BindAddr
 	}
 	rt := map[string]string{
-		"ALLOC_ID": pod.UID, "ALLOC_NAME": pod.Name, "ALLOC_INDEX": "0", "ALLOC_DIR": d.alloc(),
+		"ALLOC_ID": pod.UID, "ALLOC_NAME": pod.Name, "ALLOC_INDEX": api.AllocIndex(pod), "ALLOC_DIR": d.alloc(),
 		"TASK_DIR": filepath.Join(d.task(c.Name), "local"), "SECRETS_DIR": filepath.Join(d.task(c.Name), "secrets"),
 		"TASK_NAME": c.Name, "NAMESPACE": pod.Namespace, "DC": a.cfg.Datacenter, "REGION": "global",
 		"JOB_NAME": ownerName(pod), "GROUP_NAME": ownerName(pod), "NODE_NAME": a.cfg.Name,

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
 	"time"
 
 	"github.com/barque-io/barque/api"
@@ -145,7 +146,7 @@ func (c *ReplicaSetController) manage(ctx context.Context, rs *api.ReplicaSet, p
 	}
 	switch diff := len(active) - want; {
 	case diff < 0:
-		errs = append(errs, c.createPods(ctx, rs, min(-diff, maxBurst)))
+		errs = append(errs, c.createPods(ctx, rs, freeIndexes(active, min(-diff, maxBurst))))
 	case diff > 0:
 		rankForDeletion(active)
 		errs = append(errs, c.deletePods(ctx, rs, active[:min(diff, maxBurst)], "surplus"))
@@ -153,10 +154,12 @@ func (c *ReplicaSetController) manage(ctx context.Context, rs *api.ReplicaSet, p
 	return errors.Join(errs...)
 }
 
-func (c *ReplicaSetController) createPods(ctx context.Context, rs *api.ReplicaSet, n int) error {
+// createPods creates one pod for each alloc index given.
+func (c *ReplicaSetController) createPods(ctx context.Context, rs *api.ReplicaSet, indexes []int) error {
+	n := len(indexes)
 	created := make([]api.Object, n)
 	ok, err := parallel(ctx, n, func(ctx context.Context, i int) error {
-		obj, err := c.createPod(ctx, rs)
+		obj, err := c.createPod(ctx, rs, indexes[i])
 		created[i] = obj
 		return err
 	})
@@ -169,16 +172,40 @@ func (c *ReplicaSetController) createPods(ctx context.Context, rs *api.ReplicaSe
 }
 
 // createPod creates one pod, trying another name if the first is taken.
-func (c *ReplicaSetController) createPod(ctx context.Context, rs *api.ReplicaSet) (api.Object, error) {
+func (c *ReplicaSetController) createPod(ctx context.Context, rs *api.ReplicaSet, index int) (api.Object, error) {
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		var obj api.Object
-		obj, err = c.Writer.Create(ctx, podFromTemplate(rs))
+		p := podFromTemplate(rs)
+		if p.Annotations == nil {
+			p.Annotations = map[string]string{}
+		}
+		p.Annotations[api.AnnotationAllocIndex] = strconv.Itoa(index)
+		obj, err = c.Writer.Create(ctx, p)
 		if !errors.Is(err, api.ErrAlreadyExists) {
 			return obj, err
 		}
 	}
 	return nil, err
+}
+
+// freeIndexes picks n alloc indexes the active pods do not hold, lowest
+// first, so that a replacement takes the index of the pod it replaces, as
+// a Nomad allocation does (NOMAD_ALLOC_INDEX).
+func freeIndexes(active []*api.Pod, n int) []int {
+	used := map[int]bool{}
+	for _, p := range active {
+		if i, err := strconv.Atoi(p.Annotations[api.AnnotationAllocIndex]); err == nil {
+			used[i] = true
+		}
+	}
+	out := make([]int, 0, n)
+	for i := 0; len(out) < n; i++ {
+		if !used[i] {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // podFromTemplate stamps out one unbound pod of rs.

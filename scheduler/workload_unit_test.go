@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -167,5 +168,20 @@ func TestReplicaSetParallelSlowStart(t *testing.T) {
 	// Batches of 16 then 32: the failure in the second batch stops the rest.
 	if err == nil || calls.Load() != 48 || ok != 47 {
 		t.Fatalf("one failure: ok %d, err %v, calls %d", ok, err, calls.Load())
+	}
+}
+
+// TestFreeIndexes: new pods take the lowest indexes the live ones do not
+// hold, so a replacement inherits the index of the pod it replaces.
+func TestFreeIndexes(t *testing.T) {
+	withIndex := func(i string) *api.Pod {
+		return &api.Pod{ObjectMeta: api.ObjectMeta{Annotations: map[string]string{api.AnnotationAllocIndex: i}}}
+	}
+	live := []*api.Pod{withIndex("0"), withIndex("2"), withIndex("3"), {}}
+	if got := fmt.Sprint(freeIndexes(live, 3)); got != "[1 4 5]" {
+		t.Errorf("freeIndexes = %s, want [1 4 5]", got)
+	}
+	if got := fmt.Sprint(freeIndexes(nil, 2)); got != "[0 1]" {
+		t.Errorf("freeIndexes(nil) = %s, want [0 1]", got)
 	}
 }
