@@ -67,9 +67,10 @@ func schedulingFailover(b *testing.B, nodes, pods, perDeployment int) {
 		}
 		if killedAt.IsZero() && len(bound) >= pods/3 {
 			old := c.Leader()
+			oldRaft := old.Server().Node().Raft()
 			killedAt = time.Now()
 			c.Kill(old.Index)
-			oldLast = old.Server().Node().Raft().LastIndex()
+			oldLast = oldRaft.LastIndex() // nothing more can be appended to it
 		}
 		if len(evs) > 0 {
 			continue
