@@ -78,7 +78,7 @@ func TestNomadSpreadScore(t *testing.T) {
 		{name: "no group opts out", scorer: s, nodes: ns, pod: pod("p").annotate(AnnotationSpreads, even).obj(),
 			want: racks(-1, -1, -1, -1)},
 		{name: "an invalid annotation opts out", scorer: s, nodes: ns,
-			pod: with(`[{"attribute":"${meta.rack}","targets":[{"value":"r1","percent":80},{"value":"r2","percent":30}]}]`),
+			pod:  with(`[{"attribute":"${meta.rack}","targets":[{"value":"r1","percent":80},{"value":"r2","percent":30}]}]`),
 			want: racks(-1, -1, -1, -1)},
 		{name: "even, nothing placed: no preference but the attribute", scorer: s, nodes: ns, pod: with(even),
 			want: racks(50, 50, 50, 0)},
