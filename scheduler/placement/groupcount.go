@@ -94,13 +94,7 @@ func (c *cluster) groupCount(g groupID, attr string) *groupCount {
 	}
 	dom := c.attrDomains(attr)
 	gc := &groupCount{group: g, dom: dom, counts: make([]int, dom.domains)}
-	for _, n := range c.nodes {
-		for _, p := range n.pods {
-			if groupOf(p, controllerUID(p)) == g {
-				gc.add(n)
-			}
-		}
-	}
+	c.forGroup(g, gc.add)
 	c.groupCounts[key] = gc
 	c.groupList = append(c.groupList, gc)
 	return gc
@@ -114,6 +108,28 @@ func (c *cluster) countGroup(p *podInfo, n *nodeInfo) {
 	for _, gc := range c.groupList {
 		if gc.group == p.group {
 			gc.add(n)
+		}
+	}
+}
+
+// forGroup calls fn with the node of each charged pod of group g, found
+// through the label index (a job file's group: its pods carry the job's
+// label) or the owner's nodes, rather than by scanning every pod.
+func (c *cluster) forGroup(g groupID, fn func(*nodeInfo)) {
+	if g.job != "" {
+		for _, pa := range c.labelIndex()[api.LabelNomadJob+"="+g.job] {
+			if groupOf(pa.pod, controllerUID(pa.pod)) == g {
+				fn(pa.node)
+			}
+		}
+		return
+	}
+	for idx := range c.owners[g.owner] { // counting does not depend on the order
+		n := c.nodes[idx]
+		for _, p := range n.pods {
+			if groupOf(p, controllerUID(p)) == g {
+				fn(n)
+			}
 		}
 	}
 }
