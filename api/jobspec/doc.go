@@ -9,8 +9,8 @@
 // are kept as text for the scheduler and the agent. Unknown blocks and
 // attributes are errors naming the valid ones; Nomad features Barque does
 // not implement (vault, consul connect, csi, artifacts…) are errors
-// saying so; features that are accepted but have no effect yet (affinity,
-// spread, reschedule, logs…) are listed in Job.Warnings.
+// saying so; features that are accepted but have no effect yet
+// (reschedule, migrate, logs…) are listed in Job.Warnings.
 //
 // Job.Objects maps the job:
 //
@@ -31,6 +31,23 @@
 // A sysbatch pod that ended is not run again on its node, unless the job
 // changes (a new version runs once more everywhere); its DaemonSet's
 // Complete condition turns True once every eligible node has succeeded.
+//
+// Affinity blocks (job, group and task level) and spread blocks (job and
+// group level) are placement preferences, which the scheduler scores
+// (docs/SCHEDULER.md) and never enforces. A group's pod carries in the
+// annotation barque.io/affinities the job's, the group's and all its
+// tasks' affinities (the tasks share the pod), as a JSON list of
+// {attribute, operator, value, weight}, and in barque.io/spreads the
+// group's spreads, then the job's on attributes the group does not
+// spread over, as {attribute, weight, targets: [{value, percent}]}. As in
+// Nomad, an affinity's operator is "=" when not given and may be any
+// constraint operator but distinct_hosts and distinct_property, and its
+// weight is 50 when not given, from -100 to 100 and not 0 (negative
+// weights avoid the nodes that match); a spread's weight is 50 when not
+// given and from 1 to 100, and its targets name distinct values whose
+// percents add up to 100 at most (the values without a target share
+// what is left). A rule broken is an error at its line, naming the
+// attribute.
 //
 // A service job's update block maps onto its Deployments: max_parallel is
 // maxUnavailable (maxSurge 0), min_healthy_time minReadySeconds,

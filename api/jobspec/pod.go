@@ -57,6 +57,9 @@ func (j *Job) podTemplate(g *Group) (api.PodTemplateSpec, []api.Object, error) {
 	if err := j.constraints(g, ann); err != nil {
 		return api.PodTemplateSpec{}, nil, err
 	}
+	if err := j.preferences(g, ann); err != nil {
+		return api.PodTemplateSpec{}, nil, err
+	}
 	meta := api.ObjectMeta{Labels: j.labels(g)}
 	if len(ann) > 0 {
 		meta.Annotations = ann

@@ -14,8 +14,8 @@ type Job struct {
 	AllAtOnce   bool         `hcl:"all_at_once,optional"`
 	MetaBlock   *Map         `hcl:"meta,block"`
 	Constraints []Constraint `hcl:"constraint,block"`
-	Affinities  []Ignored    `hcl:"affinity,block"`
-	Spreads     []Ignored    `hcl:"spread,block"`
+	Affinities  []Affinity   `hcl:"affinity,block"`
+	Spreads     []Spread     `hcl:"spread,block"`
 	Update      *Update      `hcl:"update,block"`
 	Periodic    *Periodic    `hcl:"periodic,block"`
 	Groups      []*Group     `hcl:"group,block"`
@@ -32,8 +32,8 @@ type Group struct {
 	Count         *int         `hcl:"count,optional"`
 	MetaBlock     *Map         `hcl:"meta,block"`
 	Constraints   []Constraint `hcl:"constraint,block"`
-	Affinities    []Ignored    `hcl:"affinity,block"`
-	Spreads       []Ignored    `hcl:"spread,block"`
+	Affinities    []Affinity   `hcl:"affinity,block"`
+	Spreads       []Spread     `hcl:"spread,block"`
 	Network       *Network     `hcl:"network,block"`
 	Services      []*Service   `hcl:"service,block"`
 	Restart       *Restart     `hcl:"restart,block"`
@@ -61,7 +61,7 @@ type Task struct {
 	Templates   []*Template   `hcl:"template,block"`
 	Services    []*Service    `hcl:"service,block"`
 	Constraints []Constraint  `hcl:"constraint,block"`
-	Affinities  []Ignored     `hcl:"affinity,block"`
+	Affinities  []Affinity    `hcl:"affinity,block"`
 	Lifecycle   *Lifecycle    `hcl:"lifecycle,block"`
 	Mounts      []VolumeMount `hcl:"volume_mount,block"`
 	Logs        *Ignored      `hcl:"logs,block"`

@@ -27,6 +27,9 @@ var (
 // between blocks, durations. Semantics that need the mapping (unsupported
 // combinations) are checked by Objects.
 func validate(job *Job) error {
+	if diags := validPreferences(job); diags.HasErrors() {
+		return errDiags(diags)
+	}
 	var errs []error
 	add := func(err error) {
 		if err != nil {

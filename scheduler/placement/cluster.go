@@ -34,6 +34,15 @@ type cluster struct {
 	topologies  map[string]*topology
 	constraints map[string]parsedConstraints
 	domains     map[string][]int32
+
+	// Nomad affinities and spreads (score_nomad*.go): parsed annotations,
+	// attribute values numbered per reference, and group counts kept
+	// current by commit (groupList, for a scan without map iteration).
+	affinities  map[string]*affinitySet
+	spreads     map[string][]Spread
+	attrDoms    map[string]*attrDomains
+	groupCounts map[groupCountKey]*groupCount
+	groupList   []*groupCount
 }
 
 func newCluster(snap *Snapshot, cfg Config) *cluster {
@@ -43,6 +52,8 @@ func newCluster(snap *Snapshot, cfg Config) *cluster {
 		antiTerms: map[string]*antiGroup{}, owners: map[string]map[int]int{},
 		topologies: map[string]*topology{}, constraints: map[string]parsedConstraints{},
 		domains: map[string][]int32{}, driverBits: map[string]uint64{}, cache: snap.Cache,
+		affinities: map[string]*affinitySet{}, spreads: map[string][]Spread{},
+		attrDoms: map[string]*attrDomains{}, groupCounts: map[groupCountKey]*groupCount{},
 	}
 	for i, node := range snap.sortedNodes() {
 		n := c.newNodeInfo(i, node)
@@ -80,6 +91,9 @@ func (c *cluster) commit(p *podInfo, n *nodeInfo, dynamic map[string]int) {
 		c.indexLabels(p.pod, n)
 	}
 	c.addAntiTerms(p, n)
+	if len(c.groupList) > 0 {
+		c.countGroup(p, n)
+	}
 	if p.owner != "" {
 		m := c.owners[p.owner]
 		if m == nil {

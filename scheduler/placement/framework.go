@@ -48,8 +48,11 @@ func filters() []Filter {
 	}
 }
 
+// scorers lists the ranking criteria; each weighs in with Weight() times
+// its 0-MaxScore score, and those a pod asks nothing of opt out.
 func scorers(cfg Config) []Scorer {
 	return []Scorer{
 		NewResourceScore(cfg.Strategy), NodeAffinityScore{}, PodAntiAffinityScore{},
+		TopologySpreadScore{}, NomadAffinityScore{}, NomadSpreadScore{},
 	}
 }

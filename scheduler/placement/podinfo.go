@@ -19,6 +19,7 @@ type podInfo struct {
 
 	drivers []string // distinct drivers the containers need
 	owner   string   // the controlling owner's uid, for distinct_* constraints
+	group   groupID  // the pods a Nomad spread counts with this one
 }
 
 func (c *cluster) newPodInfo(pod *api.Pod) *podInfo {
@@ -36,6 +37,7 @@ func (c *cluster) newPodInfo(pod *api.Pod) *podInfo {
 			p.owner = ref.UID
 		}
 	}
+	p.group = groupOf(pod, p.owner)
 	return p
 }
 

@@ -25,6 +25,14 @@ const (
 	// AnnotationConstraints holds Nomad-style constraints as a JSON list of
 	// {"attribute", "operator", "value"}.
 	AnnotationConstraints = "barque.io/constraints"
+	// AnnotationAffinities holds Nomad-style affinities, preferences
+	// scored by NomadAffinityScore, as a JSON list of {"attribute",
+	// "operator", "value", "weight"}.
+	AnnotationAffinities = "barque.io/affinities"
+	// AnnotationSpreads holds Nomad-style spreads, scored by
+	// NomadSpreadScore, as a JSON list of {"attribute", "weight",
+	// "targets": [{"value", "percent"}]}.
+	AnnotationSpreads = "barque.io/spreads"
 )
 
 // Config tunes a placement run. The zero Config is usable: binpack, dynamic
