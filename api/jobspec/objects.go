@@ -33,6 +33,9 @@ func (j *Job) Objects() ([]api.Object, error) {
 
 func (j *Job) groupObjects(g *Group) ([]api.Object, error) {
 	tmpl, cms, err := j.podTemplate(g)
+	if err == nil {
+		err = dispatchAnnotations(g, &tmpl)
+	}
 	if err != nil {
 		return nil, err
 	}
