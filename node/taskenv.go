@@ -167,6 +167,12 @@ func (a *Agent) taskConfig(ctx context.Context, pod *api.Pod, c api.Container, d
 		}
 	}
 	a.interpolate(tc)
+	if err := a.fetchArtifacts(pod, c, d, a.expander(tc.Env)); err != nil {
+		return nil, err
+	}
+	if err := writePayload(pod, c, d); err != nil {
+		return nil, err
+	}
 	if err := a.renderTemplates(tt, c, d, tc); err != nil {
 		return nil, err
 	}

@@ -154,8 +154,8 @@ func (w *podWorker) supervise(ctx context.Context, pod *api.Pod, c api.Container
 		}
 		if err != nil {
 			w.update(ts, func() { ts.waiting, ts.message = startFailureReason(err), err.Error() })
-			if errors.Is(err, tmpl.ErrTemplate) {
-				w.event(c.Name, "Warning", "TemplateError", err.Error())
+			if reason := startFailureReason(err); reason == "TemplateError" || reason == "ArtifactError" {
+				w.event(c.Name, "Warning", reason, err.Error())
 			}
 		}
 		ok := err == nil && res.Successful() && !w.killedByProbe(ts)
@@ -193,6 +193,9 @@ func startFailureReason(err error) string {
 	}
 	if errors.Is(err, tmpl.ErrTemplate) {
 		return "TemplateError"
+	}
+	if errors.Is(err, ErrArtifact) {
+		return "ArtifactError"
 	}
 	return "StartError"
 }
