@@ -8,7 +8,7 @@
 // (${node.unique.name}, ${attr.kernel.name}, ${meta.rack}, ${NOMAD_PORT_http}…)
 // are kept as text for the scheduler and the agent. Unknown blocks and
 // attributes are errors naming the valid ones; Nomad features Barque does
-// not implement (vault, consul connect, csi, artifacts…) are errors
+// not implement (vault, consul connect, csi…) are errors
 // saying so; features that are accepted but have no effect yet (affinity,
 // spread, reschedule, logs…) are listed in Job.Warnings.
 //
@@ -103,4 +103,26 @@
 // runs, and templates are rendered afresh at every start of the task, from
 // the ConfigMap as it then is; change_mode "signal" or "script" and splay
 // are listed in Job.Warnings.
+//
+// An artifact block is fetched by the agent from the node's own disk
+// (docs/AGENT.md): Barque has no network, so its source is file:///abs,
+// /abs, or a path relative to the job file, which Parse makes absolute
+// (the file must then be at that path on the node); http, https, git, s3,
+// gcs… sources and the headers block are ErrUnsupported naming the
+// source. destination (default "local/") may not leave the task
+// directory; mode is any, file or dir; options takes only checksum
+// ("sha256:<hex>", or md5, sha1, sha512, checked for its length); chown
+// is kept. Each group's pod template lists its tasks' artifacts in the
+// annotation barque.io/artifacts. Errors name the file, line and
+// attribute.
+//
+// A parameterized block (payload optional, required or forbidden,
+// meta_required, meta_optional) is allowed on batch jobs that are not
+// periodic. The job maps as any batch job (Job.Record gives the rules
+// the CLI keeps in the job's record), but `barque job run` applies
+// nothing: `barque job dispatch` makes child jobs of the recorded objects.
+// A task's dispatch_payload { file = "…" } (only in a parameterized job)
+// names the file under its local/ directory that receives the payload; the
+// pod template lists them in the annotation
+// barque.io/dispatch-payload-files.
 package jobspec
