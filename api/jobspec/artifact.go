@@ -103,6 +103,9 @@ func localSource(src, base string) (string, error) {
 	if filepath.IsAbs(p) {
 		return filepath.Clean(p), nil
 	}
+	if strings.HasPrefix(p, "${") {
+		return p, nil // a runtime interpolation: the agent expands it
+	}
 	abs, err := filepath.Abs(filepath.Join(base, p))
 	if err != nil {
 		return src, fmt.Errorf("artifact source %q: %w", src, err)

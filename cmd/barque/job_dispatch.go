@@ -216,3 +216,21 @@ func registerParameterized(cmd *cobra.Command, c *client.Client, sub *submission
 	fmt.Fprintf(out, "    Job registration successful: nothing runs until \"barque job dispatch %s\"\n", sub.name)
 	return nil
 }
+
+// planParameterized is `job plan` of a parameterized job: a run records
+// it and applies nothing, so only the version and the objects an earlier
+// version applied (which a run deletes) are listed.
+func planParameterized(cmd *cobra.Command, c *client.Client, sub *submission, base *planBase) (int, error) {
+	out := cmd.OutOrStdout()
+	if err := planObjects(cmd, c, &submission{name: sub.name, namespace: sub.namespace}, base); err != nil {
+		return 0, err
+	}
+	fmt.Fprintf(out, "\nParameterized job: %d objects are kept for `barque job dispatch %s`; nothing runs until then.\n",
+		len(sub.objs), sub.name)
+	if base.changes == 0 {
+		fmt.Fprintln(out, "No changes: the job is registered as written.")
+	} else {
+		fmt.Fprintf(out, "%d change(s); `barque job run` registers them.\n", base.changes)
+	}
+	return base.changes, nil
+}

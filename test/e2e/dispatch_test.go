@@ -111,6 +111,9 @@ func TestJobArtifactsAndDispatch(t *testing.T) {
 	if out, code := run(t, env, "", "job", "run", dir+"/echo.nomad.hcl"); code != 0 || !strings.Contains(out, "job dispatch echo") {
 		t.Fatalf("job run of a parameterized job: %d\n%s", code, out)
 	}
+	if out, code := run(t, env, "", "job", "plan", dir+"/echo.nomad.hcl"); code != 0 || !strings.Contains(out, "Parameterized job") {
+		t.Fatalf("plan of the registered parameterized job must show no change: %d\n%s", code, out)
+	}
 	if list, err := cl.List(ctx, "Job", "default", client.ListOptions{LabelSelector: "barque.io/job=echo"}); err != nil || len(list.Items) != 0 {
 		t.Fatalf("a parameterized job must not run: %v %v", list, err)
 	}
@@ -135,6 +138,8 @@ func TestJobArtifactsAndDispatch(t *testing.T) {
 	}
 	if out, code := run(t, env, "", "job", "status", "echo"); code != 0 || !strings.Contains(out, m[1]) || !strings.Contains(out, "Payload") {
 		t.Fatalf("job status must list the dispatched job: %d\n%s", code, out)
+	} else {
+		t.Logf("job status echo:\n%s\nlogs:\n%s", out, logs)
 	}
 }
 
