@@ -40,7 +40,17 @@ type Artifact struct {
 	Checksum string `json:"checksum,omitempty"`
 	// Chown gives the copied files to the task's user.
 	Chown bool `json:"chown,omitempty"`
+	// ConfigMap and Key hold a file the CLI shipped with the job (a source
+	// relative to the job file): the agent reads it from binaryData[Key]
+	// instead of the node's disk; Source then names it as written.
+	ConfigMap string `json:"configMap,omitempty"`
+	Key       string `json:"key,omitempty"`
 }
+
+// ShippedArtifactMaxBytes bounds the files a job ships in its objects
+// (sources relative to the job file), all together: they are stored in
+// the job's record and its versions too.
+const ShippedArtifactMaxBytes = 256 << 10
 
 // TaskArtifacts are the artifacts of a pod's tasks, by task name.
 type TaskArtifacts map[string][]Artifact

@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/barque-io/barque/api"
@@ -36,7 +37,7 @@ var ErrArtifact = errors.New("artifact")
 // fetchArtifacts copies the task's artifacts into taskDir, once per pod:
 // a marker under the pod's directory records the fetched list, so that a
 // restarted task keeps what it changed, as in Nomad.
-func (a *Agent) fetchArtifacts(pod *api.Pod, c api.Container, d podDirs, expand func(string) string) error {
+func (a *Agent) fetchArtifacts(pod *api.Pod, c api.Container, d podDirs, expand func(string) string, shipped configMapGetter) error {
 	all, err := api.DecodeArtifacts(pod.Annotations)
 	if err != nil || len(all[c.Name]) == 0 {
 		return wrapArtifact(err)
@@ -51,7 +52,14 @@ func (a *Agent) fetchArtifacts(pod *api.Pod, c api.Container, d podDirs, expand 
 		return nil
 	}
 	owner := artifactOwner(pod, c)
-	for _, art := range list {
+	for i, art := range list {
+		if art.ConfigMap != "" {
+			p, err := unship(art, filepath.Join(d.root, ".artifacts", "shipped", c.Name, strconv.Itoa(i)), shipped)
+			if err != nil {
+				return fmt.Errorf("%w: %s: %w", ErrArtifact, art.Source, err)
+			}
+			art.Source = p
+		}
 		if err := fetchArtifact(art, d.task(c.Name), owner); err != nil {
 			return fmt.Errorf("%w: %s: %w", ErrArtifact, art.Source, err)
 		}
@@ -60,6 +68,28 @@ func (a *Agent) fetchArtifacts(pod *api.Pod, c api.Container, d podDirs, expand 
 		return err
 	}
 	return os.WriteFile(marker, want, 0o644)
+}
+
+// configMapGetter reads a ConfigMap of the pod's namespace.
+type configMapGetter func(name string) (*api.ConfigMap, error)
+
+// unship writes a file the job shipped (ConfigMap binaryData) into dir,
+// under the source's name (its extension says whether it is an archive),
+// and returns its path.
+func unship(art api.Artifact, dir string, get configMapGetter) (string, error) {
+	cm, err := get(art.ConfigMap)
+	if err != nil {
+		return "", fmt.Errorf("ConfigMap %s: %w", art.ConfigMap, err)
+	}
+	b, ok := cm.BinaryData[art.Key]
+	if !ok {
+		return "", fmt.Errorf("ConfigMap %s has no key %q", art.ConfigMap, art.Key)
+	}
+	p := filepath.Join(dir, filepath.Base(filepath.Clean("/"+art.Source)))
+	if err := os.RemoveAll(dir); err != nil {
+		return "", err
+	}
+	return p, writeFile(p, bytes.NewReader(b), 0o644)
 }
 
 func wrapArtifact(err error) error {

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,7 +33,11 @@ func artifactPod(t *testing.T, arts ...api.Artifact) (*api.Pod, podDirs) {
 }
 
 func fetch(pod *api.Pod, d podDirs) error {
-	return (&Agent{}).fetchArtifacts(pod, pod.Spec.Containers[0], d, func(s string) string { return s })
+	return (&Agent{}).fetchArtifacts(pod, pod.Spec.Containers[0], d, func(s string) string { return s }, noConfigMaps)
+}
+
+func noConfigMaps(name string) (*api.ConfigMap, error) {
+	return nil, fmt.Errorf("configmap %q: %w", name, api.ErrNotFound)
 }
 
 func writeTestFile(t *testing.T, p, data string) string {
@@ -205,5 +210,32 @@ func TestWritePayload(t *testing.T) {
 	wantFile(t, filepath.Join(d.task("show"), "local", "in", "input.json"), `{"n":1}`)
 	if entries, _ := os.ReadDir(filepath.Join(d.task("other"), "local")); len(entries) != 0 {
 		t.Errorf("a task without dispatch_payload got %v", entries)
+	}
+}
+
+func TestArtifactShippedWithTheJob(t *testing.T) {
+	var tgz strings.Builder
+	p := filepath.Join(t.TempDir(), "site.tgz")
+	writeTarGz(t, p, map[string]string{"index.html": "shipped"}, [2]string{})
+	b, _ := os.ReadFile(p)
+	tgz.Write(b)
+	cm := &api.ConfigMap{BinaryData: map[string][]byte{"0-motd.txt": []byte("from the job"), "1-site.tgz": []byte(tgz.String())}}
+	pod, d := artifactPod(t, api.Artifact{Source: "files/motd.txt", ConfigMap: "j-t-artifacts", Key: "0-motd.txt"},
+		api.Artifact{Source: "site.tgz", Destination: "local/site", ConfigMap: "j-t-artifacts", Key: "1-site.tgz"})
+	get := func(name string) (*api.ConfigMap, error) {
+		if name != "j-t-artifacts" {
+			return nil, api.ErrNotFound
+		}
+		return cm, nil
+	}
+	if err := (&Agent{}).fetchArtifacts(pod, pod.Spec.Containers[0], d, func(s string) string { return s }, get); err != nil {
+		t.Fatal(err)
+	}
+	wantFile(t, filepath.Join(d.task("show"), "local", "motd.txt"), "from the job")
+	wantFile(t, filepath.Join(d.task("show"), "local", "site", "index.html"), "shipped")
+	// A ConfigMap that is gone is an ArtifactError naming the source.
+	pod2, d2 := artifactPod(t, api.Artifact{Source: "files/motd.txt", ConfigMap: "gone", Key: "0-motd.txt"})
+	if err := fetch(pod2, d2); !errors.Is(err, ErrArtifact) || !strings.Contains(err.Error(), "files/motd.txt") {
+		t.Fatalf("error %v", err)
 	}
 }

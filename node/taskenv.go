@@ -167,7 +167,14 @@ func (a *Agent) taskConfig(ctx context.Context, pod *api.Pod, c api.Container, d
 		}
 	}
 	a.interpolate(tc)
-	if err := a.fetchArtifacts(pod, c, d, a.expander(tc.Env)); err != nil {
+	shipped := func(name string) (*api.ConfigMap, error) {
+		o, err := a.client.Get(ctx, "ConfigMap", pod.Namespace, name, client.GetOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return o.(*api.ConfigMap), nil
+	}
+	if err := a.fetchArtifacts(pod, c, d, a.expander(tc.Env), shipped); err != nil {
 		return nil, err
 	}
 	if err := writePayload(pod, c, d); err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path"
 	"path/filepath"
 	"reflect"
@@ -16,8 +17,9 @@ import (
 
 // Artifact is a file or directory the agent copies into the task's
 // directory before the task starts. Barque fetches nothing over the
-// network: the source is a path on the node (file:///abs, /abs, or a path
-// relative to the job file, which Parse makes absolute).
+// network: the source is a path on the node (file:///abs or /abs), or a
+// file relative to the job file, which Parse reads and Objects ships in a
+// ConfigMap.
 type Artifact struct {
 	Source      string `hcl:"source"`
 	Destination string `hcl:"destination,optional"`
@@ -27,6 +29,8 @@ type Artifact struct {
 
 	// Checksum is options.checksum ("sha256:<hex>"…).
 	Checksum string
+	// shipped is the content of a source relative to the job file.
+	shipped []byte
 }
 
 func init() {
@@ -46,11 +50,18 @@ var checksumLen = map[string]int{"md5": 32, "sha1": 40, "sha256": 64, "sha512": 
 // source ranges, and resolves their sources to absolute paths.
 func checkArtifacts(job *Job, body *hclsyntax.Body, ctx *hcl.EvalContext, base string) hcl.Diagnostics {
 	var diags hcl.Diagnostics
+	total := 0
 	eachTaskBlock(job, body, func(t *Task, tb *hclsyntax.Body) {
 		blocks := blocksOfType(tb, "artifact")
 		for i, a := range t.Artifacts {
-			if i < len(blocks) {
-				diags = append(diags, checkArtifact(a, blocks[i], ctx, base)...)
+			if i >= len(blocks) {
+				continue
+			}
+			diags = append(diags, checkArtifact(a, blocks[i], ctx, base)...)
+			if total += len(a.shipped); a.shipped != nil && total > api.ShippedArtifactMaxBytes {
+				diags = append(diags, diag("Artifact too large", fmt.Sprintf(
+					"artifact source %q: the files a job ships (sources relative to the job file) may hold %d KiB together, these %d bytes; place large files on the nodes and give an absolute path.",
+					a.Source, api.ShippedArtifactMaxBytes>>10, total), blocks[i].Body.Attributes["source"].Expr.Range()))
 			}
 		}
 	})
@@ -68,6 +79,12 @@ func checkArtifact(a *Artifact, b *hclsyntax.Block, ctx *hcl.EvalContext, base s
 	src, err := localSource(a.Source, base)
 	if err != nil {
 		diags = append(diags, diag(unsupportedSummary, err.Error(), at("source")))
+	} else if rel := shippedPath(a.Source); rel != "" {
+		a.shipped, err = readShipped(filepath.Join(base, rel))
+		if err != nil {
+			diags = append(diags, diag("Invalid artifact source", fmt.Sprintf("artifact source %q: %v.", a.Source, err), at("source")))
+		}
+		src = a.Source
 	}
 	a.Source = src
 	switch a.Mode {
@@ -111,6 +128,34 @@ func localSource(src, base string) (string, error) {
 		return src, fmt.Errorf("artifact source %q: %w", src, err)
 	}
 	return abs, nil
+}
+
+// shippedPath is a source's path relative to the job file, "" when the
+// source is a node path (absolute, or a runtime interpolation).
+func shippedPath(src string) string {
+	p := strings.TrimPrefix(src, "file://")
+	if filepath.IsAbs(p) || strings.HasPrefix(p, "${") {
+		return ""
+	}
+	return p
+}
+
+// readShipped reads a file that ships with the job.
+func readShipped(p string) ([]byte, error) {
+	fi, err := os.Stat(p)
+	switch {
+	case err != nil:
+		return nil, err
+	case !fi.Mode().IsRegular():
+		return nil, fmt.Errorf("a source relative to the job file is shipped with the job and must be a file; place directories on the nodes and give an absolute path")
+	case fi.Size() > api.ShippedArtifactMaxBytes:
+		return nil, fmt.Errorf("%d bytes is over the %d KiB a job may ship; place it on the nodes and give an absolute path", fi.Size(), api.ShippedArtifactMaxBytes>>10)
+	}
+	b, err := os.ReadFile(p)
+	if b == nil && err == nil {
+		b = []byte{}
+	}
+	return b, err
 }
 
 // escapes: a destination is taken relative to the task directory ("/local"
@@ -185,23 +230,39 @@ func blocksOfType(b *hclsyntax.Body, typ string) []*hclsyntax.Block {
 	return out
 }
 
-// artifactAnnotation lists the group's tasks' artifacts for the agent.
-func artifactAnnotation(g *Group, ann map[string]string) error {
+// artifactAnnotation lists the group's tasks' artifacts for the agent,
+// and returns a ConfigMap per task holding the files it ships.
+func (j *Job) artifactAnnotation(g *Group, ann map[string]string) ([]api.Object, error) {
 	all := api.TaskArtifacts{}
+	var cms []api.Object
 	for _, t := range g.Tasks {
-		for _, a := range t.Artifacts {
-			dest := a.Destination
-			if dest == "" {
-				dest = "local/"
+		var cm *api.ConfigMap
+		for i, a := range t.Artifacts {
+			art := api.Artifact{Source: a.Source, Destination: orDefault(a.Destination, "local/"), Mode: a.Mode,
+				Checksum: a.Checksum, Chown: a.Chown}
+			if a.shipped != nil {
+				if cm == nil {
+					cm = j.configMap(g, fmt.Sprintf("%s-%s-artifacts", j.objectName(g), t.Name))
+					cm.Data, cm.BinaryData = nil, map[string][]byte{}
+					cms = append(cms, cm)
+				}
+				art.ConfigMap, art.Key = cm.Name, fmt.Sprintf("%d-%s", i, filepath.Base(shippedPath(a.Source)))
+				cm.BinaryData[art.Key] = a.shipped
 			}
-			all[t.Name] = append(all[t.Name], api.Artifact{Source: a.Source, Destination: dest, Mode: a.Mode,
-				Checksum: a.Checksum, Chown: a.Chown})
+			all[t.Name] = append(all[t.Name], art)
 		}
 	}
 	if len(all) == 0 {
-		return nil
+		return nil, nil
 	}
 	b, err := json.Marshal(all)
 	ann[api.AnnotationArtifacts] = string(b)
-	return err
+	return cms, err
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

@@ -1,7 +1,10 @@
 package jobspec
 
 import (
+	"os"
+
 	"errors"
+	"github.com/barque-io/barque/api"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -9,6 +12,12 @@ import (
 
 func TestArtifactSourceRelativeToJobFile(t *testing.T) {
 	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "files", "d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "files", "app.txt"), []byte("app"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	src := `job "j" {
   type = "batch"
   group "g" {
@@ -16,20 +25,43 @@ func TestArtifactSourceRelativeToJobFile(t *testing.T) {
       driver = "exec"
       config { command = "cat" }
       artifact { source = "files/app.txt" }
-      artifact { source = "file://rel/dir" }
+      artifact { source = "file://ARTDIR" }
     }
   }
 }`
-	job, err := Parse(filepath.Join(dir, "j.nomad.hcl"), []byte(src), nil)
+	file := filepath.Join(dir, "j.nomad.hcl")
+	job, err := Parse(file, []byte(strings.ReplaceAll(src, "ARTDIR", dir+"/files/d")), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	arts := job.Groups[0].Tasks[0].Artifacts
-	if want := filepath.Join(dir, "files", "app.txt"); arts[0].Source != want {
-		t.Errorf("source %q, want %q", arts[0].Source, want)
+	objs, err := job.Objects()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if want := filepath.Join(dir, "rel", "dir"); arts[1].Source != want {
-		t.Errorf("source %q, want %q", arts[1].Source, want)
+	cm, ok := objs[0].(*api.ConfigMap)
+	if !ok || cm.Name != "j-g-t-artifacts" || string(cm.BinaryData["0-app.txt"]) != "app" {
+		t.Fatalf("shipped ConfigMap: %+v", objs[0])
+	}
+	arts, err := api.DecodeArtifacts(objs[1].(*api.Job).Spec.Template.Annotations)
+	if err != nil || arts["t"][0].ConfigMap != cm.Name || arts["t"][0].Key != "0-app.txt" || arts["t"][1].Source != dir+"/files/d" {
+		t.Fatalf("annotation %+v %v", arts, err)
+	}
+	for name, tc := range map[string]struct{ source, want string }{
+		"directory": {"files/d", "must be a file"},
+		"missing":   {"files/nope.txt", "no such file"},
+	} {
+		_, err := Parse(file, []byte(strings.Replace(src, "files/app.txt", tc.source, 1)), nil)
+		if err == nil || !strings.Contains(err.Error(), "j.nomad.hcl:7:27") || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	big := make([]byte, api.ShippedArtifactMaxBytes+1)
+	if err := os.WriteFile(filepath.Join(dir, "files", "big.bin"), big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Parse(file, []byte(strings.Replace(src, "files/app.txt", "files/big.bin", 1)), nil)
+	if err == nil || !strings.Contains(err.Error(), "256 KiB") {
+		t.Errorf("a file over the limit: %v", err)
 	}
 }
 

@@ -130,17 +130,16 @@ func payloadAnnotation(g *Group, ann map[string]string) error {
 }
 
 // dispatchAnnotations adds the artifact and dispatch annotations to a
-// group's pod template.
-func dispatchAnnotations(g *Group, tmpl *api.PodTemplateSpec) error {
+// group's pod template, and appends the ConfigMaps of shipped artifacts
+// to objs.
+func (j *Job) dispatchAnnotations(g *Group, tmpl *api.PodTemplateSpec, objs []api.Object) ([]api.Object, error) {
 	ann := map[string]string{}
-	if err := artifactAnnotation(g, ann); err != nil {
-		return err
+	cms, err := j.artifactAnnotation(g, ann)
+	if err == nil {
+		err = payloadAnnotation(g, ann)
 	}
-	if err := payloadAnnotation(g, ann); err != nil {
-		return err
-	}
-	if len(ann) == 0 {
-		return nil
+	if err != nil || len(ann) == 0 {
+		return objs, err
 	}
 	if tmpl.Annotations == nil {
 		tmpl.Annotations = map[string]string{}
@@ -148,7 +147,7 @@ func dispatchAnnotations(g *Group, tmpl *api.PodTemplateSpec) error {
 	for k, v := range ann {
 		tmpl.Annotations[k] = v
 	}
-	return nil
+	return append(objs, cms...), nil
 }
 
 // extraDiags are the checks of the blocks in artifact.go and dispatch.go.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -41,7 +42,9 @@ func childObjects(rec *api.NomadJob, id string, req *dispatchRequest) ([]api.Obj
 			if v.Spec.Selector != nil {
 				v.Spec.Selector.MatchLabels = childLabels(v.Spec.Selector.MatchLabels, id, "")
 			}
-			childTemplate(&v.Spec.Template, id, rec.Name, rename, req)
+			if err := childTemplate(&v.Spec.Template, id, rec.Name, rename, req); err != nil {
+				return nil, err
+			}
 		case *api.Service:
 			v.Spec.Selector = childLabels(v.Spec.Selector, id, "")
 		case *api.ConfigMap, *api.Secret:
@@ -66,8 +69,11 @@ func childLabels(in map[string]string, id, parent string) map[string]string {
 	return out
 }
 
-func childTemplate(t *api.PodTemplateSpec, id, parent string, rename func(string) string, req *dispatchRequest) {
+func childTemplate(t *api.PodTemplateSpec, id, parent string, rename func(string) string, req *dispatchRequest) error {
 	t.Labels = childLabels(t.Labels, id, parent)
+	if err := renameShipped(t.Annotations, rename); err != nil {
+		return err
+	}
 	if len(req.payload) > 0 {
 		if t.Annotations == nil {
 			t.Annotations = map[string]string{}
@@ -88,6 +94,26 @@ func childTemplate(t *api.PodTemplateSpec, id, parent string, rename func(string
 			childContainer(&cs[i], rename, req.meta)
 		}
 	}
+	return nil
+}
+
+// renameShipped points the artifacts the job shipped at the child's
+// ConfigMaps.
+func renameShipped(ann map[string]string, rename func(string) string) error {
+	arts, err := api.DecodeArtifacts(ann)
+	if err != nil || arts == nil {
+		return err
+	}
+	for _, list := range arts {
+		for i := range list {
+			if list[i].ConfigMap != "" {
+				list[i].ConfigMap = rename(list[i].ConfigMap)
+			}
+		}
+	}
+	b, err := json.Marshal(arts)
+	ann[api.AnnotationArtifacts] = string(b)
+	return err
 }
 
 // childContainer points the container's config references at the child's

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -24,6 +26,7 @@ const dispatchJobFile = `job "render" {
       driver = "exec"
       config { command = "cat" }
       dispatch_payload { file = "input.json" }
+      artifact { source = "render.nomad.hcl" }
       template {
         data        = "x"
         destination = "local/x.conf"
@@ -35,7 +38,11 @@ const dispatchJobFile = `job "render" {
 // parameterizedRecord is the record "job run" keeps of dispatchJobFile.
 func parameterizedRecord(t *testing.T) *api.NomadJob {
 	t.Helper()
-	job, err := jobspec.Parse("render.nomad.hcl", []byte(dispatchJobFile), nil)
+	file := filepath.Join(t.TempDir(), "render.nomad.hcl")
+	if err := os.WriteFile(file, []byte(dispatchJobFile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	job, err := jobspec.Parse(file, []byte(dispatchJobFile), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,10 +108,13 @@ func TestChildObjects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(objs) != 2 {
+	if len(objs) != 3 {
 		t.Fatalf("%d objects", len(objs))
 	}
-	cm, job := objs[0].(*api.ConfigMap), objs[1].(*api.Job)
+	cm, shipped, job := objs[0].(*api.ConfigMap), objs[1].(*api.ConfigMap), objs[2].(*api.Job)
+	if arts, _ := api.DecodeArtifacts(job.Spec.Template.Annotations); shipped.Name != id+"-render-artifacts" || arts["render"][0].ConfigMap != shipped.Name {
+		t.Errorf("shipped artifact: %s, %+v", shipped.Name, arts)
+	}
 	if cm.Name != id+"-render-0" || job.Name != id {
 		t.Errorf("names %s, %s", cm.Name, job.Name)
 	}
@@ -134,7 +144,7 @@ func TestChildObjects(t *testing.T) {
 	}
 	// The record is untouched.
 	var stored map[string]any
-	_ = json.Unmarshal(rec.Spec.Objects[1], &stored)
+	_ = json.Unmarshal(rec.Spec.Objects[2], &stored)
 	if stored["metadata"].(map[string]any)["name"] != "render" {
 		t.Errorf("the record's objects changed: %v", stored["metadata"])
 	}

@@ -22,7 +22,10 @@ const artifactJob = `job "art" {
       driver = "exec"
       config {
         command = "/bin/sh"
-        args    = ["-c", "cat local/motd.txt; cat local/copy/motd.txt"]
+        args    = ["-c", "cat local/motd.txt; cat local/copy/motd.txt local/shipped.txt"]
+      }
+      artifact {
+        source = "shipped.txt"
       }
       artifact {
         source = "file://ARTDIR/motd.txt"
@@ -87,13 +90,19 @@ func TestJobArtifactsAndDispatch(t *testing.T) {
 	if err := writeFile(filepath.Join(artDir, "motd.txt"), "artifact-from-node\n"); err != nil {
 		t.Fatal(err)
 	}
+	if err := writeFile(dir+"/shipped.txt", "shipped-with-the-job\n"); err != nil {
+		t.Fatal(err)
+	}
 	if err := writeFile(dir+"/art.nomad.hcl", strings.ReplaceAll(artifactJob, "ARTDIR", artDir)); err != nil {
 		t.Fatal(err)
 	}
 	if out, code := run(t, env, "", "job", "run", "--detach", dir+"/art.nomad.hcl"); code != 0 {
 		t.Fatalf("job run: %d\n%s", code, out)
 	}
-	waitJobLogs(ctx, t, env, "art", "artifact-from-node\n", 2) // the file, and the directory's copy
+	logs := waitJobLogs(ctx, t, env, "art", "shipped-with-the-job\n", 1) // printed last
+	if strings.Count(logs, "artifact-from-node\n") != 2 { // the file, and the directory's copy
+		t.Fatalf("the task did not print the node's artifacts:\n%s", logs)
+	}
 	waitPodWaiting(ctx, t, cl, "barque.io/job=art,barque.io/group=missing", "ArtifactError", "/nonexistent/barque-e2e/file.txt")
 
 	bad := strings.Replace(dispatchJob, `file = "in.txt"`, `file = "in.txt"`+"\n      }\n      artifact {\n        source = \"https://example.com/x.tgz\"", 1)
@@ -132,7 +141,7 @@ func TestJobArtifactsAndDispatch(t *testing.T) {
 	if code != 0 || m == nil {
 		t.Fatalf("job dispatch: %d\n%s", code, out)
 	}
-	logs := waitJobLogs(ctx, t, env, m[1], "meta:hello-meta", 1)
+	logs = waitJobLogs(ctx, t, env, m[1], "meta:hello-meta", 1)
 	if !strings.Contains(logs, "payload:the-payload") {
 		t.Fatalf("the dispatched job did not print its payload:\n%s", logs)
 	}

@@ -22,6 +22,10 @@ job "fetch" {
       }
 
       artifact {
+        source = "files/motd.txt"
+      }
+
+      artifact {
         source      = "/srv/artifacts/tool.zip"
         destination = "/local/bin/tool.zip"
         mode        = "file"
