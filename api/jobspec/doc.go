@@ -104,12 +104,15 @@
 // the ConfigMap as it then is; change_mode "signal" or "script" and splay
 // are listed in Job.Warnings.
 //
-// An artifact block is fetched by the agent from the node's own disk
-// (docs/AGENT.md): Barque has no network, so its source is file:///abs,
-// /abs, or a path relative to the job file, which Parse makes absolute
-// (the file must then be at that path on the node); http, https, git, s3,
-// gcs… sources and the headers block are ErrUnsupported naming the
-// source. destination (default "local/") may not leave the task
+// An artifact block is fetched by the agent (docs/AGENT.md), and Barque
+// has no network: its source is file:///abs/path or /abs/path, a file or
+// directory on the node's own disk, or a file relative to the job file
+// (file://rel/path too), which Parse reads and Objects ships with the job
+// in a ConfigMap <job>-<group>-<task>-artifacts (binaryData, one key per
+// artifact; at most api.ShippedArtifactMaxBytes, 256 KiB, for all of a
+// job's shipped files, since they are kept in its record and versions
+// too; a relative directory is an error). http, https, git, s3, gcs…
+// sources and the headers block are ErrUnsupported naming the source. destination (default "local/") may not leave the task
 // directory; mode is any, file or dir; options takes only checksum
 // ("sha256:<hex>", or md5, sha1, sha512, checked for its length); chown
 // is kept. Each group's pod template lists its tasks' artifacts in the
