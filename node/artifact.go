@@ -51,7 +51,7 @@ func (a *Agent) fetchArtifacts(pod *api.Pod, c api.Container, d podDirs, expand 
 	if got, err := os.ReadFile(marker); err == nil && bytes.Equal(got, want) {
 		return nil
 	}
-	owner := artifactOwner(pod, c)
+	owner, paths := artifactOwner(pod, c), taskPathsOf(pod, c, d)
 	for i, art := range list {
 		if art.ConfigMap != "" {
 			p, err := unship(art, filepath.Join(d.root, ".artifacts", "shipped", c.Name, strconv.Itoa(i)), shipped)
@@ -60,7 +60,11 @@ func (a *Agent) fetchArtifacts(pod *api.Pod, c api.Container, d podDirs, expand 
 			}
 			art.Source = p
 		}
-		if err := fetchArtifact(art, d.task(c.Name), owner); err != nil {
+		dest, err := paths.resolve(orDefault(art.Destination, "local/"))
+		if err == nil {
+			err = fetchArtifact(art, dest, owner)
+		}
+		if err != nil {
 			return fmt.Errorf("%w: %s: %w", ErrArtifact, art.Source, err)
 		}
 	}
@@ -99,12 +103,42 @@ func wrapArtifact(err error) error {
 	return fmt.Errorf("%w: %w", ErrArtifact, err)
 }
 
-// fetchArtifact copies one artifact into the task directory.
-func fetchArtifact(art api.Artifact, taskDir string, owner *[2]int) error {
-	dest, err := insideDir(taskDir, orDefault(art.Destination, "local/"))
-	if err != nil {
-		return err
+// taskPaths are a task's Nomad directories on the node as its driver
+// shows them: an exec task starts in its task directory, which holds
+// local/ and secrets/; the docker driver mounts the task directory itself
+// at /local (node/driver/docker). alloc/ is the pod's shared directory.
+type taskPaths struct{ task, local, secrets, alloc string }
+
+func taskPathsOf(pod *api.Pod, c api.Container, d podDirs) taskPaths {
+	t := d.task(c.Name)
+	p := taskPaths{task: t, local: filepath.Join(t, "local"), secrets: filepath.Join(t, "secrets"), alloc: d.alloc()}
+	if driverName(pod, c) == "docker" {
+		p.local = t
 	}
+	return p
+}
+
+// resolve maps a destination ("local/x", "/alloc/data", "bin") to its node
+// path, refusing one that climbs out of the task directory.
+func (p taskPaths) resolve(dest string) (string, error) {
+	if _, err := insideDir(p.task, dest); err != nil {
+		return "", err
+	}
+	rel := filepath.Clean("/" + dest)[1:]
+	first, rest, _ := strings.Cut(rel, string(filepath.Separator))
+	switch first {
+	case "local":
+		return filepath.Join(p.local, rest), nil
+	case "secrets":
+		return filepath.Join(p.secrets, rest), nil
+	case "alloc":
+		return filepath.Join(p.alloc, rest), nil
+	}
+	return filepath.Join(p.task, rel), nil
+}
+
+// fetchArtifact copies one artifact to dest.
+func fetchArtifact(art api.Artifact, dest string, owner *[2]int) error {
 	fi, err := os.Stat(art.Source)
 	if err != nil {
 		return err
@@ -288,7 +322,7 @@ func writePayload(pod *api.Pod, c api.Container, d podDirs) error {
 	if err != nil {
 		return fmt.Errorf("annotation %s: %w", api.AnnotationDispatchPayload, err)
 	}
-	dst, err := insideDir(filepath.Join(d.task(c.Name), "local"), files[c.Name])
+	dst, err := insideDir(taskPathsOf(pod, c, d).local, files[c.Name])
 	if err != nil {
 		return err
 	}

@@ -239,3 +239,32 @@ func TestArtifactShippedWithTheJob(t *testing.T) {
 		t.Fatalf("error %v", err)
 	}
 }
+
+// TestArtifactPathsByDriver: destinations are where the task sees them —
+// a docker task has its task directory mounted at /local.
+func TestArtifactPathsByDriver(t *testing.T) {
+	src := writeTestFile(t, filepath.Join(t.TempDir(), "motd.txt"), "m")
+	arts := []api.Artifact{{Source: src}, {Source: src, Destination: "alloc/shared"}, {Source: src, Destination: "/secrets/s.txt", Mode: api.ArtifactModeFile}}
+	for _, tc := range []struct {
+		name  string
+		image string
+		local string
+	}{{"exec", "", "local"}, {"docker", "busybox", ""}} {
+		t.Run(tc.name, func(t *testing.T) {
+			pod, d := artifactPod(t, arts...)
+			pod.Spec.Containers[0].Image = tc.image
+			pod.Annotations[api.AnnotationDispatchPayloadFiles] = `{"show":"in.txt"}`
+			pod.Annotations[api.AnnotationDispatchPayload] = base64.StdEncoding.EncodeToString([]byte("p"))
+			if err := fetch(pod, d); err != nil {
+				t.Fatal(err)
+			}
+			if err := writePayload(pod, pod.Spec.Containers[0], d); err != nil {
+				t.Fatal(err)
+			}
+			wantFile(t, filepath.Join(d.task("show"), tc.local, "motd.txt"), "m")
+			wantFile(t, filepath.Join(d.task("show"), tc.local, "in.txt"), "p")
+			wantFile(t, filepath.Join(d.alloc(), "shared", "motd.txt"), "m")
+			wantFile(t, filepath.Join(d.task("show"), "secrets", "s.txt"), "m")
+		})
+	}
+}
