@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -100,7 +101,7 @@ func TestJobArtifactsAndDispatch(t *testing.T) {
 		t.Fatalf("job run: %d\n%s", code, out)
 	}
 	logs := waitJobLogs(ctx, t, env, "art", "shipped-with-the-job\n", 1) // printed last
-	if strings.Count(logs, "artifact-from-node\n") != 2 { // the file, and the directory's copy
+	if strings.Count(logs, "artifact-from-node\n") != 2 {                // the file, and the directory's copy
 		t.Fatalf("the task did not print the node's artifacts:\n%s", logs)
 	}
 	waitPodWaiting(ctx, t, cl, "barque.io/job=art,barque.io/group=missing", "ArtifactError", "/nonexistent/barque-e2e/file.txt")
@@ -188,4 +189,67 @@ func waitPodWaiting(ctx context.Context, t *testing.T, cl *client.Client, select
 		time.Sleep(200 * time.Millisecond)
 	}
 	t.Fatalf("no pod of %s waits with %s (last: %s)", selector, reason, last)
+}
+
+// dockerArtifactJob: a docker task sees its artifacts and payload where a
+// Nomad docker task does, under /local.
+const dockerArtifactJob = `job "dart" {
+  type = "batch"
+  parameterized {}
+  group "show" {
+    task "show" {
+      driver = "docker"
+      config {
+        image = "barque-testapp:latest"
+        args  = ["cat", "/local/motd.txt", "/local/input.txt"]
+      }
+      artifact {
+        source = "ARTDIR/motd.txt"
+      }
+      dispatch_payload {
+        file = "input.txt"
+      }
+    }
+  }
+}
+`
+
+// TestJobArtifactsDocker: artifacts and the payload of a docker task.
+func TestJobArtifactsDocker(t *testing.T) {
+	if out, err := exec.Command("docker", "info").CombinedOutput(); err != nil {
+		t.Skipf("no Docker engine answers: %v: %s", err, tail(string(out), 200))
+	}
+	if out, err := exec.Command("sh", "../../scripts/build-test-images.sh").CombinedOutput(); err != nil {
+		t.Fatalf("building the test image: %v\n%s", err, out)
+	}
+	c := startProcCluster(t)
+	cl := c.client(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	c.leader(ctx, cl)
+	waitWritable(ctx, t, cl)
+	c.startAgent("n1")
+	if n := waitNodeReady(ctx, t, cl, "n1", api.ConditionTrue); !strings.Contains(strings.Join(n.Status.Drivers, ","), "docker") {
+		t.Skipf("the node does not advertise the docker driver: %v", n.Status.Drivers)
+	}
+	env := []string{"BARQUE_ADDR=" + strings.Join(c.addresses(), ","), "HOME=" + t.TempDir()}
+	dir, artDir := t.TempDir(), t.TempDir()
+	if err := writeFile(filepath.Join(artDir, "motd.txt"), "docker-artifact\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeFile(dir+"/dart.nomad.hcl", strings.ReplaceAll(dockerArtifactJob, "ARTDIR", artDir)); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := run(t, env, "", "job", "run", dir+"/dart.nomad.hcl"); code != 0 {
+		t.Fatalf("job run: %d\n%s", code, out)
+	}
+	out, code := run(t, env, "docker-payload\n", "job", "dispatch", "dart", "-")
+	m := regexp.MustCompile(`Dispatched Job ID = (\S+)`).FindStringSubmatch(out)
+	if code != 0 || m == nil {
+		t.Fatalf("job dispatch: %d\n%s", code, out)
+	}
+	logs := waitJobLogs(ctx, t, env, m[1], "docker-payload", 1)
+	if !strings.Contains(logs, "docker-artifact") {
+		t.Fatalf("the docker task did not print its artifact:\n%s", logs)
+	}
 }
