@@ -57,6 +57,9 @@ type NomadJobSpec struct {
 	// Objects are the objects rendered from the file (JSON, as the API
 	// encodes them), in the order they are applied.
 	Objects []json.RawMessage `json:"objects,omitempty"`
+	// Parameterized marks a parameterized batch job: its objects are not
+	// applied, `job dispatch` makes a child job of them (api/artifact.go).
+	Parameterized *NomadJobParameterized `json:"parameterized,omitempty"`
 	// Stop marks a stopped job: its workloads are scaled to zero or
 	// removed, and the record stays until it is purged. Stopping a job is
 	// a version of its own, as in Nomad.

@@ -13,6 +13,8 @@ func init() {
 	}
 }
 
+var dispatchPayloads = []string{DispatchPayloadOptional, DispatchPayloadRequired, DispatchPayloadForbidden}
+
 var nomadJobTypes = []string{NomadJobService, NomadJobBatch, NomadJobSystem, NomadJobSysbatch}
 
 // hclIdentifier is what an HCL variable name may be.
@@ -65,6 +67,9 @@ func validateNomadJobSpec(s *NomadJobSpec, path, ns string, errs *FieldErrors) {
 		if !hclIdentifier.MatchString(k) {
 			errs.Invalid(key(path+".variables", k), k, "a variable name must start with a letter or underscore and hold only letters, digits, '_' and '-'")
 		}
+	}
+	if p := s.Parameterized; p != nil && p.Payload != "" && !contains(dispatchPayloads, p.Payload) {
+		errs.NotSupported(path+".parameterized.payload", p.Payload, dispatchPayloads)
 	}
 	for i, raw := range s.Objects {
 		validateRecordedObject(raw, idx(path+".objects", i), ns, errs)

@@ -37,6 +37,11 @@ func TestValidateNomadJob(t *testing.T) {
 		{"sysbatch", nomadJob(func(j *NomadJob) { j.Spec.Type = NomadJobSysbatch }), nil},
 		{"bad variable name", nomadJob(func(j *NomadJob) { j.Spec.Variables = map[string]string{"1x": ""} }), []string{"spec.variables[1x]"}},
 		{"negative version", nomadJob(func(j *NomadJob) { j.Spec.Version = -1 }), []string{"spec.version"}},
+		{"parameterized", nomadJob(func(j *NomadJob) {
+			j.Spec.Type, j.Spec.Parameterized = NomadJobBatch, &NomadJobParameterized{Payload: DispatchPayloadRequired, MetaRequired: []string{"a"}}
+		}), nil},
+		{"bad dispatch payload", nomadJob(func(j *NomadJob) { j.Spec.Parameterized = &NomadJobParameterized{Payload: "sometimes"} }),
+			[]string{"spec.parameterized.payload"}},
 		{"negative legacy version", nomadJob(func(j *NomadJob) { j.Status.Version = -1 }), []string{"status.version"}},
 		{"object not JSON of a kind", nomadJob(func(j *NomadJob) { j.Spec.Objects[0] = json.RawMessage(`{"kind":"Nope","apiVersion":"v1"}`) }),
 			[]string{"spec.objects[0]"}},

@@ -17,8 +17,22 @@ var interpolation = regexp.MustCompile(`\$\{([A-Za-z0-9_.\-]+)\}`)
 // ${node.unique.name}, ${node.datacenter}, ${node.class}, ${attr.<name>}
 // and ${meta.<name>}. An unknown reference is left as it is.
 func (a *Agent) interpolate(tc *driver.TaskConfig) {
+	expand := a.expander(tc.Env)
+	for i := range tc.Command {
+		tc.Command[i] = expand(tc.Command[i])
+	}
+	for i := range tc.Args {
+		tc.Args[i] = expand(tc.Args[i])
+	}
+	for k, v := range tc.Env {
+		tc.Env[k] = expand(v)
+	}
+}
+
+// expander expands the interpolations interpolate knows in one string.
+func (a *Agent) expander(env map[string]string) func(string) string {
 	lookup := func(name string) (string, bool) {
-		if v, ok := tc.Env[name]; ok {
+		if v, ok := env[name]; ok {
 			return v, true
 		}
 		switch {
@@ -39,22 +53,13 @@ func (a *Agent) interpolate(tc *driver.TaskConfig) {
 		}
 		return "", false
 	}
-	expand := func(s string) string {
+	return func(s string) string {
 		return interpolation.ReplaceAllStringFunc(s, func(m string) string {
 			if v, ok := lookup(m[2 : len(m)-1]); ok {
 				return v
 			}
 			return m
 		})
-	}
-	for i := range tc.Command {
-		tc.Command[i] = expand(tc.Command[i])
-	}
-	for i := range tc.Args {
-		tc.Args[i] = expand(tc.Args[i])
-	}
-	for k, v := range tc.Env {
-		tc.Env[k] = expand(v)
 	}
 }
 

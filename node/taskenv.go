@@ -167,6 +167,19 @@ func (a *Agent) taskConfig(ctx context.Context, pod *api.Pod, c api.Container, d
 		}
 	}
 	a.interpolate(tc)
+	shipped := func(name string) (*api.ConfigMap, error) {
+		o, err := a.client.Get(ctx, "ConfigMap", pod.Namespace, name, client.GetOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return o.(*api.ConfigMap), nil
+	}
+	if err := a.fetchArtifacts(pod, c, d, a.expander(tc.Env), shipped); err != nil {
+		return nil, err
+	}
+	if err := writePayload(pod, c, d); err != nil {
+		return nil, err
+	}
 	if err := a.renderTemplates(tt, c, d, tc); err != nil {
 		return nil, err
 	}

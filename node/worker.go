@@ -154,8 +154,8 @@ func (w *podWorker) supervise(ctx context.Context, pod *api.Pod, c api.Container
 		}
 		if err != nil {
 			w.update(ts, func() { ts.waiting, ts.message = startFailureReason(err), err.Error() })
-			if errors.Is(err, tmpl.ErrTemplate) {
-				w.event(c.Name, "Warning", "TemplateError", err.Error())
+			if reason := startFailureReason(err); reason == "TemplateError" || reason == "ArtifactError" {
+				w.event(c.Name, "Warning", reason, err.Error())
 			}
 		}
 		ok := err == nil && res.Successful() && !w.killedByProbe(ts)
@@ -193,6 +193,9 @@ func startFailureReason(err error) string {
 	}
 	if errors.Is(err, tmpl.ErrTemplate) {
 		return "TemplateError"
+	}
+	if errors.Is(err, ErrArtifact) {
+		return "ArtifactError"
 	}
 	return "StartError"
 }
@@ -326,6 +329,15 @@ func (w *podWorker) takeRecovered(task string) *driver.TaskHandle {
 // driverFor picks the task's driver: the container's driver field, the
 // pod's barque.io/driver annotation, else docker for an image, exec otherwise.
 func (a *Agent) driverFor(pod *api.Pod, c api.Container) (driver.Driver, error) {
+	name := driverName(pod, c)
+	d, ok := a.drivers[name]
+	if !ok {
+		return nil, fmt.Errorf("driver %q is not available on node %s", name, a.cfg.Name)
+	}
+	return d, nil
+}
+
+func driverName(pod *api.Pod, c api.Container) string {
 	name := c.Driver
 	if name == "" {
 		name = pod.Annotations["barque.io/driver"]
@@ -336,11 +348,7 @@ func (a *Agent) driverFor(pod *api.Pod, c api.Container) (driver.Driver, error) 
 			name = "docker"
 		}
 	}
-	d, ok := a.drivers[name]
-	if !ok {
-		return nil, fmt.Errorf("driver %q is not available on node %s", name, a.cfg.Name)
-	}
-	return d, nil
+	return name
 }
 
 func (w *podWorker) task(name string) *taskState {

@@ -8,7 +8,7 @@
 // (${node.unique.name}, ${attr.kernel.name}, ${meta.rack}, ${NOMAD_PORT_http}…)
 // are kept as text for the scheduler and the agent. Unknown blocks and
 // attributes are errors naming the valid ones; Nomad features Barque does
-// not implement (vault, consul connect, csi, artifacts…) are errors
+// not implement (vault, consul connect, csi…) are errors
 // saying so; features that are accepted but have no effect yet
 // (reschedule, migrate, logs…) are listed in Job.Warnings.
 //
@@ -120,4 +120,29 @@
 // runs, and templates are rendered afresh at every start of the task, from
 // the ConfigMap as it then is; change_mode "signal" or "script" and splay
 // are listed in Job.Warnings.
+//
+// An artifact block is fetched by the agent (docs/AGENT.md), and Barque
+// has no network: its source is file:///abs/path or /abs/path, a file or
+// directory on the node's own disk, or a file relative to the job file
+// (file://rel/path too), which Parse reads and Objects ships with the job
+// in a ConfigMap <job>-<group>-<task>-artifacts (binaryData, one key per
+// artifact; at most api.ShippedArtifactMaxBytes, 256 KiB, for all of a
+// job's shipped files, since they are kept in its record and versions
+// too; a relative directory is an error). http, https, git, s3, gcs…
+// sources and the headers block are ErrUnsupported naming the source. destination (default "local/") may not leave the task
+// directory; mode is any, file or dir; options takes only checksum
+// ("sha256:<hex>", or md5, sha1, sha512, checked for its length); chown
+// is kept. Each group's pod template lists its tasks' artifacts in the
+// annotation barque.io/artifacts. Errors name the file, line and
+// attribute.
+//
+// A parameterized block (payload optional, required or forbidden,
+// meta_required, meta_optional) is allowed on batch jobs that are not
+// periodic. The job maps as any batch job (Job.Record gives the rules
+// the CLI keeps in the job's record), but `barque job run` applies
+// nothing: `barque job dispatch` makes child jobs of the recorded objects.
+// A task's dispatch_payload { file = "…" } (only in a parameterized job)
+// names the file under its local/ directory that receives the payload; the
+// pod template lists them in the annotation
+// barque.io/dispatch-payload-files.
 package jobspec

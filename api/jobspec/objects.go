@@ -33,6 +33,9 @@ func (j *Job) Objects() ([]api.Object, error) {
 
 func (j *Job) groupObjects(g *Group) ([]api.Object, error) {
 	tmpl, cms, err := j.podTemplate(g)
+	if err == nil {
+		cms, err = j.dispatchAnnotations(g, &tmpl, cms)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -97,6 +97,9 @@ func decodeJob(block *hcl.Block, ctx *hcl.EvalContext) (*Job, error) {
 	if err := validate(job); err != nil {
 		return nil, err
 	}
+	if diags := extraDiags(job, block, ctx); diags.HasErrors() {
+		return nil, errDiags(diags)
+	}
 	return job, nil
 }
 

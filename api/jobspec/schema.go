@@ -79,20 +79,18 @@ func init() {
 
 // unsupported names Nomad blocks and arguments that Barque rejects, with why.
 var unsupported = map[string]string{
-	"vault":            "Vault integration is not supported by Barque; put secrets in a Secret and read them through env or a template",
-	"connect":          "Consul Connect (service mesh) is not supported by Barque",
-	"sidecar_service":  "Consul Connect (service mesh) is not supported by Barque",
-	"csi_plugin":       "CSI plugins are not supported by Barque",
-	"artifact":         "artifacts are not supported by Barque yet; use a template with data = file(...)",
-	"consul":           "Consul integration is not supported by Barque",
-	"identity":         "workload identities are not supported by Barque",
-	"parameterized":    "parameterized (dispatch) jobs are not supported by Barque",
-	"dispatch_payload": "parameterized (dispatch) jobs are not supported by Barque",
-	"multiregion":      "multiregion jobs are not supported by Barque",
-	"scaling":          "scaling policies are not supported by Barque",
-	"device":           "device requests are not supported by Barque",
-	"numa":             "NUMA-aware scheduling is not supported by Barque",
-	"dns":              "custom DNS settings are not supported by Barque",
+	"vault":           "Vault integration is not supported by Barque; put secrets in a Secret and read them through env or a template",
+	"connect":         "Consul Connect (service mesh) is not supported by Barque",
+	"sidecar_service": "Consul Connect (service mesh) is not supported by Barque",
+	"csi_plugin":      "CSI plugins are not supported by Barque",
+	"consul":          "Consul integration is not supported by Barque",
+	"identity":        "workload identities are not supported by Barque",
+	"multiregion":     "multiregion jobs are not supported by Barque",
+	"scaling":         "scaling policies are not supported by Barque",
+	"device":          "device requests are not supported by Barque",
+	"numa":            "NUMA-aware scheduling is not supported by Barque",
+	"dns":             "custom DNS settings are not supported by Barque",
+	"headers":         "artifact headers are for network fetches, and Barque fetches artifacts from local paths only",
 }
 
 // ignoredAttrs are accepted arguments that have no effect yet.

@@ -20,6 +20,9 @@ type Job struct {
 	Periodic    *Periodic    `hcl:"periodic,block"`
 	Groups      []*Group     `hcl:"group,block"`
 
+	// Parameterized: see dispatch.go.
+	Parameterized *Parameterized `hcl:"parameterized,block"`
+
 	// Meta is the meta block's values.
 	Meta map[string]string
 	// Warnings name what the file asks for that Barque accepts but ignores.
@@ -67,6 +70,10 @@ type Task struct {
 	Logs        *Ignored      `hcl:"logs,block"`
 	KillTimeout string        `hcl:"kill_timeout,optional"`
 	KillSignal  string        `hcl:"kill_signal,optional"`
+
+	// Artifacts and DispatchPayload: see artifact.go and dispatch.go.
+	Artifacts       []*Artifact      `hcl:"artifact,block"`
+	DispatchPayload *DispatchPayload `hcl:"dispatch_payload,block"`
 
 	Env  map[string]string
 	Meta map[string]string

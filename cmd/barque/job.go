@@ -97,7 +97,7 @@ func loadJob(path string, o jobFileOpts) (*jobspec.Job, *submission, error) {
 	}
 	abs, _ := filepath.Abs(path)
 	return job, &submission{name: job.Name, namespace: ns, typ: job.Type, source: string(src), path: abs,
-		vars: nilIfEmpty(vars), objs: objs}, nil
+		vars: nilIfEmpty(vars), objs: objs, parameterized: job.Record()}, nil
 }
 
 func newJobValidateCmd() *cobra.Command {
@@ -153,6 +153,9 @@ func runSubmission(cmd *cobra.Command, sub *submission, detach bool, timeout tim
 	c, err := newAPIClient()
 	if err != nil {
 		return err
+	}
+	if sub.parameterized != nil {
+		return registerParameterized(cmd, c, sub)
 	}
 	if err := submitJob(cmd, c, sub); err != nil {
 		return err

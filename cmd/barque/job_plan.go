@@ -75,6 +75,9 @@ func planJob(cmd *cobra.Command, path string, o jobFileOpts) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if sub.parameterized != nil {
+		return planParameterized(cmd, c, sub, base)
+	}
 	if err := planObjects(cmd, c, sub, base); err != nil {
 		return 0, err
 	}

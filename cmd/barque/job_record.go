@@ -21,6 +21,8 @@ type submission struct {
 	source, path         string
 	vars                 map[string]string
 	objs                 []api.Object
+	// parameterized is set for a parameterized job (job_dispatch.go).
+	parameterized *api.NomadJobParameterized
 }
 
 // spec encodes the submission as a record's spec.
@@ -38,13 +40,13 @@ func (s *submission) spec() (api.NomadJobSpec, error) {
 		typ = api.NomadJobService
 	}
 	return api.NomadJobSpec{JobName: s.name, Type: typ, Source: s.source, SourcePath: s.path,
-		Variables: s.vars, Objects: raws}, nil
+		Variables: s.vars, Objects: raws, Parameterized: s.parameterized}, nil
 }
 
 // submissionOf turns a stored spec back into a submission (for revert).
 func submissionOf(ns string, spec api.NomadJobSpec) (*submission, error) {
 	s := &submission{name: spec.JobName, namespace: ns, typ: spec.Type, source: spec.Source,
-		path: spec.SourcePath, vars: spec.Variables}
+		path: spec.SourcePath, vars: spec.Variables, parameterized: spec.Parameterized}
 	for i, raw := range spec.Objects {
 		o, err := api.DecodeObject(raw)
 		if err != nil {
@@ -59,7 +61,8 @@ func submissionOf(ns string, spec api.NomadJobSpec) (*submission, error) {
 // read from and whether the job was stopped; objects are compared by
 // value, not by their encoding.
 func sameSubmission(a, b api.NomadJobSpec) bool {
-	if a.Type != b.Type || a.Source != b.Source || !reflect.DeepEqual(nilIfEmpty(a.Variables), nilIfEmpty(b.Variables)) {
+	if a.Type != b.Type || a.Source != b.Source || !reflect.DeepEqual(nilIfEmpty(a.Variables), nilIfEmpty(b.Variables)) ||
+		!reflect.DeepEqual(a.Parameterized, b.Parameterized) {
 		return false
 	}
 	return sameObjects(a.Objects, b.Objects)

@@ -78,6 +78,9 @@ func jobStatus(cmd *cobra.Command, c *client.Client, name string) error {
 	if rec != nil {
 		printRecordHeader(out, rec)
 	}
+	if rec != nil && rec.Spec.Parameterized != nil {
+		return printDispatched(cmd.Context(), out, c, rec)
+	}
 	pods, err := c.List(cmd.Context(), "Pod", currentNamespace(), client.ListOptions{LabelSelector: jobLabel + "=" + name})
 	if err != nil {
 		return err

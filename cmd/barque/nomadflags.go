@@ -7,7 +7,7 @@ import "strings"
 // `node drain -deadline 5m n1`, `node eligibility -disable n1`), per verb.
 var nomadLongFlags = map[string]map[string]bool{
 	"job": {"purge": true, "detach": true, "var": true, "var-file": true, "task": true, "follow": true,
-		"tail": true, "timeout": true, "version": true, "objects": true, "output": true},
+		"tail": true, "timeout": true, "version": true, "objects": true, "output": true, "meta": true},
 	"node": {"deadline": true, "enable": true, "disable": true},
 }
 
