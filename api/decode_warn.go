@@ -1,0 +1,86 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"reflect"
+)
+
+// Decoded is one object decoded from a manifest written for Kubernetes.
+type Decoded struct {
+	Object Object
+	// JSON is the object as given, less the Ignored fields: what the user
+	// wrote that Barque keeps (the CLI's apply merges exactly these).
+	JSON []byte
+	// Ignored are the paths of the fields Kubernetes defines but Barque
+	// does not implement ("spec.template.spec.containers[0].lifecycle"),
+	// which were dropped.
+	Ignored []string
+}
+
+// DecodeLenient decodes one object as DecodeObject does, except that a
+// field Kubernetes defines for the kind but Barque does not implement is
+// dropped and named in Ignored rather than refused: a real Kubernetes
+// manifest applies, and the user is told what it asked for that Barque
+// will not do. A field Kubernetes does not define either, a typo, is still
+// a 400 naming its path. Kubernetes' field names come from k8s.io/api (see
+// k8sfields_gen.go).
+func DecodeLenient(data []byte) (Decoded, error) {
+	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' {
+		// one JSON object
+	} else if n := countDocuments(data); n > 1 {
+		return Decoded{}, BadRequest(fmt.Sprintf("expected one object, found %d documents (use DecodeManifests)", n))
+	}
+	js, err := toJSON(data)
+	if err != nil {
+		return Decoded{}, BadRequest(err.Error())
+	}
+	d, err := decodeJSON(js, true)
+	if err != nil {
+		return Decoded{}, BadRequest(err.Error())
+	}
+	return d, nil
+}
+
+// DecodeObjectWarn is DecodeLenient returning the object and the paths of
+// the fields it ignored.
+func DecodeObjectWarn(data []byte) (Object, []string, error) {
+	d, err := DecodeLenient(data)
+	return d.Object, d.Ignored, err
+}
+
+// PruneUnimplemented checks the JSON of an object of kind (with or without
+// apiVersion and kind) field by field, as DecodeLenient does, and returns it
+// without the fields Kubernetes defines but Barque does not implement,
+// with their paths. A field neither knows is a 400. The server runs a
+// merge-patched object through it before decoding.
+func PruneUnimplemented(kind string, js []byte) ([]byte, []string, error) {
+	info, ok := LookupKind(kind)
+	if !ok {
+		return nil, nil, BadRequest(fmt.Sprintf("unknown kind %q", kind))
+	}
+	generic, err := decodeGeneric(js)
+	if err != nil {
+		return nil, nil, BadRequest(fmt.Sprintf("%s: %v", kind, err))
+	}
+	var rep fieldReport
+	rep.checkFields(generic, reflect.TypeOf(info.New()).Elem(), k8sRoot(kind), "")
+	if len(rep.unknown) > 0 {
+		return nil, nil, BadRequest(strictError(kind, rep.unknown).Error())
+	}
+	if len(rep.unimplemented) == 0 {
+		return js, nil, nil
+	}
+	out, err := json.Marshal(generic)
+	if err != nil {
+		return nil, nil, Internal(err)
+	}
+	return out, rep.unimplemented, nil
+}
+
+// UnimplementedWarning is the warning for an ignored field, in the words
+// of Kubernetes' fieldValidation=Warn ("unknown field ...") plus why.
+func UnimplementedWarning(path string) string {
+	return fmt.Sprintf("unknown field %q is not implemented by Barque and was ignored", path)
+}
