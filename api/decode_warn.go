@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"reflect"
 )
 
 // Decoded is one object decoded from a manifest written for Kubernetes.
@@ -50,36 +49,40 @@ func DecodeObjectWarn(data []byte) (Object, []string, error) {
 	return d.Object, d.Ignored, err
 }
 
-// PruneUnimplemented checks the JSON of an object of kind (with or without
-// apiVersion and kind) field by field, as DecodeLenient does, and returns it
-// without the fields Kubernetes defines but Barque does not implement,
-// with their paths. A field neither knows is a 400. The server runs a
-// merge-patched object through it before decoding.
-func PruneUnimplemented(kind string, js []byte) ([]byte, []string, error) {
+// DecodeKindWarn decodes the JSON of an object of kind, with or without
+// apiVersion and kind (which it does not check), as DecodeLenient does: a
+// field Kubernetes defines but Barque does not implement is dropped and its
+// path returned, a field neither knows is a 400. The server decodes a
+// merge-patched object with it.
+func DecodeKindWarn(kind string, js []byte) (Object, []string, error) {
 	info, ok := LookupKind(kind)
 	if !ok {
 		return nil, nil, BadRequest(fmt.Sprintf("unknown kind %q", kind))
 	}
-	if decodeFast(js, info.New()) {
-		return js, nil, nil // every field is Barque's: the common case
+	if obj := info.New(); decodeFast(js, obj) {
+		return obj, nil, nil // every field is Barque's: the common case
 	}
+	obj := info.New()
 	generic, err := decodeGeneric(js)
 	if err != nil {
 		return nil, nil, BadRequest(fmt.Sprintf("%s: %v", kind, err))
 	}
 	var rep fieldReport
-	rep.checkFields(generic, reflect.TypeOf(info.New()).Elem(), k8sRoot(kind), "")
+	rep.checkFields(generic, typeOfObject(obj), k8sRoot(kind), "")
 	if len(rep.unknown) > 0 {
 		return nil, nil, BadRequest(strictError(kind, rep.unknown).Error())
 	}
-	if len(rep.unimplemented) == 0 {
-		return js, nil, nil
+	if len(rep.unimplemented) > 0 {
+		if js, err = json.Marshal(generic); err != nil {
+			return nil, nil, Internal(err)
+		}
 	}
-	out, err := json.Marshal(generic)
-	if err != nil {
-		return nil, nil, Internal(err)
+	dec := json.NewDecoder(bytes.NewReader(js))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(obj); err != nil {
+		return nil, nil, BadRequest(describeDecodeError(kind, err).Error())
 	}
-	return out, rep.unimplemented, nil
+	return obj, rep.unimplemented, nil
 }
 
 // UnimplementedWarning is the warning for an ignored field, in the words

@@ -125,20 +125,29 @@ func TestDecodeLenientRefusesTypos(t *testing.T) {
 	}
 }
 
-func TestPruneUnimplemented(t *testing.T) {
+func TestDecodeKindWarn(t *testing.T) {
 	js := []byte(`{"metadata":{"name":"p"},"spec":{"containers":[{"name":"a","image":"x","lifecycle":{"preStop":{"sleep":{"seconds":5}}}}],"activeDeadlineSeconds":9007199254740993}}`)
-	out, ignored, err := PruneUnimplemented("Pod", js)
+	obj, ignored, err := DecodeKindWarn("Pod", js)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(ignored) != 1 || ignored[0] != "spec.containers[0].lifecycle" {
 		t.Errorf("ignored = %v", ignored)
 	}
-	if strings.Contains(string(out), "lifecycle") || !strings.Contains(string(out), "9007199254740993") {
-		t.Errorf("pruned = %s", out)
+	p := obj.(*Pod)
+	if p.Spec.ActiveDeadlineSeconds == nil || *p.Spec.ActiveDeadlineSeconds != 9007199254740993 || p.Spec.Containers[0].Image != "x" {
+		t.Errorf("spec = %+v", p.Spec)
 	}
-	if _, _, err := PruneUnimplemented("Pod", []byte(`{"spec":{"containers":[{"imagee":"x"}]}}`)); err == nil || !strings.Contains(err.Error(), `"spec.containers[0].imagee"`) {
-		t.Errorf("typo: %v", err)
+	if _, ignored, err := DecodeKindWarn("Pod", []byte(`{"metadata":{"name":"p"}}`)); err != nil || ignored != nil {
+		t.Errorf("plain pod: %v %v", ignored, err)
+	}
+	for in, want := range map[string]string{
+		`{"spec":{"containers":[{"imagee":"x","lifecycle":{}}]}}`: `unknown field "spec.containers[0].imagee"`,
+		`{"spec":{"containers":[{"image":3,"lifecycle":{}}]}}`:    "spec.containers.image",
+	} {
+		if _, _, err := DecodeKindWarn("Pod", []byte(in)); err == nil || !strings.Contains(err.Error(), want) || !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: %v, want a 400 naming %s", in, err, want)
+		}
 	}
 	if got := UnimplementedWarning("spec.x"); got != `unknown field "spec.x" is not implemented by Barque and was ignored` {
 		t.Errorf("warning = %s", got)

@@ -60,29 +60,34 @@ func TestUnimplementedFieldsWarn(t *testing.T) {
 		t.Errorf("stored object: %s", b)
 	}
 
-	// Update: the stored object plus an unimplemented field.
-	spec := stored["spec"].(map[string]any)
-	spec["readinessGates"] = []any{map[string]any{"conditionType": "x"}}
+	// Update and patch, on a Service (which no controller writes to).
+	svcs := c.Members[0].APIURL() + "/api/v1/namespaces/default/services"
+	if code, obj, _ := doWarn(t, http.MethodPost, svcs, `{"metadata":{"name":"s"},"spec":{"selector":{"a":"b"},"ports":[{"port":80}]}}`); code != http.StatusCreated {
+		t.Fatalf("create service: %d %v", code, obj)
+	}
+	_, stored, _ = doWarn(t, http.MethodGet, svcs+"/s", "")
+	stored["spec"].(map[string]any)["trafficDistribution"] = "PreferClose"
 	stored["metadata"].(map[string]any)["labels"] = map[string]any{"a": "b"}
 	b, _ := json.Marshal(stored)
-	code, obj, warns = doWarn(t, http.MethodPut, pods+"/p", string(b))
-	if code != http.StatusOK || len(warns) != 1 || warns[0] != warning("spec.readinessGates") {
+	code, obj, warns = doWarn(t, http.MethodPut, svcs+"/s", string(b))
+	if code != http.StatusOK || len(warns) != 1 || warns[0] != warning("spec.trafficDistribution") {
 		t.Errorf("update: %d %v, warnings %q", code, obj["message"], warns)
 	}
-
-	// Patch.
-	code, obj, warns = doWarn(t, http.MethodPatch, pods+"/p", `{"metadata":{"labels":{"c":"d"}},"spec":{"os":{"name":"linux"}}}`)
-	if code != http.StatusOK || len(warns) != 1 || warns[0] != warning("spec.os") {
+	code, obj, warns = doWarn(t, http.MethodPatch, svcs+"/s", `{"metadata":{"labels":{"c":"d"}},"spec":{"sessionAffinityConfig":{"clientIP":{"timeoutSeconds":10}}}}`)
+	if code != http.StatusOK || len(warns) != 1 || warns[0] != warning("spec.sessionAffinityConfig") {
 		t.Errorf("patch: %d %v, warnings %q", code, obj["message"], warns)
 	}
-	if labels := obj["metadata"].(map[string]any)["labels"]; labels.(map[string]any)["c"] != "d" {
-		t.Errorf("patch lost its labels: %v", labels)
+	if labels, _ := obj["metadata"].(map[string]any)["labels"].(map[string]any); labels["a"] != "b" || labels["c"] != "d" {
+		t.Errorf("labels after update and patch: %v", labels)
+	}
+	if b, _ := json.Marshal(obj); bytes.Contains(b, []byte("trafficDistribution")) || bytes.Contains(b, []byte("sessionAffinityConfig")) {
+		t.Errorf("stored service: %s", b)
 	}
 
 	// Typos, known to neither, are refused everywhere, naming the path.
 	typos := []struct{ method, url, body, path string }{
 		{http.MethodPost, pods, strings.Replace(body, `"image"`, `"imagee"`, 1), "spec.containers[0].imagee"},
-		{http.MethodPatch, pods + "/p", `{"spec":{"containers":[{"name":"c","image":"busybox","imagee":"x"}]}}`, "spec.containers[0].imagee"},
+		{http.MethodPatch, svcs + "/s", `{"spec":{"ports":[{"port":80,"protocoll":"TCP"}]}}`, "spec.ports[0].protocoll"},
 	}
 	for _, tc := range typos {
 		code, obj, warns := doWarn(t, tc.method, tc.url, tc.body)

@@ -65,19 +65,12 @@ func (s *Server) patchOnce(ctx context.Context, rt *route, patch []byte) (api.Ob
 	if err != nil {
 		return nil, nil, api.BadRequest(fmt.Sprintf("applying the merge patch: %v", err))
 	}
-	merged, ignored, err := api.PruneUnimplemented(rt.kind.Kind, merged)
+	obj, ignored, err := api.DecodeKindWarn(rt.kind.Kind, merged)
 	if err != nil {
-		return nil, nil, err
-	}
-	obj, err := api.NewObject(rt.kind.Kind)
-	if err != nil {
-		return nil, nil, api.Internal(err)
-	}
-	tm := *obj.GetTypeMeta()
-	if err := json.Unmarshal(merged, obj); err != nil {
 		return nil, nil, api.BadRequest(fmt.Sprintf("the patched object is not a valid %s: %v", rt.kind.Kind, err))
 	}
-	*obj.GetTypeMeta() = tm
+	// The kind is the URL's, whatever the patch says.
+	*obj.GetTypeMeta() = api.TypeMeta{APIVersion: rt.kind.APIVersion(), Kind: rt.kind.Kind}
 	m := obj.GetObjectMeta()
 	if m.Name != rt.name || m.Namespace != rt.namespace {
 		return nil, nil, api.BadRequest("metadata.name and metadata.namespace cannot be changed by a patch")

@@ -22,7 +22,7 @@ var roots = map[string]any{
 	"CronJob":               batchv1.CronJob{},
 	"DaemonSet":             appsv1.DaemonSet{},
 	"Deployment":            appsv1.Deployment{},
-	"Endpoints":             corev1.Endpoints{}, //nolint:staticcheck // Barque serves v1 Endpoints
+	"Endpoints":             corev1.Endpoints{}, // deprecated in Kubernetes for EndpointSlice; Barque serves v1 Endpoints
 	"Event":                 corev1.Event{},
 	"Ingress":               networkingv1.Ingress{},
 	"Job":                   batchv1.Job{},
