@@ -63,5 +63,10 @@ func FuzzDecodeManifests(f *testing.F) {
 			Default(d.Object)
 			_ = Validate(d.Object)
 		}
+		// A merge-patched body, as the server decodes it.
+		if obj, _, err := DecodeKindWarn("Pod", data); err == nil {
+			Default(obj)
+			_ = Validate(obj)
+		}
 	})
 }
