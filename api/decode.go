@@ -17,22 +17,28 @@ import (
 // at, and refuses unknown fields, naming each by its path, so that a typo in
 // a manifest fails loudly instead of being dropped. Errors are 400s.
 func DecodeObject(data []byte) (Object, error) {
+	d, err := decodeOne(data, false)
+	return d.Object, err
+}
+
+// decodeOne is DecodeObject, or with lenient set DecodeLenient.
+func decodeOne(data []byte, lenient bool) (Decoded, error) {
 	// A JSON object is one document by construction; only YAML can hold
 	// several (and splitting is not free on the API's hot path).
 	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' {
 		// fall through to decoding
 	} else if n := countDocuments(data); n > 1 {
-		return nil, BadRequest(fmt.Sprintf("expected one object, found %d documents (use DecodeManifests)", n))
+		return Decoded{}, BadRequest(fmt.Sprintf("expected one object, found %d documents (use DecodeManifests)", n))
 	}
 	js, err := toJSON(data)
 	if err != nil {
-		return nil, BadRequest(err.Error())
+		return Decoded{}, BadRequest(err.Error())
 	}
-	obj, err := decodeJSONObject(js)
+	d, err := decodeJSON(js, lenient)
 	if err != nil {
-		return nil, BadRequest(err.Error())
+		return Decoded{}, BadRequest(err.Error())
 	}
-	return obj, nil
+	return d, nil
 }
 
 // toJSON converts YAML to JSON; JSON passes through untouched so that its

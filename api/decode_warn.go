@@ -26,20 +26,7 @@ type Decoded struct {
 // a 400 naming its path. Kubernetes' field names come from k8s.io/api (see
 // k8sfields_gen.go).
 func DecodeLenient(data []byte) (Decoded, error) {
-	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' {
-		// one JSON object
-	} else if n := countDocuments(data); n > 1 {
-		return Decoded{}, BadRequest(fmt.Sprintf("expected one object, found %d documents (use DecodeManifests)", n))
-	}
-	js, err := toJSON(data)
-	if err != nil {
-		return Decoded{}, BadRequest(err.Error())
-	}
-	d, err := decodeJSON(js, true)
-	if err != nil {
-		return Decoded{}, BadRequest(err.Error())
-	}
-	return d, nil
+	return decodeOne(data, true)
 }
 
 // DecodeObjectWarn is DecodeLenient returning the object and the paths of
