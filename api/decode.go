@@ -17,22 +17,28 @@ import (
 // at, and refuses unknown fields, naming each by its path, so that a typo in
 // a manifest fails loudly instead of being dropped. Errors are 400s.
 func DecodeObject(data []byte) (Object, error) {
+	d, err := decodeOne(data, false)
+	return d.Object, err
+}
+
+// decodeOne is DecodeObject, or with lenient set DecodeLenient.
+func decodeOne(data []byte, lenient bool) (Decoded, error) {
 	// A JSON object is one document by construction; only YAML can hold
 	// several (and splitting is not free on the API's hot path).
 	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' {
 		// fall through to decoding
 	} else if n := countDocuments(data); n > 1 {
-		return nil, BadRequest(fmt.Sprintf("expected one object, found %d documents (use DecodeManifests)", n))
+		return Decoded{}, BadRequest(fmt.Sprintf("expected one object, found %d documents (use DecodeManifests)", n))
 	}
 	js, err := toJSON(data)
 	if err != nil {
-		return nil, BadRequest(err.Error())
+		return Decoded{}, BadRequest(err.Error())
 	}
-	obj, err := decodeJSONObject(js)
+	d, err := decodeJSON(js, lenient)
 	if err != nil {
-		return nil, BadRequest(err.Error())
+		return Decoded{}, BadRequest(err.Error())
 	}
-	return obj, nil
+	return d, nil
 }
 
 // toJSON converts YAML to JSON; JSON passes through untouched so that its
@@ -72,41 +78,80 @@ func abbreviate(js []byte) string {
 }
 
 func decodeJSONObject(js []byte) (Object, error) {
+	d, err := decodeJSON(js, false)
+	return d.Object, err
+}
+
+// decodeJSON decodes one object strictly. With lenient set, a field that
+// Kubernetes defines but Barque's types lack is dropped and its path
+// returned instead of refused; a field neither knows is refused either way.
+func decodeJSON(js []byte, lenient bool) (Decoded, error) {
 	tm, err := readTypeMeta(js)
 	if err != nil {
-		return nil, err
+		return Decoded{}, err
 	}
 	info, ok := LookupKind(tm.Kind)
 	if !ok {
-		return nil, fmt.Errorf("no kind %q is registered for version %q", tm.Kind, tm.APIVersion)
+		return Decoded{}, fmt.Errorf("no kind %q is registered for version %q", tm.Kind, tm.APIVersion)
 	}
 	if tm.APIVersion != info.APIVersion() {
-		return nil, fmt.Errorf("kind %q is served at apiVersion %q, not %q", tm.Kind, info.APIVersion(), tm.APIVersion)
+		return Decoded{}, fmt.Errorf("kind %q is served at apiVersion %q, not %q", tm.Kind, info.APIVersion(), tm.APIVersion)
 	}
 	if obj := info.New(); decodeFast(js, obj) {
-		return obj, nil
+		return Decoded{Object: obj, JSON: js}, nil
 	}
 	obj := info.New()
 	// encoding/json matches field names case-insensitively and names an
 	// unknown field without its place; Kubernetes does neither. So the
 	// fields are checked first, exactly, with their full paths.
-	var generic any
-	if err := json.Unmarshal(js, &generic); err != nil {
-		return nil, fmt.Errorf("%s: %w", tm.Kind, err)
+	generic, err := decodeGeneric(js)
+	if err != nil {
+		return Decoded{}, fmt.Errorf("%s: %w", tm.Kind, err)
 	}
-	if unknown := unknownFields(generic, typeOfObject(obj), ""); len(unknown) > 0 {
-		quoted := make([]string, len(unknown))
-		for i, f := range unknown {
-			quoted[i] = fmt.Sprintf("unknown field %q", f)
+	root := k8sRoot(tm.Kind)
+	if !lenient {
+		root = k8sRef{} // every field Barque lacks is refused
+	}
+	var rep fieldReport
+	rep.checkFields(generic, typeOfObject(obj), root, "")
+	if len(rep.unknown) > 0 {
+		return Decoded{}, strictError(tm.Kind, rep.unknown)
+	}
+	if lenient && len(rep.unimplemented) > 0 {
+		// The dropped fields are gone from generic; decode what is left.
+		if js, err = json.Marshal(generic); err != nil {
+			return Decoded{}, fmt.Errorf("%s: %w", tm.Kind, err)
 		}
-		return nil, fmt.Errorf("strict decoding error: %s: %s", tm.Kind, strings.Join(quoted, ", "))
 	}
 	dec := json.NewDecoder(bytes.NewReader(js))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(obj); err != nil {
-		return nil, describeDecodeError(tm.Kind, err)
+		return Decoded{}, describeDecodeError(tm.Kind, err)
 	}
-	return obj, nil
+	return Decoded{Object: obj, JSON: js, Ignored: rep.unimplemented}, nil
+}
+
+// decodeGeneric decodes JSON into maps and slices, keeping numbers as
+// written so that re-encoding them loses nothing.
+func decodeGeneric(js []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(js))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("invalid character after top-level value")
+	}
+	return v, nil
+}
+
+func strictError(kind string, paths []string) error {
+	quoted := make([]string, len(paths))
+	for i, f := range paths {
+		quoted[i] = fmt.Sprintf("unknown field %q", f)
+	}
+	return fmt.Errorf("strict decoding error: %s: %s", kind, strings.Join(quoted, ", "))
 }
 
 // describeDecodeError names the field a type mismatch is at.

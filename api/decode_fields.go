@@ -11,55 +11,64 @@ var jsonUnmarshalerType = reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()
 
 func typeOfObject(obj Object) reflect.Type { return reflect.TypeOf(obj).Elem() }
 
-// unknownFields walks a decoded JSON value alongside the Go type it was
-// meant for and returns the paths of keys the type has no field for.
-func unknownFields(v any, t reflect.Type, path string) []string {
+// fieldReport is what checkFields found: the paths of keys Barque's type
+// has no field for, split into unknown (Kubernetes has no such field
+// either: a typo) and unimplemented (a valid Kubernetes field that Barque
+// does not implement). Paths are sorted within each object, with list
+// indexes and map keys in brackets.
+type fieldReport struct {
+	unknown, unimplemented []string
+}
+
+// checkFields walks a decoded JSON value alongside the Go type it was meant
+// for and the Kubernetes type at the same place, and reports the keys the
+// Go type has no field for. Unimplemented keys are deleted from v, so that
+// what remains decodes strictly.
+func (r *fieldReport) checkFields(v any, t reflect.Type, k k8sRef, path string) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	if reflect.PointerTo(t).Implements(jsonUnmarshalerType) {
-		return nil // decodes itself (IntOrString, Time, Version)
+		return // decodes itself (IntOrString, Time, Version)
 	}
 	switch val := v.(type) {
 	case map[string]any:
 		switch t.Kind() {
 		case reflect.Struct:
-			return unknownStructFields(val, t, path)
+			r.checkStructFields(val, t, k, path)
 		case reflect.Map:
-			var out []string
-			for _, k := range sortedKeys(val) {
-				out = append(out, unknownFields(val[k], t.Elem(), path+"["+k+"]")...)
+			for _, key := range sortedKeys(val) {
+				r.checkFields(val[key], t.Elem(), k.elem("{}"), path+"["+key+"]")
 			}
-			return out
 		}
 	case []any:
 		if t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
-			var out []string
 			for i, e := range val {
-				out = append(out, unknownFields(e, t.Elem(), idx(path, i))...)
+				r.checkFields(e, t.Elem(), k.elem("[]"), idx(path, i))
 			}
-			return out
 		}
 	}
-	return nil
 }
 
-func unknownStructFields(m map[string]any, t reflect.Type, path string) []string {
+func (r *fieldReport) checkStructFields(m map[string]any, t reflect.Type, k k8sRef, path string) {
 	fields := jsonFields(t)
-	var out []string
-	for _, k := range sortedKeys(m) {
-		p := k
+	for _, key := range sortedKeys(m) {
+		p := key
 		if path != "" {
-			p = path + "." + k
+			p = path + "." + key
 		}
-		ft, ok := fields[k]
-		if !ok {
-			out = append(out, p)
-			continue
+		kf, inK8s := k.field(key)
+		ft, ok := fields[key]
+		switch {
+		case ok:
+			r.checkFields(m[key], ft, kf, p)
+		case inK8s:
+			r.unimplemented = append(r.unimplemented, p)
+			delete(m, key)
+		default:
+			r.unknown = append(r.unknown, p)
 		}
-		out = append(out, unknownFields(m[k], ft, p)...)
 	}
-	return out
 }
 
 // jsonFields maps JSON names to field types, flattening embedded structs

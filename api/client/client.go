@@ -49,6 +49,9 @@ type Config struct {
 	Logger hclog.Logger
 	// Transport overrides the HTTP transport (tests, TLS).
 	Transport http.RoundTripper
+	// Warnings, when set, is called with each warning the server answers
+	// with (fields it ignored); the CLI prints them. Nil drops them.
+	Warnings WarningHandler
 }
 
 // Client talks to a Barque cluster. It is safe for concurrent use.
@@ -58,6 +61,7 @@ type Client struct {
 	retryFor time.Duration
 	idle     time.Duration
 	logger   hclog.Logger
+	warn     WarningHandler
 	http     *http.Client
 	// preferred is the index of the address that last answered, so that
 	// every call starts where the cluster last worked.
@@ -82,6 +86,7 @@ func New(cfg Config) (*Client, error) {
 		retryFor: orDefault(cfg.RetryFor, DefaultRetryFor),
 		idle:     orDefault(cfg.WatchIdleTimeout, DefaultWatchIdleTimeout),
 		logger:   cfg.Logger,
+		warn:     cfg.Warnings,
 	}
 	if c.logger == nil {
 		c.logger = hclog.NewNullLogger()

@@ -127,6 +127,7 @@ func (c *Client) attempt(ctx context.Context, addr string, r *request) (*respons
 		cancel()
 		return nil, classifyTransport(ctx, err, wrote.Load()), fmt.Errorf("%s %s: %w", r.method, req.URL, err)
 	}
+	c.handleWarnings(resp.Header)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		err := readError(resp)
 		cancel()

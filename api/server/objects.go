@@ -35,18 +35,20 @@ func (s *Server) handleWrite(w http.ResponseWriter, r *http.Request, rt *route, 
 	ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
 	defer cancel()
 	var op fsm.Op
+	var ignored []string
 	var err error
 	switch verb {
 	case "create":
-		op, err = s.createOp(r, rt)
+		op, ignored, err = s.createOp(r, rt)
 	case "update":
-		op, err = s.updateOp(r, rt)
+		op, ignored, err = s.updateOp(r, rt)
 	case "patch":
 		s.handlePatch(ctx, w, r, rt)
 		return
 	case "delete":
 		op, err = deleteOp(r, rt)
 	}
+	warnIgnored(w, ignored)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -92,32 +94,34 @@ func (s *Server) proposeOne(ctx context.Context, op fsm.Op) (api.Object, error) 
 }
 
 // decodeBody reads a JSON or YAML body into a new object of the route's
-// kind, strictly: an unknown field is a 400 naming it. A body without
-// apiVersion and kind is taken to be of the URL's kind.
-func decodeBody(r *http.Request, rt *route) (api.Object, error) {
+// kind, strictly: an unknown field is a 400 naming it. A field Kubernetes
+// defines but Barque does not implement is dropped and its path returned,
+// for a Warning header. A body without apiVersion and kind is taken to be
+// of the URL's kind.
+func decodeBody(r *http.Request, rt *route) (api.Object, []string, error) {
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
-		return nil, api.TooLarge(fmt.Sprintf("request body: %v", err))
+		return nil, nil, api.TooLarge(fmt.Sprintf("request body: %v", err))
 	}
 	if ct := r.Header.Get("Content-Type"); strings.Contains(ct, "yaml") {
 		if data, err = yaml.YAMLToJSON(data); err != nil {
-			return nil, api.BadRequest(fmt.Sprintf("body is not valid YAML: %v", err))
+			return nil, nil, api.BadRequest(fmt.Sprintf("body is not valid YAML: %v", err))
 		}
 	}
 	data = withTypeMeta(bytes.TrimSpace(data), rt.kind)
-	obj, err := api.DecodeObject(data)
+	obj, ignored, err := api.DecodeObjectWarn(data)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if tm := obj.GetTypeMeta(); tm.Kind != rt.kind.Kind {
-		return nil, api.BadRequest(fmt.Sprintf("kind: body is a %q, but the URL is for %s", tm.Kind, rt.kind.Resource))
+		return nil, nil, api.BadRequest(fmt.Sprintf("kind: body is a %q, but the URL is for %s", tm.Kind, rt.kind.Resource))
 	}
 	m := obj.GetObjectMeta()
 	if m.Namespace != "" && rt.namespace != "" && m.Namespace != rt.namespace {
-		return nil, api.BadRequest(fmt.Sprintf("metadata.namespace: %q does not match the namespace of the URL (%q)", m.Namespace, rt.namespace))
+		return nil, nil, api.BadRequest(fmt.Sprintf("metadata.namespace: %q does not match the namespace of the URL (%q)", m.Namespace, rt.namespace))
 	}
 	m.Namespace = rt.namespace
-	return obj, nil
+	return obj, ignored, nil
 }
 
 // withTypeMeta fills in apiVersion and kind when a JSON body leaves both out.
@@ -134,10 +138,10 @@ func withTypeMeta(data []byte, k *api.KindInfo) []byte {
 	return append([]byte(head), rest...)
 }
 
-func (s *Server) createOp(r *http.Request, rt *route) (fsm.Op, error) {
-	obj, err := decodeBody(r, rt)
+func (s *Server) createOp(r *http.Request, rt *route) (fsm.Op, []string, error) {
+	obj, ignored, err := decodeBody(r, rt)
 	if err != nil {
-		return fsm.Op{}, err
+		return fsm.Op{}, nil, err
 	}
 	m := obj.GetObjectMeta()
 	if m.Name == "" && m.GenerateName != "" {
@@ -147,17 +151,18 @@ func (s *Server) createOp(r *http.Request, rt *route) (fsm.Op, error) {
 	m.UID = uuid.NewString()
 	m.CreationTimestamp = api.NewTime(time.Now())
 	m.ResourceVersion, m.DeletionTimestamp, m.Generation = 0, nil, 0
-	return prepareOp(fsm.OpCreate, obj, nil)
+	op, err := prepareOp(fsm.OpCreate, obj, nil)
+	return op, ignored, err
 }
 
-func (s *Server) updateOp(r *http.Request, rt *route) (fsm.Op, error) {
-	obj, err := decodeBody(r, rt)
+func (s *Server) updateOp(r *http.Request, rt *route) (fsm.Op, []string, error) {
+	obj, ignored, err := decodeBody(r, rt)
 	if err != nil {
-		return fsm.Op{}, err
+		return fsm.Op{}, nil, err
 	}
 	m := obj.GetObjectMeta()
 	if m.Name != "" && m.Name != rt.name {
-		return fsm.Op{}, api.BadRequest(fmt.Sprintf("metadata.name: %q does not match the name in the URL (%q)", m.Name, rt.name))
+		return fsm.Op{}, nil, api.BadRequest(fmt.Sprintf("metadata.name: %q does not match the name in the URL (%q)", m.Name, rt.name))
 	}
 	m.Name = rt.name
 	// Immutability is checked against the stored version, read after a
@@ -165,15 +170,31 @@ func (s *Server) updateOp(r *http.Request, rt *route) (fsm.Op, error) {
 	// update right after a create through another replica must find it).
 	// The write itself is still conditional when the client gave a version.
 	if err := s.readBarrier(r); err != nil {
-		return fsm.Op{}, err
+		return fsm.Op{}, nil, err
 	}
 	old, _ := s.node.Store().Get(rt.kind.Kind, rt.namespace, rt.name)
 	if old == nil {
-		return fsm.Op{}, api.NotFound(rt.kind.Resource, rt.name)
+		return fsm.Op{}, nil, api.NotFound(rt.kind.Resource, rt.name)
 	}
 	op, err := prepareOp(opFor(rt), obj, old)
 	op.ResourceVersion, op.UID = m.ResourceVersion, m.UID
-	return op, err
+	return op, ignored, err
+}
+
+// warnIgnored answers with a Warning header per field the server
+// ignored, in the form Kubernetes' fieldValidation=Warn uses, so that
+// kubectl and Barque's client show them.
+func warnIgnored(w http.ResponseWriter, paths []string) {
+	for _, p := range paths {
+		w.Header().Add("Warning", fmt.Sprintf("299 - %s", quoteWarning(api.UnimplementedWarning(p))))
+	}
+}
+
+// quoteWarning quotes text as an RFC 7230 quoted-string: only \ and "
+// are escaped (strconv.Quote would escape non-ASCII as Go does).
+func quoteWarning(text string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+	return `"` + r.Replace(text) + `"`
 }
 
 func opFor(rt *route) fsm.OpType {

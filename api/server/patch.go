@@ -33,12 +33,14 @@ func (s *Server) handlePatch(ctx context.Context, w http.ResponseWriter, r *http
 		return
 	}
 	var res api.Object
+	var ignored []string
 	for attempt := 0; attempt < 5; attempt++ {
-		res, err = s.patchOnce(ctx, rt, patch)
+		res, ignored, err = s.patchOnce(ctx, rt, patch)
 		if !errors.Is(err, api.ErrConflict) || patchNamesVersion(patch) {
 			break
 		}
 	}
+	warnIgnored(w, ignored)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -46,43 +48,45 @@ func (s *Server) handlePatch(ctx context.Context, w http.ResponseWriter, r *http
 	writeJSON(w, http.StatusOK, res)
 }
 
-func (s *Server) patchOnce(ctx context.Context, rt *route, patch []byte) (api.Object, error) {
+// patchOnce merges the patch onto the stored object and proposes the
+// result. The patched object is checked field by field as a body is: a
+// field neither Barque nor Kubernetes knows is a 400, one only Kubernetes
+// knows is dropped and returned for a Warning header.
+func (s *Server) patchOnce(ctx context.Context, rt *route, patch []byte) (api.Object, []string, error) {
 	cur, _ := s.node.Store().Get(rt.kind.Kind, rt.namespace, rt.name)
 	if cur == nil {
-		return nil, api.NotFound(rt.kind.Resource, rt.name)
+		return nil, nil, api.NotFound(rt.kind.Resource, rt.name)
 	}
 	orig, err := json.Marshal(cur)
 	if err != nil {
-		return nil, api.Internal(err)
+		return nil, nil, api.Internal(err)
 	}
 	merged, err := jsonpatch.MergePatch(orig, patch)
 	if err != nil {
-		return nil, api.BadRequest(fmt.Sprintf("applying the merge patch: %v", err))
+		return nil, nil, api.BadRequest(fmt.Sprintf("applying the merge patch: %v", err))
 	}
-	obj, err := api.NewObject(rt.kind.Kind)
+	obj, ignored, err := api.DecodeKindWarn(rt.kind.Kind, merged)
 	if err != nil {
-		return nil, api.Internal(err)
+		return nil, nil, api.BadRequest(fmt.Sprintf("the patched object is not a valid %s: %v", rt.kind.Kind, err))
 	}
-	tm := *obj.GetTypeMeta()
-	if err := json.Unmarshal(merged, obj); err != nil {
-		return nil, api.BadRequest(fmt.Sprintf("the patched object is not a valid %s: %v", rt.kind.Kind, err))
-	}
-	*obj.GetTypeMeta() = tm
+	// The kind is the URL's, whatever the patch says.
+	*obj.GetTypeMeta() = api.TypeMeta{APIVersion: rt.kind.APIVersion(), Kind: rt.kind.Kind}
 	m := obj.GetObjectMeta()
 	if m.Name != rt.name || m.Namespace != rt.namespace {
-		return nil, api.BadRequest("metadata.name and metadata.namespace cannot be changed by a patch")
+		return nil, nil, api.BadRequest("metadata.name and metadata.namespace cannot be changed by a patch")
 	}
 	// A uid in the patch is a precondition, as in Kubernetes: a client
 	// patching the pod it knows must not change a newer pod of that name.
 	if cm := cur.GetObjectMeta(); m.UID != cm.UID {
-		return nil, api.Conflict(rt.kind.Kind, rt.name, fmt.Sprintf("Precondition failed: UID in precondition: %s, UID in object meta: %s", m.UID, cm.UID))
+		return nil, nil, api.Conflict(rt.kind.Kind, rt.name, fmt.Sprintf("Precondition failed: UID in precondition: %s, UID in object meta: %s", m.UID, cm.UID))
 	}
 	op, err := prepareOp(opFor(rt), obj, cur)
 	if err != nil {
-		return nil, err
+		return nil, ignored, err
 	}
 	op.ResourceVersion, op.UID = m.ResourceVersion, m.UID
-	return s.proposeOne(ctx, op)
+	res, err := s.proposeOne(ctx, op)
+	return res, ignored, err
 }
 
 func patchNamesVersion(patch []byte) bool {

@@ -39,6 +39,7 @@ func runApply(cmd *cobra.Command, files []string) error {
 	if err != nil {
 		return err
 	}
+	warnIgnored(cmd.ErrOrStderr(), ms)
 	c, err := newAPIClient()
 	if err != nil {
 		return err

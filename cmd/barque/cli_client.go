@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -17,5 +19,19 @@ func newAPIClient() (*client.Client, error) {
 		level = hclog.Off
 	}
 	logger := hclog.New(&hclog.LoggerOptions{Name: "barque", Level: level, Output: os.Stderr})
-	return client.New(client.Config{Addresses: serverAddresses(), Timeout: 30 * time.Second, Logger: logger})
+	return client.New(client.Config{Addresses: serverAddresses(), Timeout: 30 * time.Second, Logger: logger,
+		Warnings: printWarning})
+}
+
+// printedWarnings keeps the CLI from printing one server warning twice
+// (every object of an apply may draw the same one).
+var printedWarnings sync.Map
+
+// printWarning prints a warning the server answered with, as kubectl does.
+// Objects the CLI decoded itself carry no field the server would warn
+// about (see warnIgnored); this shows what a server adds to that.
+func printWarning(text string) {
+	if _, dup := printedWarnings.LoadOrStore(text, true); !dup {
+		fmt.Fprintln(os.Stderr, "Warning:", text)
+	}
 }

@@ -125,6 +125,7 @@ func saveEdited(cmd *cobra.Command, c *client.Client, orig api.Object, edited []
 	if len(ms) != 1 {
 		return fmt.Errorf("the edited file must hold exactly one object, it holds %d", len(ms))
 	}
+	warnIgnored(cmd.ErrOrStderr(), ms)
 	o, om := ms[0].obj, orig.GetObjectMeta()
 	m := o.GetObjectMeta()
 	if o.GetTypeMeta().Kind != orig.GetTypeMeta().Kind || m.Name != om.Name || m.Namespace != om.Namespace {

@@ -14,10 +14,12 @@ import (
 
 // manifest is one object as the user wrote it: raw keeps exactly the fields
 // the file sets, which apply merges onto the stored object; obj is the typed
-// form, which create sends.
+// form, which create sends. ignored are the paths of the fields Kubernetes
+// defines but Barque does not implement, dropped from both.
 type manifest struct {
-	obj api.Object
-	raw obj
+	obj     api.Object
+	raw     obj
+	ignored []string
 }
 
 // readManifests reads objects from a file, every .yaml/.yml/.json file of a
@@ -79,7 +81,9 @@ func manifestFiles(path string) ([]string, error) {
 
 // decodeManifests decodes JSON or multi-document YAML into objects,
 // unrolling kind: List, with api's decoder (the server's, and fuzzed):
-// known kinds at their served apiVersion, no unknown fields.
+// known kinds at their served apiVersion, no unknown fields, except that
+// a field Kubernetes defines but Barque does not implement is dropped and
+// listed in the manifest's ignored (see warnIgnored).
 func decodeManifests(data []byte) ([]manifest, error) {
 	docs, err := api.ManifestObjects(data)
 	if err != nil {
@@ -87,7 +91,7 @@ func decodeManifests(data []byte) ([]manifest, error) {
 	}
 	var out []manifest
 	for i, js := range docs {
-		o, err := api.DecodeObject(js)
+		d, err := api.DecodeLenient(js)
 		if err != nil {
 			if len(docs) > 1 {
 				return nil, fmt.Errorf("object %d: %w", i+1, err)
@@ -95,10 +99,22 @@ func decodeManifests(data []byte) ([]manifest, error) {
 			return nil, err
 		}
 		var raw obj
-		if err := json.Unmarshal(js, &raw); err != nil {
+		if err := json.Unmarshal(d.JSON, &raw); err != nil {
 			return nil, err
 		}
-		out = append(out, manifest{obj: o, raw: raw})
+		out = append(out, manifest{obj: d.Object, raw: raw, ignored: d.Ignored})
 	}
 	return out, nil
+}
+
+// warnIgnored tells the user, on w (stderr), which fields of each manifest
+// Barque ignored, one line per object, as kubectl prints warnings.
+func warnIgnored(w io.Writer, ms []manifest) {
+	for _, m := range ms {
+		if len(m.ignored) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "Warning: %s: fields not implemented by Barque were ignored: %s\n",
+			resourceName(mustKind(m.obj), m.obj.GetObjectMeta().Name), strings.Join(m.ignored, ", "))
+	}
 }

@@ -99,6 +99,21 @@ func TestCLIAgainstACluster(t *testing.T) {
 	if out, code = run(t, env, typo, "apply", "-f", "-"); code != 1 || !strings.Contains(out, "datta") {
 		t.Fatalf("unknown field must exit 1 naming it: %d\n%s", code, out)
 	}
+	// A manifest written for Kubernetes: fields Barque does not implement
+	// are ignored with a warning, and the apply succeeds.
+	k8s := "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: k8s, namespace: hello}\nspec:\n  replicas: 0\n  selector: {matchLabels: {app: k8s}}\n  template:\n    metadata: {labels: {app: k8s}}\n    spec:\n      containers:\n      - name: c\n        image: busybox\n        lifecycle: {preStop: {exec: {command: [sleep, '5']}}}\n" +
+		"---\napiVersion: v1\nkind: Service\nmetadata: {name: k8s, namespace: hello}\nspec:\n  selector: {app: k8s}\n  ports: [{port: 80}]\n  trafficDistribution: PreferClose\n"
+	for _, want := range []string{"deployment.apps/k8s created", "deployment.apps/k8s unchanged"} {
+		out, code = run(t, env, k8s, "apply", "-f", "-")
+		if code != 0 || !strings.Contains(out, want) ||
+			!strings.Contains(out, "Warning: deployment.apps/k8s: fields not implemented by Barque were ignored: spec.template.spec.containers[0].lifecycle\n") ||
+			!strings.Contains(out, "Warning: service/k8s: fields not implemented by Barque were ignored: spec.trafficDistribution\n") {
+			t.Fatalf("apply of a Kubernetes manifest must warn and exit 0 (%s): %d\n%s", want, code, out)
+		}
+	}
+	if out, code = run(t, env, strings.Replace(k8s, "image:", "imagee:", 1), "apply", "-f", "-"); code != 1 || !strings.Contains(out, `unknown field "spec.template.spec.containers[0].imagee"`) {
+		t.Fatalf("a typo beside ignored fields must exit 1 naming it: %d\n%s", code, out)
+	}
 	if out, code = run(t, env, "", "get", "cm", "web-config", "-n", "hello", "-o", "jsonpath"); code != 1 {
 		t.Fatalf("bad output format must exit 1: %d\n%s", code, out)
 	}
