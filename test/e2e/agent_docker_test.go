@@ -27,12 +27,7 @@ spec:
 // docker driver through the agent, on the host network, and answers HTTP;
 // deleting the pod removes the container.
 func TestAgentRunsDockerPod(t *testing.T) {
-	if out, err := exec.Command("docker", "info").CombinedOutput(); err != nil {
-		t.Skipf("no Docker engine answers: %v: %s", err, tail(string(out), 200))
-	}
-	if out, err := exec.Command("sh", "../../scripts/build-test-images.sh").CombinedOutput(); err != nil {
-		t.Fatalf("building the test image: %v\n%s", err, out)
-	}
+	requireDockerImages(t)
 	c := startProcCluster(t)
 	cl := c.client(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)

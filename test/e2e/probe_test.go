@@ -260,12 +260,7 @@ spec:
 // TestProbesDocker: the same probes for a docker task: readiness through
 // docker exec, liveness over HTTP to the host-network port.
 func TestProbesDocker(t *testing.T) {
-	if out, err := exec.Command("docker", "info").CombinedOutput(); err != nil {
-		t.Skipf("no Docker engine answers: %v: %s", err, tail(string(out), 200))
-	}
-	if out, err := exec.Command("sh", "../../scripts/build-test-images.sh").CombinedOutput(); err != nil {
-		t.Fatalf("building the test image: %v\n%s", err, out)
-	}
+	requireDockerImages(t)
 	c := startProcCluster(t)
 	cl := c.client(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)

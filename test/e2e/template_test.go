@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -148,12 +147,7 @@ const dockerTemplateJob = `job "dtmpl" {
 
 // TestJobTemplatesRenderedDocker: templates of docker tasks.
 func TestJobTemplatesRenderedDocker(t *testing.T) {
-	if out, err := exec.Command("docker", "info").CombinedOutput(); err != nil {
-		t.Skipf("no Docker engine answers: %v: %s", err, tail(string(out), 200))
-	}
-	if out, err := exec.Command("sh", "../../scripts/build-test-images.sh").CombinedOutput(); err != nil {
-		t.Fatalf("building the test image: %v\n%s", err, out)
-	}
+	requireDockerImages(t)
 	c := startProcCluster(t)
 	cl := c.client(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
