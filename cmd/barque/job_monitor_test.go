@@ -26,8 +26,17 @@ func TestStatefulSetRollout(t *testing.T) {
 		monitorPod("s1", "r1", api.PodRunning, true), monitorPod("other", "r2", api.PodRunning, true)}
 	var g groupRollout
 	statefulSetRollout(&g, s, pods)
-	if !g.done || g.desired != 2 || g.counts.placed != 2 || g.counts.healthy != 1 || g.counts.unhealthy != 1 {
+	// The pod not yet ready is placed, not unhealthy: it has not failed.
+	if !g.done || g.desired != 2 || g.counts.placed != 2 || g.counts.healthy != 1 || g.counts.unhealthy != 0 {
 		t.Errorf("rolled out: %+v", g)
+	}
+	crashing := monitorPod("s1", "r2", api.PodRunning, false)
+	crashing.Status.ContainerStatuses = []api.ContainerStatus{{Name: "app", RestartCount: 2,
+		State: api.ContainerState{Waiting: &api.ContainerStateWaiting{Reason: "CrashLoopBackOff"}}}}
+	g = groupRollout{}
+	statefulSetRollout(&g, s, []api.Object{pods[0], crashing})
+	if g.counts.placed != 2 || g.counts.healthy != 1 || g.counts.unhealthy != 1 {
+		t.Errorf("a crash-looping pod must count as unhealthy: %+v", g.counts)
 	}
 	s.Status.CurrentRevision = "r1"
 	g = groupRollout{}

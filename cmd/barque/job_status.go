@@ -173,12 +173,27 @@ func countPod(g *groupCounts, p *api.Pod) {
 	case ready:
 		g.placed++
 		g.healthy++
-	case p.Status.Phase == api.PodRunning:
+	case failing(p):
 		g.placed++
 		g.unhealthy++
-	default:
+	default: // placed, and starting or waiting for its first health check
 		g.placed++
 	}
+}
+
+// failing reports a pod whose tasks crashed or restarted: unhealthy as
+// Nomad counts allocations, where a task that is merely still starting is
+// neither healthy nor unhealthy yet.
+func failing(p *api.Pod) bool {
+	for _, cs := range p.Status.ContainerStatuses {
+		if cs.RestartCount > 0 || cs.State.Terminated != nil && cs.State.Terminated.ExitCode != 0 {
+			return true
+		}
+		if w := cs.State.Waiting; w != nil && w.Reason != "" && w.Reason != "ContainerCreating" && w.Reason != "PodInitializing" {
+			return true
+		}
+	}
+	return false
 }
 
 func printGeneratedObjects(w io.Writer, gens []generated) {
