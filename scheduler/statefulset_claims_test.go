@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/barque-io/barque/api"
+	"github.com/barque-io/barque/api/client"
 	"github.com/barque-io/barque/scheduler"
 	"github.com/hashicorp/go-hclog"
 )
@@ -68,6 +70,22 @@ func claimVolume(p *api.Pod, name string) string {
 		}
 	}
 	return ""
+}
+
+// failedSchedulingWith checks that a FailedScheduling event about pod says
+// reason.
+func failedSchedulingWith(ctx context.Context, e *testEnv, ns string, pod *api.Pod, reason string) error {
+	evs, err := e.cl.List(ctx, "Event", ns, client.ListOptions{})
+	if err != nil {
+		return err
+	}
+	for _, o := range evs.Items {
+		ev := o.(*api.Event)
+		if ev.InvolvedObject.UID == pod.UID && ev.Reason == "FailedScheduling" && strings.Contains(ev.Message, reason) {
+			return nil
+		}
+	}
+	return fmt.Errorf("no FailedScheduling event for %s saying %q", pod.Name, reason)
 }
 
 // TestStatefulSetClaims runs the StatefulSet controller and the garbage
@@ -227,6 +245,7 @@ func TestStatefulSetClaims(t *testing.T) {
 			t.Fatal(err)
 		}
 		startHollow(t, e, "sts-claim-spare", 1)
+		goneReason := "claim data-q-0 is bound to node " + lost + ", which is gone: delete the claim to release it"
 		eventually(t, 10*time.Second, func() error {
 			if c := getClaim(e, ns, "data-q-0"); c == nil || c.Status.Phase != api.ClaimLost {
 				return fmt.Errorf("data-q-0 not Lost: %+v", c)
@@ -241,7 +260,14 @@ func TestStatefulSetClaims(t *testing.T) {
 			if c := api.FindCondition(p.Status.Conditions, api.PodScheduled); c == nil || c.Status != api.ConditionFalse {
 				return fmt.Errorf("q-0 not reported unschedulable: %+v", p.Status)
 			}
+			if c := api.FindCondition(p.Status.Conditions, api.PodScheduled); !strings.Contains(c.Message, goneReason) {
+				return fmt.Errorf("q-0 unschedulable for %q, want the claim's reason %q", c.Message, goneReason)
+			}
 			return nil
+		})
+		// The scheduler's event says it too.
+		eventually(t, 10*time.Second, func() error {
+			return failedSchedulingWith(ctx, e, ns, stsPods(e, ns, "q")[0], goneReason)
 		})
 		// The template's own requirement is kept, ANDed with the pin.
 		p := stsPods(e, ns, "q")[0]
