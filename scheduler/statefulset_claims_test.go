@@ -10,6 +10,7 @@ import (
 
 	"github.com/barque-io/barque/api"
 	"github.com/barque-io/barque/api/client"
+	"github.com/barque-io/barque/internal/hollow"
 	"github.com/barque-io/barque/scheduler"
 	"github.com/hashicorp/go-hclog"
 )
@@ -299,5 +300,43 @@ func TestStatefulSetClaims(t *testing.T) {
 			}
 			return nil
 		})
+	})
+
+	t.Run("a new claim larger than its node's ephemeral-storage keeps its pod Pending", func(t *testing.T) {
+		ns := e.namespace(t, "sts-claims-storage")
+		small := startHollowWith(t, e, hollow.Config{Prefix: "sts-claim-small", Count: 1, EphemeralStorage: "512Mi"}).Nodes()[0]
+		onSmall := func(name, storage string) *api.StatefulSet {
+			s := newStorageSet(ns, name, 1, nil)
+			s.Spec.Template.Spec.NodeSelector = map[string]string{"kubernetes.io/hostname": small}
+			s.Spec.VolumeClaimTemplates[0].Spec.Resources.Requests["storage"] = storage
+			return s
+		}
+		if _, err := e.cl.Create(ctx, onSmall("big", "1Gi")); err != nil {
+			t.Fatal(err)
+		}
+		const reason = "1 insufficient ephemeral-storage for claim data-big-0"
+		eventually(t, 10*time.Second, func() error {
+			p := stsPods(e, ns, "big")[0]
+			if p == nil {
+				return fmt.Errorf("big-0 not created")
+			}
+			if c := api.FindCondition(p.Status.Conditions, api.PodScheduled); c == nil || c.Status != api.ConditionFalse ||
+				!strings.Contains(c.Message, reason) {
+				return fmt.Errorf("big-0 not unschedulable for %q: %+v", reason, p.Status)
+			}
+			return failedSchedulingWith(ctx, e, ns, p, reason)
+		})
+		// A claim that fits goes there and is bound there; once bound, its
+		// size no longer counts.
+		if _, err := e.cl.Create(ctx, onSmall("fit", "256Mi")); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, 20*time.Second, func() error { return exactlyReady(e, ns, "fit", 1, "") })
+		if c := boundClaim(t, e, ns, "data-fit-0"); c.ClaimNode() != small {
+			t.Errorf("data-fit-0 bound to %s, want %s", c.ClaimNode(), small)
+		}
+		if p := stsPods(e, ns, "big")[0]; p.Spec.NodeName != "" {
+			t.Errorf("big-0 bound to %s", p.Spec.NodeName)
+		}
 	})
 }
