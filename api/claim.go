@@ -40,8 +40,9 @@ const (
 )
 
 // PersistentVolumeClaimSpec is what storage the claim asks for.
-// resources.requests.storage is recorded, not enforced: a directory has no
-// quota. storageClassName is accepted for portability; Barque has one
+// resources.requests.storage is not enforced on disk (a directory has no
+// quota); until the claim is bound, the scheduler counts it against the
+// allocatable ephemeral-storage of the node it places the pod on. storageClassName is accepted for portability; Barque has one
 // class, the node-local directory.
 type PersistentVolumeClaimSpec struct {
 	AccessModes      []string                   `json:"accessModes,omitempty"`

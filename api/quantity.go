@@ -16,6 +16,10 @@ const (
 	ResourceMemory           = "memory"
 	ResourceEphemeralStorage = "ephemeral-storage"
 	ResourcePods             = "pods"
+	// ResourceStorage is what a PersistentVolumeClaim requests; the
+	// scheduler counts a claim's request against its node's
+	// ephemeral-storage until the claim is bound.
+	ResourceStorage = "storage"
 )
 
 // ResourceList maps a resource name to a quantity as written in manifests

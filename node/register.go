@@ -37,7 +37,8 @@ func (a *Agent) fingerprint(ctx context.Context) api.NodeStatus {
 		st.Attributes["unique.network.ip-address"] = ip
 	}
 	st.Attributes["agent.api"] = a.APIURL()
-	st.Allocatable = st.Capacity
+	st.Allocatable = maps.Clone(st.Capacity)
+	a.addStorage(&st)
 	for name, d := range a.drivers {
 		fp := d.Fingerprint(ctx)
 		st.Attributes["driver."+name] = strconv.FormatBool(fp.Available)

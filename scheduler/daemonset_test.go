@@ -34,7 +34,15 @@ func getDS(t *testing.T, e *testEnv, ns, name string) *api.DaemonSet {
 // startHollow runs count hollow nodes until the test ends.
 func startHollow(t *testing.T, e *testEnv, prefix string, count int) *hollow.Hollow {
 	t.Helper()
-	h, err := hollow.New(hollow.Config{Client: e.cl, Prefix: prefix, Count: count, HeartbeatInterval: time.Second})
+	return startHollowWith(t, e, hollow.Config{Prefix: prefix, Count: count})
+}
+
+// startHollowWith runs the hollow nodes cfg describes until the test ends.
+func startHollowWith(t *testing.T, e *testEnv, cfg hollow.Config) *hollow.Hollow {
+	t.Helper()
+	cfg.Client, cfg.HeartbeatInterval = e.cl, time.Second
+	prefix := cfg.Prefix
+	h, err := hollow.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

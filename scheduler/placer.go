@@ -22,8 +22,9 @@ func NewPlacementPlacer() PlacementPlacer {
 }
 
 // Place implements Placer.
-func (p PlacementPlacer) Place(nodes []*api.Node, podsByNode map[string][]*api.Pod, pending []*api.Pod) []Decision {
-	ds := placement.Place(&placement.Snapshot{Nodes: nodes, PodsByNode: podsByNode, Cache: p.Cache}, pending, p.Config)
+func (p PlacementPlacer) Place(nodes []*api.Node, podsByNode map[string][]*api.Pod, claims Claims, pending []*api.Pod) []Decision {
+	snap := &placement.Snapshot{Nodes: nodes, PodsByNode: podsByNode, Claims: claims, Cache: p.Cache}
+	ds := placement.Place(snap, pending, p.Config)
 	out := make([]Decision, len(ds))
 	for i, d := range ds {
 		out[i] = Decision{Pod: d.Pod, Node: d.Node, Reason: d.Reason, Ports: d.Ports}

@@ -12,7 +12,7 @@ import (
 // Preempter is what a Placer offers when it can make room: the node where
 // evicting victims (bound pods of lower priority) lets pod fit.
 type Preempter interface {
-	Preempt(nodes []*api.Node, podsByNode map[string][]*api.Pod, pod *api.Pod) (node string, victims []*api.Pod, ok bool)
+	Preempt(nodes []*api.Node, podsByNode map[string][]*api.Pod, claims Claims, pod *api.Pod) (node string, victims []*api.Pod, ok bool)
 }
 
 // maxPreemptSearches bounds how many pods one round searches victims for:
@@ -45,7 +45,7 @@ func (s *Scheduler) preempt(ctx context.Context, failed []*api.Pod) {
 			continue
 		}
 		searches++
-		node, victims, ok := pr.Preempt(nodes, byNode, pod)
+		node, victims, ok := pr.Preempt(nodes, byNode, claimsOf(view, []*api.Pod{pod}), pod)
 		if ok && len(victims) > 0 {
 			s.evict(ctx, pod, node, victims)
 			return
@@ -120,8 +120,8 @@ func (s *Scheduler) evict(ctx context.Context, pod *api.Pod, node string, victim
 }
 
 // Preempt implements Preempter.
-func (p PlacementPlacer) Preempt(nodes []*api.Node, podsByNode map[string][]*api.Pod, pod *api.Pod) (string, []*api.Pod, bool) {
-	pre, ok := placement.Preempt(&placement.Snapshot{Nodes: nodes, PodsByNode: podsByNode}, pod, p.Config)
+func (p PlacementPlacer) Preempt(nodes []*api.Node, podsByNode map[string][]*api.Pod, claims Claims, pod *api.Pod) (string, []*api.Pod, bool) {
+	pre, ok := placement.Preempt(&placement.Snapshot{Nodes: nodes, PodsByNode: podsByNode, Claims: claims}, pod, p.Config)
 	return pre.Node, pre.Victims, ok
 }
 

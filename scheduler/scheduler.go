@@ -19,10 +19,11 @@ type Decision struct {
 	Ports  map[string]int // host ports allocated for the pod's dynamic ports
 }
 
-// Placer decides placements over a snapshot of nodes and the pods bound to
-// them. Placement is a pure function; the scheduler does all the writing.
+// Placer decides placements over a snapshot of nodes, the pods bound to
+// them and the claims the pending pods mount. Placement is a pure function;
+// the scheduler does all the writing.
 type Placer interface {
-	Place(nodes []*api.Node, podsByNode map[string][]*api.Pod, pending []*api.Pod) []Decision
+	Place(nodes []*api.Node, podsByNode map[string][]*api.Pod, claims Claims, pending []*api.Pod) []Decision
 }
 
 // Scheduler binds pending pods to nodes, in batches, on the leader.
@@ -88,7 +89,7 @@ func (s *Scheduler) round(ctx context.Context) bool {
 	}
 	nodes, byNode := s.bound.sync(s.Store)
 	byNode = s.withAssumed(view, byNode)
-	decisions := s.Placer.Place(nodes, byNode, pods)
+	decisions := s.Placer.Place(nodes, byNode, claimsOf(view, pods), pods)
 	var bindings []Binding
 	var failed []*api.Pod
 	for _, d := range decisions {

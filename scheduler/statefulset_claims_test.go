@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/barque-io/barque/api"
+	"github.com/barque-io/barque/api/client"
+	"github.com/barque-io/barque/internal/hollow"
 	"github.com/barque-io/barque/scheduler"
 	"github.com/hashicorp/go-hclog"
 )
@@ -68,6 +71,22 @@ func claimVolume(p *api.Pod, name string) string {
 		}
 	}
 	return ""
+}
+
+// failedSchedulingWith checks that a FailedScheduling event about pod says
+// reason.
+func failedSchedulingWith(ctx context.Context, e *testEnv, ns string, pod *api.Pod, reason string) error {
+	evs, err := e.cl.List(ctx, "Event", ns, client.ListOptions{})
+	if err != nil {
+		return err
+	}
+	for _, o := range evs.Items {
+		ev := o.(*api.Event)
+		if ev.InvolvedObject.UID == pod.UID && ev.Reason == "FailedScheduling" && strings.Contains(ev.Message, reason) {
+			return nil
+		}
+	}
+	return fmt.Errorf("no FailedScheduling event for %s saying %q", pod.Name, reason)
 }
 
 // TestStatefulSetClaims runs the StatefulSet controller and the garbage
@@ -227,6 +246,7 @@ func TestStatefulSetClaims(t *testing.T) {
 			t.Fatal(err)
 		}
 		startHollow(t, e, "sts-claim-spare", 1)
+		goneReason := "claim data-q-0 is bound to node " + lost + ", which is gone: delete the claim to release it"
 		eventually(t, 10*time.Second, func() error {
 			if c := getClaim(e, ns, "data-q-0"); c == nil || c.Status.Phase != api.ClaimLost {
 				return fmt.Errorf("data-q-0 not Lost: %+v", c)
@@ -241,7 +261,14 @@ func TestStatefulSetClaims(t *testing.T) {
 			if c := api.FindCondition(p.Status.Conditions, api.PodScheduled); c == nil || c.Status != api.ConditionFalse {
 				return fmt.Errorf("q-0 not reported unschedulable: %+v", p.Status)
 			}
+			if c := api.FindCondition(p.Status.Conditions, api.PodScheduled); !strings.Contains(c.Message, goneReason) {
+				return fmt.Errorf("q-0 unschedulable for %q, want the claim's reason %q", c.Message, goneReason)
+			}
 			return nil
+		})
+		// The scheduler's event says it too.
+		eventually(t, 10*time.Second, func() error {
+			return failedSchedulingWith(ctx, e, ns, stsPods(e, ns, "q")[0], goneReason)
 		})
 		// The template's own requirement is kept, ANDed with the pin.
 		p := stsPods(e, ns, "q")[0]
@@ -273,5 +300,43 @@ func TestStatefulSetClaims(t *testing.T) {
 			}
 			return nil
 		})
+	})
+
+	t.Run("a new claim larger than its node's ephemeral-storage keeps its pod Pending", func(t *testing.T) {
+		ns := e.namespace(t, "sts-claims-storage")
+		small := startHollowWith(t, e, hollow.Config{Prefix: "sts-claim-small", Count: 1, EphemeralStorage: "512Mi"}).Nodes()[0]
+		onSmall := func(name, storage string) *api.StatefulSet {
+			s := newStorageSet(ns, name, 1, nil)
+			s.Spec.Template.Spec.NodeSelector = map[string]string{"kubernetes.io/hostname": small}
+			s.Spec.VolumeClaimTemplates[0].Spec.Resources.Requests["storage"] = storage
+			return s
+		}
+		if _, err := e.cl.Create(ctx, onSmall("big", "1Gi")); err != nil {
+			t.Fatal(err)
+		}
+		const reason = "1 insufficient ephemeral-storage for claim data-big-0"
+		eventually(t, 10*time.Second, func() error {
+			p := stsPods(e, ns, "big")[0]
+			if p == nil {
+				return fmt.Errorf("big-0 not created")
+			}
+			if c := api.FindCondition(p.Status.Conditions, api.PodScheduled); c == nil || c.Status != api.ConditionFalse ||
+				!strings.Contains(c.Message, reason) {
+				return fmt.Errorf("big-0 not unschedulable for %q: %+v", reason, p.Status)
+			}
+			return failedSchedulingWith(ctx, e, ns, p, reason)
+		})
+		// A claim that fits goes there and is bound there; once bound, its
+		// size no longer counts.
+		if _, err := e.cl.Create(ctx, onSmall("fit", "256Mi")); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, 20*time.Second, func() error { return exactlyReady(e, ns, "fit", 1, "") })
+		if c := boundClaim(t, e, ns, "data-fit-0"); c.ClaimNode() != small {
+			t.Errorf("data-fit-0 bound to %s, want %s", c.ClaimNode(), small)
+		}
+		if p := stsPods(e, ns, "big")[0]; p.Spec.NodeName != "" {
+			t.Errorf("big-0 bound to %s", p.Spec.NodeName)
+		}
 	})
 }

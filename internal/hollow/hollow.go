@@ -53,6 +53,10 @@ type Config struct {
 	CPU    string
 	Memory string
 	Pods   int
+	// EphemeralStorage, when set, is each node's ephemeral-storage (what
+	// the scheduler counts new claims against); by default the nodes
+	// report none, as an agent that cannot read its disk does.
+	EphemeralStorage string
 	// Labels and Taints, when set, give node i's extra labels and taints
 	// (zones, racks, dedicated pools).
 	Labels func(i int) map[string]string

@@ -32,6 +32,9 @@ func (h *Hollow) nodeObject(i int, now *api.Time) *api.Node {
 		taints = h.cfg.Taints(i)
 	}
 	res := api.ResourceList{"cpu": h.cfg.CPU, "memory": h.cfg.Memory, "pods": strconv.Itoa(h.cfg.Pods)}
+	if h.cfg.EphemeralStorage != "" {
+		res[api.ResourceEphemeralStorage] = h.cfg.EphemeralStorage
+	}
 	return &api.Node{TypeMeta: api.TypeMeta{APIVersion: "v1", Kind: "Node"},
 		ObjectMeta: api.ObjectMeta{Name: name, Labels: labels},
 		Spec:       api.NodeSpec{Taints: taints},

@@ -25,6 +25,8 @@ type cluster struct {
 	byLabel map[string][]podAt
 	// cache, when set, holds the pods' derived data across calls.
 	cache *PodInfoCache
+	// claims is the snapshot's claims lookup (see claimsOf).
+	claims map[ClaimKey]*api.PersistentVolumeClaim
 	// driverBits numbers the drivers nodes offer, so that the driver
 	// check is one mask test per node instead of string comparisons.
 	driverBits map[string]uint64
@@ -52,6 +54,7 @@ func newCluster(snap *Snapshot, cfg Config) *cluster {
 		antiTerms: map[string]*antiGroup{}, owners: map[string]map[int]int{},
 		topologies: map[string]*topology{}, constraints: map[string]parsedConstraints{},
 		domains: map[string][]int32{}, driverBits: map[string]uint64{}, cache: snap.Cache,
+		claims:     snap.Claims,
 		affinities: map[string]*affinitySet{}, spreads: map[string][]Spread{},
 		attrDoms: map[string]*attrDomains{}, groupCounts: map[groupCountKey]*groupCount{},
 	}
@@ -77,6 +80,7 @@ func (c *cluster) commit(p *podInfo, n *nodeInfo, dynamic map[string]int) {
 	n.cpu += p.cpu
 	n.mem += p.mem
 	n.podCount++
+	n.storage += p.storage
 	n.pods = append(n.pods, p.pod)
 	for _, hp := range p.staticPorts {
 		n.usePort(hp, c.cfg)

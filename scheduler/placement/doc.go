@@ -9,7 +9,10 @@
 // nothing when the pod asks nothing of it. Nodes are then walked through the
 // checks, cheapest first; the first check that rejects a node records why,
 // so that a pod no node accepts gets Kubernetes' message ("0/5 nodes are
-// available: 3 Insufficient memory, 2 node(s) were not ready."). Scorers
+// available: 3 Insufficient memory, 2 node(s) were not ready."). A filter
+// may also rule a pod out before the scan, when no node of the snapshot
+// could ever take it (a PreFilter: a claim bound to a node that is gone);
+// its reason is then the whole message. Scorers
 // rank the feasible nodes and the best one wins, ties going to the smaller
 // node name so that results are reproducible.
 //

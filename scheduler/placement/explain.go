@@ -6,6 +6,12 @@ import (
 	"strings"
 )
 
+// explainPod renders a PreFilter's rejection, as Kubernetes renders one:
+// "0/3 nodes are available: <reason>."
+func explainPod(numNodes int, st *Status) string {
+	return fmt.Sprintf("0/%d nodes are available: %s.", numNodes, strings.Join(st.Reasons, ", "))
+}
+
 // explain renders why no node fits, as Kubernetes' FitError does:
 // "0/5 nodes are available: 3 Insufficient memory, 2 node(s) were not
 // ready." A node rejected for two reasons (short of cpu and memory) counts

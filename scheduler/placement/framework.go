@@ -25,6 +25,28 @@ type Filter interface {
 	Prepare(c *cluster, p *podInfo) Check
 }
 
+// PreFilter is a Filter that may rule a pod out before any node is
+// examined, when no node of the snapshot could ever take it (Kubernetes'
+// PreFilter rejection). The reason then stands for the whole cluster, and
+// the pod's Decision says it once: "0/3 nodes are available: <reason>."
+// Preemption does not try such a pod: evicting pods cannot help it.
+type PreFilter interface {
+	Filter
+	PreFilter(c *cluster, p *podInfo) *Status
+}
+
+// preFilter runs the chain's PreFilters for p; nil means none objects.
+func preFilter(fs []Filter, c *cluster, p *podInfo) *Status {
+	for _, f := range fs {
+		if pf, ok := f.(PreFilter); ok {
+			if st := pf.PreFilter(c, p); st != nil {
+				return st
+			}
+		}
+	}
+	return nil
+}
+
 // MaxScore is the most a scorer gives a node.
 const MaxScore = 100
 
@@ -40,11 +62,14 @@ type Scorer interface {
 }
 
 // filters lists the chain in the order nodes are tested: cheap checks on
-// precomputed node fields first, those that read other pods last.
+// precomputed node fields first, those that read other pods last. ClaimNode
+// comes before NodeAffinity so that a StatefulSet pod, which its
+// controller also pins to its claim's node by affinity, is told about the
+// claim rather than about a selector it never wrote.
 func filters() []Filter {
 	return []Filter{
-		NodeReady{}, Resources{}, HostPorts{}, Driver{}, TaintToleration{},
-		NodeAffinity{}, Constraints{}, PodAntiAffinity{}, TopologySpread{},
+		NodeReady{}, ClaimNode{}, Resources{}, ClaimStorage{}, HostPorts{}, Driver{},
+		TaintToleration{}, NodeAffinity{}, Constraints{}, PodAntiAffinity{}, TopologySpread{},
 	}
 }
 

@@ -196,12 +196,80 @@ func term(key, op string, values ...string) api.NodeSelectorTerm {
 	return api.NodeSelectorTerm{MatchExpressions: []api.NodeSelectorRequirement{{Key: key, Operator: op, Values: values}}}
 }
 
+// cb builds test claims: namespace default, 1Gi, not bound.
+type cb struct{ c *api.PersistentVolumeClaim }
+
+func claim(name string) *cb {
+	return &cb{&api.PersistentVolumeClaim{
+		ObjectMeta: api.ObjectMeta{Name: name, Namespace: "default", UID: "uid-" + name,
+			Annotations: map[string]string{}},
+		Spec: api.PersistentVolumeClaimSpec{AccessModes: []string{api.ReadWriteOnce},
+			Resources: api.VolumeResourceRequirements{Requests: api.ResourceList{"storage": "1Gi"}}},
+	}}
+}
+
+func (b *cb) size(q string) *cb { b.c.Spec.Resources.Requests["storage"] = q; return b }
+func (b *cb) boundTo(node string) *cb {
+	b.c.Annotations[api.ClaimNodeAnnotation] = node
+	return b
+}
+func (b *cb) obj() *api.PersistentVolumeClaim { return b.c }
+func claims(bs ...*cb) (out []*api.PersistentVolumeClaim) {
+	for _, b := range bs {
+		out = append(out, b.c)
+	}
+	return out
+}
+
+// claimMap is the snapshot's claims lookup of cs.
+func claimMap(cs []*api.PersistentVolumeClaim) map[ClaimKey]*api.PersistentVolumeClaim {
+	if cs == nil {
+		return nil
+	}
+	m := map[ClaimKey]*api.PersistentVolumeClaim{}
+	for _, c := range cs {
+		m[ClaimKey{c.Namespace, c.Name}] = c
+	}
+	return m
+}
+
+// mount gives the pod a volume per claim, named after it.
+func (b *pb) mount(claimNames ...string) *pb {
+	for _, n := range claimNames {
+		b.p.Spec.Volumes = append(b.p.Spec.Volumes, api.Volume{Name: n,
+			VolumeSource: api.VolumeSource{PersistentVolumeClaim: &api.PersistentVolumeClaimVolumeSource{ClaimName: n}}})
+	}
+	return b
+}
+
+func (b *nb) storage(q string) *nb {
+	b.n.Status.Allocatable[api.ResourceEphemeralStorage] = q
+	return b
+}
+
 // filterResults runs one filter for p over the nodes, with existing bound
 // pods charged first, and returns each node's first reason ("" = fits).
 func filterResults(f Filter, ns []*api.Node, existing []*api.Pod, p *api.Pod) map[string]string {
-	c := newCluster(NewSnapshot(ns, existing), Config{}.withDefaults())
-	check := f.Prepare(c, c.newPodInfo(p))
+	return filterResultsWithClaims(f, ns, existing, nil, p)
+}
+
+// filterResultsWithClaims is filterResults with a claims lookup. A
+// PreFilter's rejection of the pod is every node's reason.
+func filterResultsWithClaims(f Filter, ns []*api.Node, existing []*api.Pod, cs []*api.PersistentVolumeClaim, p *api.Pod) map[string]string {
+	snap := NewSnapshot(ns, existing)
+	snap.Claims = claimMap(cs)
+	c := newCluster(snap, Config{}.withDefaults())
+	pi := c.newPodInfo(p)
 	out := map[string]string{}
+	if pf, ok := f.(PreFilter); ok {
+		if st := pf.PreFilter(c, pi); st != nil {
+			for _, n := range c.nodes {
+				out[n.name] = strings.Join(st.Reasons, "; ")
+			}
+			return out
+		}
+	}
+	check := f.Prepare(c, pi)
 	for _, n := range c.nodes {
 		out[n.name] = ""
 		if check == nil {

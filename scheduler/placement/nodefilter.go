@@ -11,13 +11,19 @@ import "github.com/barque-io/barque/api"
 func NodeFilters(nodes []*api.Node, pod *api.Pod, filters ...Filter) []*Status {
 	c := newCluster(&Snapshot{Nodes: nodes}, Config{}.withDefaults())
 	p := c.newPodInfo(pod)
+	out := make([]*Status, len(nodes))
+	if st := preFilter(filters, c, p); st != nil {
+		for i := range out {
+			out[i] = st
+		}
+		return out
+	}
 	var checks []Check
 	for _, f := range filters {
 		if ch := f.Prepare(c, p); ch != nil {
 			checks = append(checks, ch)
 		}
 	}
-	out := make([]*Status, len(nodes))
 	for i, n := range nodes {
 		out[i] = runChecks(checks, c.byName[n.Name])
 	}

@@ -18,6 +18,10 @@ type nodeInfo struct {
 	// node reports no limit, as the FSM's bind check reads it.
 	allocCPU, allocMem, allocPods int64
 	cpu, mem, podCount            int64
+	// allocStorage is the node's allocatable ephemeral-storage in bytes
+	// (0: not reported, no check), storage what unbound claims placed by
+	// this call ask of it.
+	allocStorage, storage int64
 
 	ports    map[hostPort]struct{}
 	dynUsed  int // ports in use inside the dynamic range
@@ -49,6 +53,7 @@ func (c *cluster) newNodeInfo(idx int, node *api.Node) *nodeInfo {
 	n.allocCPU = c.quantity(alloc[api.ResourceCPU])
 	n.allocMem = units(c.quantity(alloc[api.ResourceMemory]))
 	n.allocPods = units(c.quantity(alloc[api.ResourcePods]))
+	n.allocStorage = units(c.quantity(alloc[api.ResourceEphemeralStorage]))
 	for _, t := range node.Spec.Taints {
 		if t.Effect == api.TaintNoSchedule || t.Effect == api.TaintNoExecute {
 			n.hardTaints = append(n.hardTaints, t)

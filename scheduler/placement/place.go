@@ -45,6 +45,9 @@ type weighted struct {
 
 func (s *placer) place(pod *api.Pod) Decision {
 	p := s.c.newPodInfo(pod)
+	if st := preFilter(s.filters, s.c, p); st != nil {
+		return Decision{Pod: pod, Reason: explainPod(len(s.c.nodes), st)}
+	}
 	s.prepare(p)
 	examined := s.scan()
 	d := Decision{Pod: pod, Feasible: len(s.feasible)}

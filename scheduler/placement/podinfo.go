@@ -20,6 +20,13 @@ type podInfo struct {
 	drivers []string // distinct drivers the containers need
 	owner   string   // the controlling owner's uid, for distinct_* constraints
 	group   groupID  // the pods a Nomad spread counts with this one
+
+	// claims are the pod's claims the snapshot knows, resolved by the
+	// first filter that asks (claimsDone); storage sums the requests of
+	// the unbound ones, charged to the node the pod is placed on.
+	claims     []podClaim
+	claimsDone bool
+	storage    int64
 }
 
 func (c *cluster) newPodInfo(pod *api.Pod) *podInfo {

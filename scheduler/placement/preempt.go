@@ -30,6 +30,9 @@ func Preempt(snap *Snapshot, pod *api.Pod, cfg Config) (Preemption, bool) {
 	}
 	c := newCluster(snap, cfg.withDefaults())
 	p := c.newPodInfo(pod)
+	if preFilter(filters(), c, p) != nil {
+		return Preemption{}, false
+	}
 	placement, room := preemptChecks(c, p)
 	var best *candidate
 	for _, n := range c.nodes {

@@ -76,11 +76,18 @@ type Decision struct {
 	Feasible int
 }
 
-// Snapshot is the cluster as the placement sees it: the nodes, and the
-// bound pods that still hold resources on them (not Succeeded or Failed).
+// Snapshot is the cluster as the placement sees it: the nodes, the bound
+// pods that still hold resources on them (not Succeeded or Failed), and the
+// claims the pods to place mount.
 type Snapshot struct {
 	Nodes      []*api.Node
 	PodsByNode map[string][]*api.Pod
+	// Claims holds the PersistentVolumeClaims the pods to place mount (at
+	// least those; others are ignored). A pod's claim bound to a node keeps
+	// it on that node (ClaimNode); an unbound claim's storage request must
+	// fit the node's ephemeral-storage (ClaimStorage). A claim missing here
+	// constrains nothing, so a nil map turns both checks off.
+	Claims map[ClaimKey]*api.PersistentVolumeClaim
 	// Cache, when set, carries derived pod data between calls.
 	Cache *PodInfoCache
 }
