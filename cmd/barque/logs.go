@@ -82,6 +82,9 @@ func podLogs(cmd *cobra.Command, c *client.Client, name string, o logsOpts) erro
 			tail := o.tail
 			lo.TailLines = &tail
 		}
+		if o.Follow {
+			return followLogs(cmd.Context(), c, name, lo, &prefixWriter{out: cmd.OutOrStdout()}, "")
+		}
 		rc, err := c.PodLogs(cmd.Context(), currentNamespace(), name, lo)
 		if err != nil {
 			return err
@@ -196,14 +199,17 @@ func copyStream(ctx context.Context, c *client.Client, s logStream, o logsOpts, 
 		tail := o.tail
 		lo.TailLines = &tail
 	}
+	prefix := ""
+	if o.prefix {
+		prefix = logPrefix(s)
+	}
+	if o.Follow {
+		return followLogs(ctx, c, s.pod, lo, w, prefix)
+	}
 	rc, err := c.PodLogs(ctx, currentNamespace(), s.pod, lo)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	prefix := ""
-	if o.prefix {
-		prefix = logPrefix(s)
-	}
 	return w.copy(ctx, prefix, rc)
 }
