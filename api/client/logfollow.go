@@ -81,7 +81,7 @@ func (f *logFollow) follow(ctx context.Context, o LogOptions) error {
 			return err
 		case err == nil:
 			opened = true
-			if off, err = f.read(ctx, rc, h, off, lo.Follow); err != nil || !lo.Follow {
+			if off, err = f.read(ctx, rc, h, off, !lo.Follow); err != nil || !lo.Follow {
 				return err
 			}
 			backoff = followBackoffStart
