@@ -38,7 +38,8 @@ func (c *Client) FollowPodLogs(ctx context.Context, namespace, name string, o Lo
 		return err
 	}
 	f := &logFollow{c: c, namespace: namespace, name: name, uid: obj.(*api.Pod).UID, line: line}
-	f.ended = api.PodIsTerminal(obj.(*api.Pod))
+	// A previous run is over: its output is read once, not followed.
+	f.ended = api.PodIsTerminal(obj.(*api.Pod)) || o.Previous
 	if o.Stream != "" {
 		return f.follow(ctx, o)
 	}
