@@ -28,23 +28,71 @@ spec:
     command: ["/bin/sh", "-c", "i=0; while true; do i=$((i+1)); echo line $i; sleep 0.1; done"]
 `
 
+// counterJob is counterPod as a Nomad job.
+const counterJob = `job "counter" {
+  group "counter" {
+    task "main" {
+      driver = "exec"
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "i=0; while true; do i=$((i+1)); echo line $i; sleep 0.1; done"]
+      }
+      resources {
+        cpu    = 20
+        memory = 16
+      }
+    }
+  }
+}
+`
+
 // TestLogsFollowAcrossServerRestart: `barque logs -f` keeps printing a
 // task's lines while the server that proxies its stream is killed and
 // restarted: the stream is resumed through another server, with no line
 // printed twice and none missing; Ctrl-C still ends it at once.
 func TestLogsFollowAcrossServerRestart(t *testing.T) {
+	c, ctx := startLogsCluster(t)
+	applyPod(ctx, t, c.client(t), counterPod)
+	waitPod(ctx, t, c.client(t), "counter", "running", func(p *api.Pod) bool { return p.Status.Phase == api.PodRunning })
+	followAcrossRestart(t, c, "", "logs", "-f", "counter")
+}
+
+// TestJobLogsFollowAcrossServerRestart: the same with `barque job logs -f`,
+// which also watches the job's pods through the servers.
+func TestJobLogsFollowAcrossServerRestart(t *testing.T) {
+	c, _ := startLogsCluster(t)
+	env := []string{"BARQUE_ADDR=" + strings.Join(c.addresses(), ","), "HOME=" + t.TempDir()}
+	path := t.TempDir() + "/counter.nomad.hcl"
+	if err := writeFile(path, counterJob); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := run(t, env, "", "job", "run", "--detach", path); code != 0 {
+		t.Fatalf("job run: %d\n%s", code, out)
+	}
+	followAcrossRestart(t, c, "[counter-", "job", "logs", "-f", "counter")
+}
+
+func startLogsCluster(t *testing.T) (*procCluster, context.Context) {
+	t.Helper()
 	c := startProcCluster(t)
 	cl := c.client(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
 	c.leader(ctx, cl)
 	waitWritable(ctx, t, cl)
 	c.startAgent("n1")
 	waitNodeReady(ctx, t, cl, "n1", api.ConditionTrue)
-	applyPod(ctx, t, cl, counterPod)
-	waitPod(ctx, t, cl, "counter", "running", func(p *api.Pod) bool { return p.Status.Phase == api.PodRunning })
+	return c, ctx
+}
 
-	cmd := exec.Command(barqueBin, "logs", "-f", "counter")
+// followAcrossRestart runs the barque command args, which prints the
+// counter's "line N" (each line starting with prefix), kills the server
+// that proxies its stream, restarts it, and checks that every line came
+// once, in order.
+func followAcrossRestart(t *testing.T, c *procCluster, prefix string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(barqueBin, args...)
+	name := strings.Join(args, " ")
 	cmd.Env = append(os.Environ(), "BARQUE_ADDR="+strings.Join(c.addresses(), ","), "HOME="+t.TempDir())
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -74,17 +122,23 @@ func TestLogsFollowAcrossServerRestart(t *testing.T) {
 			select {
 			case l, ok := <-lines:
 				if !ok {
-					t.Fatalf("logs -f ended %s after %d lines; stderr:\n%s", what, len(got), stderr.String())
+					t.Fatalf("%s ended %s after %d lines; stderr:\n%s", name, what, len(got), stderr.String())
+				}
+				if !strings.HasPrefix(l, prefix) {
+					t.Fatalf("line %q does not start with %q", l, prefix)
+				}
+				if _, rest, ok := strings.Cut(l, "] "); ok && prefix != "" {
+					l = rest
 				}
 				got = append(got, lineNumbers(t, l)...)
 			case <-timeout:
-				t.Fatalf("logs -f printed %d lines, want %d %s; stderr:\n%s", len(got), n, what, stderr.String())
+				t.Fatalf("%s printed %d lines, want %d %s; stderr:\n%s", name, len(got), n, what, stderr.String())
 			}
 		}
 	}
-	readUntil(10, "before the kill")
+	readUntil(10, "before the kill") // within 30 s: the job's pod starts too
 	p := proxyingServer(t, c)
-	t.Logf("logs -f streams through %s (after line %d); killing it", p.name, len(got))
+	t.Logf("%s streams through %s (after line %d); killing it", name, p.name, len(got))
 	c.kill(p)
 	readUntil(len(got)+30, "after the kill") // 3 s of output, via another server
 	c.start(p)
@@ -101,10 +155,10 @@ func TestLogsFollowAcrossServerRestart(t *testing.T) {
 	case err := <-exited:
 		var ee *exec.ExitError
 		if err != nil && !(errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signal() == syscall.SIGINT) {
-			t.Fatalf("logs -f after Ctrl-C: %v; stderr:\n%s", err, stderr.String())
+			t.Fatalf("%s after Ctrl-C: %v; stderr:\n%s", name, err, stderr.String())
 		}
 	case <-time.After(2 * time.Second):
-		t.Fatal("logs -f still running 2 s after Ctrl-C")
+		t.Fatalf("%s still running 2 s after Ctrl-C", name)
 	}
 }
 
