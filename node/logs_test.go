@@ -2,6 +2,7 @@ package node
 
 import (
 	"bytes"
+	"net/http/httptest"
 	"os"
 	"testing"
 
@@ -75,5 +76,25 @@ func TestSinceSegmentsResumeAtAnOffset(t *testing.T) {
 	// A tail's answer reports its offset too, so that it can be resumed.
 	if got := startOffset(files, tailSegments(files, 2)); got != 6 {
 		t.Errorf("tail 2 starts at %d, want 6", got)
+	}
+}
+
+func TestParseLogRequestSinceBytes(t *testing.T) {
+	for _, tc := range []struct {
+		query string
+		since int64
+		bad   bool
+	}{
+		{"stream=stdout&sinceBytes=12", 12, false},
+		{"stream=stderr", -1, false},
+		{"sinceBytes=12", 0, true}, // both streams: an offset of which?
+		{"stream=stdout&sinceBytes=-1", 0, true},
+		{"stream=stdout&sinceBytes=x", 0, true},
+	} {
+		r := httptest.NewRequest("GET", "/v1/pods/u/tasks/main/logs?"+tc.query, nil)
+		lr, err := parseLogRequest(r, t.TempDir(), "main")
+		if (err != nil) != tc.bad || (err == nil && lr.since != tc.since) {
+			t.Errorf("%s: request %+v, error %v", tc.query, lr, err)
+		}
 	}
 }

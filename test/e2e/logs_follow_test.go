@@ -48,13 +48,14 @@ const counterJob = `job "counter" {
 
 // TestLogsFollowAcrossServerRestart: `barque logs -f` keeps printing a
 // task's lines while the server that proxies its stream is killed and
-// restarted: the stream is resumed through another server, with no line
-// printed twice and none missing; Ctrl-C still ends it at once.
+// restarted, then while the node agent is: the stream is resumed (through
+// another server), with no line printed twice and none missing; Ctrl-C
+// still ends it at once.
 func TestLogsFollowAcrossServerRestart(t *testing.T) {
 	c, ctx := startLogsCluster(t)
 	applyPod(ctx, t, c.client(t), counterPod)
 	waitPod(ctx, t, c.client(t), "counter", "running", func(p *api.Pod) bool { return p.Status.Phase == api.PodRunning })
-	followAcrossRestart(t, c, "", "logs", "-f", "counter")
+	followAcrossRestart(t, c, true, "", "logs", "-f", "counter")
 }
 
 // TestJobLogsFollowAcrossServerRestart: the same with `barque job logs -f`,
@@ -69,7 +70,7 @@ func TestJobLogsFollowAcrossServerRestart(t *testing.T) {
 	if out, code := run(t, env, "", "job", "run", "--detach", path); code != 0 {
 		t.Fatalf("job run: %d\n%s", code, out)
 	}
-	followAcrossRestart(t, c, "[counter-", "job", "logs", "-f", "counter")
+	followAcrossRestart(t, c, false, "[counter-", "job", "logs", "-f", "counter")
 }
 
 func startLogsCluster(t *testing.T) (*procCluster, context.Context) {
@@ -87,9 +88,9 @@ func startLogsCluster(t *testing.T) (*procCluster, context.Context) {
 
 // followAcrossRestart runs the barque command args, which prints the
 // counter's "line N" (each line starting with prefix), kills the server
-// that proxies its stream, restarts it, and checks that every line came
-// once, in order.
-func followAcrossRestart(t *testing.T, c *procCluster, prefix string, args ...string) {
+// that proxies its stream, restarts it (then, with agentToo, the node
+// agent), and checks that every line came once, in order.
+func followAcrossRestart(t *testing.T, c *procCluster, agentToo bool, prefix string, args ...string) {
 	t.Helper()
 	cmd := exec.Command(barqueBin, args...)
 	name := strings.Join(args, " ")
@@ -143,6 +144,12 @@ func followAcrossRestart(t *testing.T, c *procCluster, prefix string, args ...st
 	readUntil(len(got)+30, "after the kill") // 3 s of output, via another server
 	c.start(p)
 	readUntil(len(got)+30, "after the restart")
+	if agentToo {
+		t.Logf("killing the agent after line %d", len(got))
+		c.kill(c.agents[0])
+		c.start(c.agents[0])
+		readUntil(len(got)+30, "after the agent's restart")
+	}
 
 	for i, n := range got {
 		if n != i+1 {
