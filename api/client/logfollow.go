@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/barque-io/barque/api"
@@ -39,7 +40,13 @@ func (c *Client) FollowPodLogs(ctx context.Context, namespace, name string, o Lo
 	}
 	f := &logFollow{c: c, namespace: namespace, name: name, uid: obj.(*api.Pod).UID, line: line}
 	// A previous run is over: its output is read once, not followed.
-	f.ended = api.PodIsTerminal(obj.(*api.Pod)) || o.Previous
+	f.endedAtStart = api.PodIsTerminal(obj.(*api.Pod)) || o.Previous
+	over, stop := context.WithCancel(ctx)
+	defer stop()
+	f.over = over
+	if !f.endedAtStart {
+		go f.watchPod(over, stop)
+	}
 	if o.Stream != "" {
 		return f.follow(ctx, o)
 	}
@@ -55,34 +62,71 @@ func (c *Client) FollowPodLogs(ctx context.Context, namespace, name string, o Lo
 	return errors.Join(errs...)
 }
 
+// followPodPoll is how often FollowPodLogs looks whether a followed pod has
+// finished or gone: the agent keeps a followed stream open after its task
+// ends, so the client ends it.
+const followPodPoll = 2 * time.Second
+
+// Pod states seen by logFollow.watchPod.
+const (
+	podLive int32 = iota
+	podEnded
+	podGone
+)
+
 // logFollow is one pod followed by FollowPodLogs.
 type logFollow struct {
 	c               *Client
 	namespace, name string
 	uid             string
-	ended           bool // the pod had finished when following started
+	endedAtStart    bool // finished pod, or previous run: read once
 	line            func([]byte) error
+	// over ends the followed streams once state is podEnded or podGone.
+	over  context.Context
+	state atomic.Int32
+}
+
+// watchPod polls the pod until it has finished or gone, then records it
+// and ends the follow streams (stop), which then read what is left.
+func (f *logFollow) watchPod(ctx context.Context, stop context.CancelFunc) {
+	for sleep(ctx, followPodPoll) == nil {
+		gone, ended := f.podState(ctx)
+		if gone {
+			f.state.Store(podGone)
+		} else if ended {
+			f.state.Store(podEnded)
+		}
+		if gone || ended {
+			stop()
+			return
+		}
+	}
 }
 
 // follow streams one stream of the pod until it is over.
 func (f *logFollow) follow(ctx context.Context, o LogOptions) error {
 	off := int64(-1) // unknown until the first answer
 	backoff := followBackoffStart
+	ended := f.endedAtStart
 	for opened := false; ; {
 		lo := o
-		lo.Follow = !f.ended
+		lo.Follow = !ended
 		if off >= 0 {
 			lo.TailLines, lo.SinceBytes = nil, &off
 		}
-		rc, h, err := f.c.podLogs(ctx, f.namespace, f.name, lo)
+		rctx := ctx // a follow ends when the pod does, too
+		if lo.Follow {
+			rctx = f.over
+		}
+		rc, h, err := f.c.podLogs(rctx, f.namespace, f.name, lo)
 		switch {
 		case ctx.Err() != nil:
 			return nil
-		case err != nil && !opened:
+		case err != nil && !opened && rctx.Err() == nil:
 			return err
 		case err == nil:
 			opened = true
-			if off, err = f.read(ctx, rc, h, off, !lo.Follow); err != nil || !lo.Follow {
+			if off, err = f.read(rctx, rc, h, off, !lo.Follow); err != nil || !lo.Follow {
 				return err
 			}
 			backoff = followBackoffStart
@@ -90,12 +134,11 @@ func (f *logFollow) follow(ctx context.Context, o LogOptions) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		gone, ended := f.podState(ctx)
+		gone, nowEnded := f.stateAfterBreak(ctx)
 		if gone {
 			return nil
 		}
-		f.ended = f.ended || ended
-		if f.ended {
+		if ended = ended || nowEnded; ended {
 			continue // read what is left, without following
 		}
 		f.c.logger.Debug("log stream broke; reopening", "pod", f.name, "stream", o.Stream, "offset", off, "error", err)
@@ -104,6 +147,17 @@ func (f *logFollow) follow(ctx context.Context, o LogOptions) error {
 		}
 		backoff = min(backoff*2, followBackoffMax)
 	}
+}
+
+// stateAfterBreak: what watchPod found, else a fresh look at the pod.
+func (f *logFollow) stateAfterBreak(ctx context.Context) (gone, ended bool) {
+	switch f.state.Load() {
+	case podGone:
+		return true, false
+	case podEnded:
+		return false, true
+	}
+	return f.podState(ctx)
 }
 
 // read delivers the answer's whole lines and returns the offset after the

@@ -186,3 +186,29 @@ func TestFollowPodLogsStopsWithContext(t *testing.T) {
 		t.Fatal("FollowPodLogs still running a second after ctx ended")
 	}
 }
+
+// A stream that stays open ends when the pod finishes: the rest of the
+// output is read from where the follow stopped, and following ends.
+func TestFollowPodLogsEndsWhenThePodFinishes(t *testing.T) {
+	var phase atomic.Value
+	phase.Store(api.PodRunning)
+	ls := &logServer{pod: func() (*api.Pod, bool) { return talker("u1", phase.Load().(api.PodPhase)), true }}
+	ls.logs = func(w http.ResponseWriter, r *http.Request, n int) {
+		switch n {
+		case 0:
+			logAnswer(w, 0, "l1\n")
+			phase.Store(api.PodSucceeded)
+			<-r.Context().Done() // the agent keeps a follow open
+		default:
+			if r.URL.Query().Get("follow") != "" || r.URL.Query().Get("sinceBytes") != "3" {
+				t.Errorf("after the pod finished: %s", r.URL.RawQuery)
+			}
+			logAnswer(w, 3, "l2\n")
+		}
+	}
+	s := newFakeServer(t, ls.handle)
+	lines, err := followAll(t, testClient(t, s.URL), LogOptions{Stream: "stdout"})
+	if err != nil || strings.Join(lines, "|") != "l1|l2" {
+		t.Fatalf("lines %q, error %v", lines, err)
+	}
+}
