@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/barque-io/barque/api"
+	"github.com/barque-io/barque/api/client"
 )
 
 // counterPod prints a counter every 100 ms.
@@ -52,16 +53,16 @@ const counterJob = `job "counter" {
 // another server), with no line printed twice and none missing; Ctrl-C
 // still ends it at once.
 func TestLogsFollowAcrossServerRestart(t *testing.T) {
-	c, ctx := startLogsCluster(t)
-	applyPod(ctx, t, c.client(t), counterPod)
-	waitPod(ctx, t, c.client(t), "counter", "running", func(p *api.Pod) bool { return p.Status.Phase == api.PodRunning })
+	c, cl, ctx := startClusterWithAgent(t, 2*time.Minute)
+	applyPod(ctx, t, cl, counterPod)
+	waitPod(ctx, t, cl, "counter", "running", func(p *api.Pod) bool { return p.Status.Phase == api.PodRunning })
 	followAcrossRestart(t, c, true, "", "logs", "-f", "counter")
 }
 
 // TestJobLogsFollowAcrossServerRestart: the same with `barque job logs -f`,
 // which also watches the job's pods through the servers.
 func TestJobLogsFollowAcrossServerRestart(t *testing.T) {
-	c, _ := startLogsCluster(t)
+	c, _, _ := startClusterWithAgent(t, 2*time.Minute)
 	env := []string{"BARQUE_ADDR=" + strings.Join(c.addresses(), ","), "HOME=" + t.TempDir()}
 	path := t.TempDir() + "/counter.nomad.hcl"
 	if err := writeFile(path, counterJob); err != nil {
@@ -73,17 +74,19 @@ func TestJobLogsFollowAcrossServerRestart(t *testing.T) {
 	followAcrossRestart(t, c, false, "[counter-", "job", "logs", "-f", "counter")
 }
 
-func startLogsCluster(t *testing.T) (*procCluster, context.Context) {
+// startClusterWithAgent starts three servers and agent n1, ready, and a
+// context that ends after timeout.
+func startClusterWithAgent(t *testing.T, timeout time.Duration) (*procCluster, *client.Client, context.Context) {
 	t.Helper()
 	c := startProcCluster(t)
 	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	t.Cleanup(cancel)
 	c.leader(ctx, cl)
 	waitWritable(ctx, t, cl)
 	c.startAgent("n1")
 	waitNodeReady(ctx, t, cl, "n1", api.ConditionTrue)
-	return c, ctx
+	return c, cl, ctx
 }
 
 // followAcrossRestart runs the barque command args, which prints the
