@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/barque-io/barque/api"
+	"github.com/barque-io/barque/api/client"
 	"github.com/barque-io/barque/node/driver"
 )
 
@@ -67,11 +68,15 @@ type logRequest struct {
 	streams []string
 	follow  bool
 	tail    int // lines; negative = all
+	// since is a byte offset into the stream's retained output (its files
+	// concatenated, oldest first); negative = not given. A follower that
+	// lost its connection resumes there without repeating a line.
+	since int64
 }
 
 func parseLogRequest(r *http.Request, dir, task string) (*logRequest, error) {
 	q := r.URL.Query()
-	lr := &logRequest{dir: dir, task: task, follow: boolParam(r, "follow"), tail: -1}
+	lr := &logRequest{dir: dir, task: task, follow: boolParam(r, "follow"), tail: -1, since: -1}
 	switch s := q.Get("stream"); s {
 	case "", "both", "all", "All":
 		lr.streams = []string{"stdout", "stderr"}
@@ -86,6 +91,16 @@ func parseLogRequest(r *http.Request, dir, task string) (*logRequest, error) {
 			return nil, api.BadRequest("tail must be a number of lines")
 		}
 		lr.tail = n
+	}
+	if b := q.Get("sinceBytes"); b != "" {
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || n < 0 {
+			return nil, api.BadRequest("sinceBytes must be a non-negative number of bytes")
+		}
+		if len(lr.streams) != 1 {
+			return nil, api.BadRequest("sinceBytes needs one stream: stdout or stderr")
+		}
+		lr.since = n
 	}
 	if boolParam(r, "previous") {
 		lr.task += previousSuffix
@@ -112,12 +127,21 @@ func (a *Agent) handleLogs(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, err)
 		return
 	}
+	segs := make(map[string][]segment, len(lr.streams))
+	for _, s := range lr.streams {
+		segs[s] = lr.segments(s)
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if len(lr.streams) == 1 {
+		// Where the answer starts, so that a follower can resume after it.
+		s := lr.streams[0]
+		w.Header().Set(client.LogOffsetHeader, strconv.FormatInt(startOffset(driver.LogFiles(dir, lr.task, s), segs[s]), 10))
+	}
 	w.WriteHeader(http.StatusOK)
 	out := &flushWriter{w: w, rc: http.NewResponseController(w)}
 	if !lr.follow {
 		for _, s := range lr.streams {
-			if err := copySegments(out, tailSegments(driver.LogFiles(dir, lr.task, s), lr.tail)); err != nil {
+			if err := copySegments(out, segs[s]); err != nil {
 				return
 			}
 		}
@@ -128,10 +152,27 @@ func (a *Agent) handleLogs(w http.ResponseWriter, r *http.Request) {
 		wg.Add(1)
 		go func(stream string) {
 			defer wg.Done()
-			followStream(r.Context(), out, lr, stream)
+			followStream(r.Context(), out, lr, stream, segs[stream])
 		}(s)
 	}
 	wg.Wait()
+}
+
+// startOffset is the offset of the first segment's start in files.
+func startOffset(files []string, segs []segment) int64 {
+	if len(segs) == 0 {
+		return 0
+	}
+	var off int64
+	for _, f := range files {
+		if f == segs[0].path {
+			return off + segs[0].off
+		}
+		if st, err := os.Stat(f); err == nil {
+			off += st.Size()
+		}
+	}
+	return 0
 }
 
 // flushWriter writes whole chunks under a lock (so two followed streams do
@@ -156,6 +197,47 @@ func (f *flushWriter) Write(p []byte) (int, error) {
 type segment struct {
 	path string
 	off  int64
+}
+
+// segments is where to read a stream's files: from the byte offset since,
+// else its last tail lines.
+func (lr *logRequest) segments(stream string) []segment {
+	files := driver.LogFiles(lr.dir, lr.task, stream)
+	if lr.since >= 0 {
+		return sinceSegments(files, lr.since)
+	}
+	return tailSegments(files, lr.tail)
+}
+
+// sinceSegments skips the first off bytes of the files (oldest first). An
+// offset beyond their end means the files were replaced since it was taken
+// (the task restarted: its run before is now the previous one), so the
+// current run is read from its start.
+func sinceSegments(files []string, off int64) []segment {
+	segs := make([]segment, 0, len(files))
+	for _, f := range files {
+		st, err := os.Stat(f)
+		if err != nil {
+			continue
+		}
+		if off >= st.Size() && len(segs) == 0 {
+			off -= st.Size()
+			continue
+		}
+		segs = append(segs, segment{path: f, off: off})
+		off = 0
+	}
+	if off > 0 {
+		return sinceSegments(files, 0)
+	}
+	if len(segs) == 0 && len(files) > 0 {
+		// Exactly at the end: follow the newest file from its end.
+		last := files[len(files)-1]
+		if st, err := os.Stat(last); err == nil {
+			segs = append(segs, segment{path: last, off: st.Size()})
+		}
+	}
+	return segs
 }
 
 // tailSegments returns where to read files (oldest first) to get their last
@@ -250,8 +332,7 @@ func copyFrom(w io.Writer, s segment) error {
 // file (.0) as it grows. When .0 is replaced (size rotation, or the task
 // restarted) it drains the old file and continues with the new one. It ends
 // when the client goes away.
-func followStream(ctx context.Context, w io.Writer, lr *logRequest, stream string) {
-	segs := tailSegments(driver.LogFiles(lr.dir, lr.task, stream), lr.tail)
+func followStream(ctx context.Context, w io.Writer, lr *logRequest, stream string, segs []segment) {
 	var start int64
 	if n := len(segs); n > 0 && segs[n-1].path == driver.LogFileName(lr.dir, lr.task, stream, 0) {
 		start, segs = segs[n-1].off, segs[:n-1]

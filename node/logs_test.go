@@ -2,6 +2,7 @@ package node
 
 import (
 	"bytes"
+	"net/http/httptest"
 	"os"
 	"testing"
 
@@ -45,5 +46,55 @@ func mustOK(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestSinceSegmentsResumeAtAnOffset(t *testing.T) {
+	dir := t.TempDir()
+	mustOK(t, os.WriteFile(driver.LogFileName(dir, "web", "stdout", 1), []byte("a\nb\nc\n"), 0o644))
+	mustOK(t, os.WriteFile(driver.LogFileName(dir, "web", "stdout", 0), []byte("d\ne\n"), 0o644))
+	files := driver.LogFiles(dir, "web", "stdout")
+	for _, tc := range []struct {
+		off  int64
+		want string
+	}{
+		{0, "a\nb\nc\nd\ne\n"}, {2, "b\nc\nd\ne\n"}, {6, "d\ne\n"}, {8, "e\n"}, {10, ""},
+		// Beyond the end: the files were replaced (a restart); read the new run.
+		{11, "a\nb\nc\nd\ne\n"},
+	} {
+		segs := sinceSegments(files, tc.off)
+		var b bytes.Buffer
+		mustOK(t, copySegments(&b, segs))
+		if b.String() != tc.want {
+			t.Errorf("since %d = %q, want %q", tc.off, b.String(), tc.want)
+		}
+		// The offset reported for the answer is where it starts.
+		if want := int64(10 - len(tc.want)); tc.off <= 10 && startOffset(files, segs) != want {
+			t.Errorf("since %d: start offset %d, want %d", tc.off, startOffset(files, segs), want)
+		}
+	}
+	// A tail's answer reports its offset too, so that it can be resumed.
+	if got := startOffset(files, tailSegments(files, 2)); got != 6 {
+		t.Errorf("tail 2 starts at %d, want 6", got)
+	}
+}
+
+func TestParseLogRequestSinceBytes(t *testing.T) {
+	for _, tc := range []struct {
+		query string
+		since int64
+		bad   bool
+	}{
+		{"stream=stdout&sinceBytes=12", 12, false},
+		{"stream=stderr", -1, false},
+		{"sinceBytes=12", 0, true}, // both streams: an offset of which?
+		{"stream=stdout&sinceBytes=-1", 0, true},
+		{"stream=stdout&sinceBytes=x", 0, true},
+	} {
+		r := httptest.NewRequest("GET", "/v1/pods/u/tasks/main/logs?"+tc.query, nil)
+		lr, err := parseLogRequest(r, t.TempDir(), "main")
+		if (err != nil) != tc.bad || (err == nil && lr.since != tc.since) {
+			t.Errorf("%s: request %+v, error %v", tc.query, lr, err)
+		}
 	}
 }

@@ -21,14 +21,28 @@ type LogOptions struct {
 	TailLines *int   // only the last N lines (of each stream); nil = all
 	Previous  bool   // the run before the current one
 	Stream    string // "stdout", "stderr" or "" for both
+	// SinceBytes starts one stream (Stream must name it) at this byte offset
+	// of its retained output, as LogOffsetHeader reports it; it overrides
+	// TailLines. FollowPodLogs uses it to resume without repeating lines.
+	SinceBytes *int64
 }
+
+// LogOffsetHeader, on a log answer for one stream, is the byte offset
+// (as SinceBytes counts) of the answer's first byte.
+const LogOffsetHeader = "X-Barque-Log-Offset"
 
 // PodLogs streams a pod container's logs, proxied by a server from the
 // node agent. The caller closes the reader.
 func (c *Client) PodLogs(ctx context.Context, namespace, name string, o LogOptions) (io.ReadCloser, error) {
+	rc, _, err := c.podLogs(ctx, namespace, name, o)
+	return rc, err
+}
+
+// podLogs is PodLogs that also returns the answer's headers.
+func (c *Client) podLogs(ctx context.Context, namespace, name string, o LogOptions) (io.ReadCloser, http.Header, error) {
 	path, err := podSubresource(namespace, name, "log")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	q := url.Values{}
 	setIf(q, "container", o.Container, o.Container != "")
@@ -38,11 +52,14 @@ func (c *Client) PodLogs(ctx context.Context, namespace, name string, o LogOptio
 	if o.TailLines != nil {
 		q.Set("tailLines", strconv.Itoa(*o.TailLines))
 	}
+	if o.SinceBytes != nil {
+		q.Set("sinceBytes", strconv.FormatInt(*o.SinceBytes, 10))
+	}
 	res, err := c.do(ctx, &request{method: http.MethodGet, path: path, query: q, stream: true})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &cancelOnClose{ReadCloser: res.resp.Body, cancel: res.cancel}, nil
+	return &cancelOnClose{ReadCloser: res.resp.Body, cancel: res.cancel}, res.resp.Header, nil
 }
 
 type cancelOnClose struct {

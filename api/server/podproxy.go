@@ -123,6 +123,10 @@ func agentQuery(sub string, q url.Values) url.Values {
 	if t := q.Get("tailLines"); t != "" {
 		out.Set("tail", t)
 	}
+	// Barque's own: resume a broken follow at a byte offset of one stream.
+	if b := q.Get("sinceBytes"); b != "" {
+		out.Set("sinceBytes", b)
+	}
 	switch strings.ToLower(q.Get("stream")) {
 	case "stdout":
 		out.Set("stream", "stdout")

@@ -87,11 +87,20 @@ func logStreams(pods []*api.Pod, task string) []logStream {
 
 // copyLogs prints one stream; a pod whose logs cannot be read (not yet
 // placed, node gone) is reported on stderr and skipped.
+// With -f the stream is resumed when it breaks (client.FollowPodLogs).
 func copyLogs(ctx context.Context, cmd *cobra.Command, c *client.Client, s logStream, o jobLogsOpts, w *prefixWriter) {
 	lo := client.LogOptions{Container: s.task, Follow: o.follow}
 	if o.tail >= 0 {
 		tail := o.tail
 		lo.TailLines = &tail
+	}
+	prefix := "[" + s.pod + "/" + s.task + "] "
+	if o.follow {
+		err := followLogs(ctx, c, s.pod, lo, w, prefix)
+		if err != nil && ctx.Err() == nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "%sno logs: %v\n", prefix, err)
+		}
+		return
 	}
 	rc, err := c.PodLogs(ctx, currentNamespace(), s.pod, lo)
 	if err != nil {
@@ -101,7 +110,7 @@ func copyLogs(ctx context.Context, cmd *cobra.Command, c *client.Client, s logSt
 		return
 	}
 	defer rc.Close()
-	if err := w.copy(ctx, "["+s.pod+"/"+s.task+"] ", rc); err != nil && ctx.Err() == nil {
+	if err := w.copy(ctx, prefix, rc); err != nil && ctx.Err() == nil {
 		fmt.Fprintf(cmd.ErrOrStderr(), "[%s/%s] %v\n", s.pod, s.task, err)
 	}
 }
@@ -111,6 +120,20 @@ func copyLogs(ctx context.Context, cmd *cobra.Command, c *client.Client, s logSt
 type prefixWriter struct {
 	mu  sync.Mutex
 	out io.Writer
+}
+
+// line writes one line with its prefix.
+func (w *prefixWriter) line(prefix string, text []byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	_, err := fmt.Fprintf(w.out, "%s%s\n", prefix, text)
+	return err
+}
+
+// followLogs follows one pod's stream(s), printed line by line with
+// prefix; a broken stream is resumed without repeating lines.
+func followLogs(ctx context.Context, c *client.Client, pod string, lo client.LogOptions, w *prefixWriter, prefix string) error {
+	return c.FollowPodLogs(ctx, currentNamespace(), pod, lo, func(text []byte) error { return w.line(prefix, text) })
 }
 
 func (w *prefixWriter) copy(ctx context.Context, prefix string, r io.Reader) error {

@@ -11,14 +11,12 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// followJobLogs streams the logs of the job's pods until interrupted. It
-// lists the pods labelled with the job, then watches them from the list's
-// resourceVersion: each pod's tasks are followed once the pod runs, and a
-// pod is no longer followed once it is deleted.
+// followJobLogs streams the logs of the job's pods until interrupted: the
+// pods labelled with the job now and those created later (followPods).
 func followJobLogs(cmd *cobra.Command, c *client.Client, job string, o jobLogsOpts) error {
 	ctx := cmd.Context()
-	sel := client.ListOptions{LabelSelector: jobLabel + "=" + job}
-	list, err := c.List(ctx, "Pod", currentNamespace(), sel)
+	sel := jobLabel + "=" + job
+	list, err := c.List(ctx, "Pod", currentNamespace(), client.ListOptions{LabelSelector: sel})
 	if err != nil {
 		return err
 	}
@@ -31,12 +29,32 @@ func followJobLogs(cmd *cobra.Command, c *client.Client, job string, o jobLogsOp
 	if o.task != "" && len(list.Items) > 0 && len(logStreams(podsOf(list.Items), o.task)) == 0 {
 		return fmt.Errorf("job %q has no task %q", job, o.task)
 	}
+	w := &prefixWriter{out: cmd.OutOrStdout()}
+	f := &podFollower{
+		streams: func(p *api.Pod) []logStream { return logStreams([]*api.Pod{p}, o.task) },
+		copy: func(ctx context.Context, s logStream, initial bool) {
+			so := o
+			if !initial {
+				so.tail = -1
+			}
+			copyLogs(ctx, cmd, c, s, so, w)
+		},
+	}
+	return followPods(ctx, c, sel, list, f)
+}
+
+// followPods follows the logs of the pods a selector matches until ctx
+// ends: those of list, then, watching from the list's resourceVersion,
+// those created later. A pod's streams start once it runs (or has
+// finished: its output is still there) and stop when it is deleted.
+func followPods(ctx context.Context, c *client.Client, selector string, list *client.List, f *podFollower) error {
+	sel := client.ListOptions{LabelSelector: selector}
 	w, err := c.Watch(ctx, "Pod", currentNamespace(), client.WatchOptions{ListOptions: sel, ResourceVersion: list.ResourceVersion})
 	if err != nil {
 		return err
 	}
 	defer w.Stop()
-	f := &podFollower{cmd: cmd, c: c, o: o, w: &prefixWriter{out: cmd.OutOrStdout()}, pods: map[string]*followed{}}
+	f.pods = map[string]*followed{}
 	defer f.stopAll()
 	for _, obj := range list.Items {
 		f.update(ctx, obj.(*api.Pod), true)
@@ -65,37 +83,49 @@ func podsOf(objs []api.Object) []*api.Pod {
 	return out
 }
 
-// followed is one pod whose tasks are being followed.
+// followed is one pod whose streams are being followed.
 type followed struct {
-	cancel context.CancelFunc
+	cancel  context.CancelFunc
+	streams int
 }
 
-// podFollower starts and stops the streams of the job's pods.
+// podFollower starts and stops the streams of the followed pods.
 type podFollower struct {
-	cmd  *cobra.Command
-	c    *client.Client
-	o    jobLogsOpts
-	w    *prefixWriter
-	wg   sync.WaitGroup
-	pods map[string]*followed // by pod uid
+	// streams are the pod's streams to follow.
+	streams func(p *api.Pod) []logStream
+	// copy prints one stream until ctx ends or the pod is over; initial is
+	// true for the pods that existed when following started.
+	copy func(ctx context.Context, s logStream, initial bool)
+	// max bounds the streams followed at once (0: no bound); skipped is
+	// called for a pod left out because of it.
+	max     int
+	skipped func(p *api.Pod)
+
+	wg     sync.WaitGroup
+	pods   map[string]*followed // by pod uid
+	active int
 }
 
-// update starts following a pod's tasks the first time it is seen
-// running (or finished: its output is still there). initial pods keep
-// --tail; pods that appear later are followed from their first line.
+// update starts following a pod's streams the first time it is seen
+// running (or finished).
 func (f *podFollower) update(ctx context.Context, p *api.Pod, initial bool) {
 	if _, ok := f.pods[p.UID]; ok || !hasLogs(p) {
 		return
 	}
-	o := f.o
-	if !initial {
-		o.tail = -1
+	streams := f.streams(p)
+	if f.max > 0 && f.active+len(streams) > f.max {
+		if f.skipped != nil {
+			f.skipped(p)
+		}
+		f.pods[p.UID] = &followed{cancel: func() {}}
+		return
 	}
 	pctx, cancel := context.WithCancel(ctx)
-	f.pods[p.UID] = &followed{cancel: cancel}
-	for _, s := range logStreams([]*api.Pod{p}, o.task) {
+	f.pods[p.UID] = &followed{cancel: cancel, streams: len(streams)}
+	f.active += len(streams)
+	for _, s := range streams {
 		f.wg.Add(1)
-		go func() { defer f.wg.Done(); copyLogs(pctx, f.cmd, f.c, s, o, f.w) }()
+		go func() { defer f.wg.Done(); f.copy(pctx, s, initial) }()
 	}
 }
 
@@ -103,6 +133,7 @@ func (f *podFollower) update(ctx context.Context, p *api.Pod, initial bool) {
 func (f *podFollower) forget(p *api.Pod) {
 	if fp, ok := f.pods[p.UID]; ok {
 		fp.cancel()
+		f.active -= fp.streams
 		delete(f.pods, p.UID)
 	}
 }
@@ -112,6 +143,7 @@ func (f *podFollower) stopAll() {
 		fp.cancel()
 		delete(f.pods, uid)
 	}
+	f.active = 0
 	f.wg.Wait()
 }
 

@@ -24,10 +24,11 @@ type logsOpts struct {
 	selector      string
 	allContainers bool
 	prefix        bool
+	maxRequests   int
 }
 
 func newLogsCmd() *cobra.Command {
-	o := logsOpts{tail: -1}
+	o := logsOpts{tail: -1, maxRequests: 5}
 	cmd := &cobra.Command{
 		Use:   "logs [pod/]POD [-c TASK] [-f] [--tail N] [--previous] | logs -l SELECTOR [--all-containers] [--prefix]",
 		Short: "Print the logs of a pod's task (container), streamed from its node",
@@ -36,10 +37,17 @@ come). --tail applies to each stream. --previous prints the run before the
 current one (kept when a task restarts).
 
 With -l, the logs of every pod the selector matches, one after the other
-(with -f, interleaved line by line as they come): of its first task, of
+(with -f, interleaved line by line as they come, and pods created later
+are followed too): of its first task, of
 the task -c names, or of all its tasks (init tasks first) with
 --all-containers. As kubectl, --tail then defaults to 10 lines per stream,
-and --prefix starts each line with [pod/POD/TASK].`,
+and --prefix starts each line with [pod/POD/TASK]. With -f, at most
+--max-log-requests streams are followed at once.
+
+With -f, a stream that breaks (the server that proxied it stopped, the
+node agent restarted) is reopened through another server and resumed
+after its last line, so that no line is repeated or lost; following ends
+when the pod is deleted, or once a finished pod's output is printed.`,
 		Example: `  barque logs web
   barque logs web -c sidecar --tail 20 -f
   barque logs -l app=web --all-containers --prefix`,
@@ -71,6 +79,7 @@ and --prefix starts each line with [pod/POD/TASK].`,
 	f.StringVarP(&o.selector, "selector", "l", "", "the logs of every pod this label selector matches")
 	f.BoolVar(&o.allContainers, "all-containers", false, "every task of the pod(s), not only one")
 	f.BoolVar(&o.prefix, "prefix", false, "start each line with [pod/POD/TASK]")
+	f.IntVar(&o.maxRequests, "max-log-requests", 5, "with -l and -f: the most streams followed at once")
 	return cmd
 }
 
@@ -81,6 +90,9 @@ func podLogs(cmd *cobra.Command, c *client.Client, name string, o logsOpts) erro
 		if o.tail >= 0 {
 			tail := o.tail
 			lo.TailLines = &tail
+		}
+		if o.Follow {
+			return followLogs(cmd.Context(), c, name, lo, &prefixWriter{out: cmd.OutOrStdout()}, "")
 		}
 		rc, err := c.PodLogs(cmd.Context(), currentNamespace(), name, lo)
 		if err != nil {
@@ -99,6 +111,9 @@ func podLogs(cmd *cobra.Command, c *client.Client, name string, o logsOpts) erro
 
 // selectorLogs prints the logs of every pod the selector matches.
 func selectorLogs(cmd *cobra.Command, c *client.Client, o logsOpts) error {
+	if o.Follow {
+		return followSelector(cmd, c, o)
+	}
 	list, err := c.List(cmd.Context(), "Pod", currentNamespace(), client.ListOptions{LabelSelector: o.selector})
 	if err != nil {
 		return err
@@ -196,14 +211,60 @@ func copyStream(ctx context.Context, c *client.Client, s logStream, o logsOpts, 
 		tail := o.tail
 		lo.TailLines = &tail
 	}
+	prefix := ""
+	if o.prefix {
+		prefix = logPrefix(s)
+	}
+	if o.Follow {
+		return followLogs(ctx, c, s.pod, lo, w, prefix)
+	}
 	rc, err := c.PodLogs(ctx, currentNamespace(), s.pod, lo)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	prefix := ""
-	if o.prefix {
-		prefix = logPrefix(s)
-	}
 	return w.copy(ctx, prefix, rc)
+}
+
+// followSelector follows the pods the selector matches, now and later.
+func followSelector(cmd *cobra.Command, c *client.Client, o logsOpts) error {
+	if o.maxRequests < 1 {
+		return errors.New("--max-log-requests must be at least 1")
+	}
+	ctx := cmd.Context()
+	list, err := c.List(ctx, "Pod", currentNamespace(), client.ListOptions{LabelSelector: o.selector})
+	if err != nil {
+		return err
+	}
+	pods := podsOf(list.Items)
+	streams := podStreams(pods, o)
+	switch {
+	case len(pods) == 0:
+		fmt.Fprintf(cmd.ErrOrStderr(), "No pods match %q in namespace %s yet; waiting for them\n", o.selector, currentNamespace())
+	case len(streams) == 0:
+		return fmt.Errorf("no pod matching %q has a task %q", o.selector, o.Container)
+	case len(streams) > o.maxRequests:
+		return fmt.Errorf("you are attempting to follow %d log streams, but maximum allowed concurrency is %d, use --max-log-requests to increase the limit", len(streams), o.maxRequests)
+	}
+	if o.tail < 0 {
+		o.tail = 10
+	}
+	w := &prefixWriter{out: cmd.OutOrStdout()}
+	f := &podFollower{
+		streams: func(p *api.Pod) []logStream { return podStreams([]*api.Pod{p}, o) },
+		copy: func(ctx context.Context, s logStream, initial bool) {
+			so := o
+			if !initial {
+				so.tail = -1 // a new pod: from its first line
+			}
+			if err := copyStream(ctx, c, s, so, w); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "%sno logs: %v\n", logPrefix(s), err)
+			}
+		},
+		max: o.maxRequests,
+		skipped: func(p *api.Pod) {
+			fmt.Fprintf(cmd.ErrOrStderr(), "pod/%s is not followed: already following the most streams --max-log-requests allows (%d)\n", p.Name, o.maxRequests)
+		},
+	}
+	return followPods(ctx, c, o.selector, list, f)
 }

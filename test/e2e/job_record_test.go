@@ -489,14 +489,7 @@ func (e *jobRecordEnv) podCount() int {
 }
 
 func startJobRecordEnv(t *testing.T) *jobRecordEnv {
-	c := startProcCluster(t)
-	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	t.Cleanup(cancel)
-	c.leader(ctx, cl)
-	waitWritable(ctx, t, cl)
-	c.startAgent("n1")
-	waitNodeReady(ctx, t, cl, "n1", api.ConditionTrue)
+	c, cl, ctx := startClusterWithAgent(t, 4*time.Minute)
 	env := []string{"BARQUE_ADDR=" + strings.Join(c.addresses(), ","), "HOME=" + t.TempDir()}
 	return &jobRecordEnv{t: t, ctx: ctx, cl: cl, env: env, dir: t.TempDir()}
 }
