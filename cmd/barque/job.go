@@ -174,15 +174,10 @@ func runSubmission(cmd *cobra.Command, sub *submission, detach bool, timeout tim
 func submitJob(cmd *cobra.Command, c *client.Client, sub *submission) error {
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "==> %s: Submitting job %q (%d objects)\n", time.Now().Format("2006-01-02T15:04:05Z07:00"), sub.name, len(sub.objs))
-	res, err := recordSubmission(cmd.Context(), c, sub)
+	res, err := recordAndReport(cmd, c, sub)
 	if err != nil {
 		return err
 	}
-	what := "unchanged"
-	if res.newVersion {
-		what = "new"
-	}
-	fmt.Fprintf(out, "    Job version %d (%s)\n", res.record.CurrentVersion(), what)
 	withOwner(sub.objs, res.record)
 	for _, obj := range sub.objs {
 		m, err := manifestOf(obj)

@@ -200,15 +200,9 @@ func registerParameterized(cmd *cobra.Command, c *client.Client, sub *submission
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "==> %s: Registering parameterized job %q (%d objects kept for dispatch)\n",
 		time.Now().Format("2006-01-02T15:04:05Z07:00"), sub.name, len(sub.objs))
-	res, err := recordSubmission(cmd.Context(), c, sub)
-	if err != nil {
+	if _, err := recordAndReport(cmd, c, sub); err != nil {
 		return err
 	}
-	what := "unchanged"
-	if res.newVersion {
-		what = "new"
-	}
-	fmt.Fprintf(out, "    Job version %d (%s)\n", res.record.CurrentVersion(), what)
 	stale := &submission{name: sub.name, namespace: sub.namespace}
 	if err := deleteStale(cmd, c, stale); err != nil {
 		return err

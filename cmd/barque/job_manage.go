@@ -277,22 +277,3 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 	}
 }
 
-// completeJobNames offers the names of the namespace's job records.
-func completeJobNames(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
-	if len(args) > 0 {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	c, err := newAPIClient()
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveError
-	}
-	list, err := c.List(cmd.Context(), "NomadJob", currentNamespace(), client.ListOptions{})
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveError
-	}
-	var names []string
-	for _, o := range list.Items {
-		names = append(names, o.GetObjectMeta().Name)
-	}
-	return names, cobra.ShellCompDirectiveNoFileComp
-}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/barque-io/barque/api"
 	"github.com/barque-io/barque/api/client"
+	"github.com/spf13/cobra"
 )
 
 // submission is what `job run` and `job revert` send: a job's source, its
@@ -358,4 +359,19 @@ func sortedStringKeys(m map[string]any) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// recordAndReport records the submission and prints its version, as
+// Nomad's "Job version N" line.
+func recordAndReport(cmd *cobra.Command, c *client.Client, sub *submission) (*recordResult, error) {
+	res, err := recordSubmission(cmd.Context(), c, sub)
+	if err != nil {
+		return nil, err
+	}
+	what := "unchanged"
+	if res.newVersion {
+		what = "new"
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "    Job version %d (%s)\n", res.record.CurrentVersion(), what)
+	return res, nil
 }

@@ -130,22 +130,3 @@ func printNodeStatus(w io.Writer, n *api.Node, pods []api.Object) error {
 	return tw.Flush()
 }
 
-// completeNodeNames offers node names.
-func completeNodeNames(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
-	if len(args) > 0 {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	c, err := newAPIClient()
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveError
-	}
-	list, err := c.List(cmd.Context(), "Node", "", client.ListOptions{})
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveError
-	}
-	var names []string
-	for _, o := range list.Items {
-		names = append(names, o.GetObjectMeta().Name)
-	}
-	return names, cobra.ShellCompDirectiveNoFileComp
-}
