@@ -129,4 +129,3 @@ func printNodeStatus(w io.Writer, n *api.Node, pods []api.Object) error {
 	}
 	return tw.Flush()
 }
-
