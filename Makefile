@@ -11,8 +11,11 @@ build:
 dev:
 	$(GO) run ./cmd/barque dev examples/web.nomad.hcl
 
+# go vet, and gofmt: a file gofmt would change fails the build.
 vet:
 	$(GO) vet ./...
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 
 # The whole suite, bounded so that CI (2 cores) stays well under 20 minutes,
 # then a short fuzzing run of each input parser.
