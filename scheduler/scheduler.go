@@ -174,10 +174,12 @@ func (s *Scheduler) reportUnschedulable(ctx context.Context, pod *api.Pod, reaso
 	if p.Status.Phase == "" {
 		p.Status.Phase = api.PodPending
 	}
+	// The Event goes first: whoever sees the pod's condition can then find
+	// the Event that explains it.
+	RecordEvent(ctx, s.Writer, pod, "Warning", "FailedScheduling", reason)
 	if _, err := s.Writer.UpdateStatus(ctx, p); err != nil {
 		s.Logger.Debug("marking pod unschedulable failed", "pod", pod.Key(), "error", err)
 	}
-	RecordEvent(ctx, s.Writer, pod, "Warning", "FailedScheduling", reason)
 }
 
 // RecordEvent writes an Event about obj, as Kubernetes components do.
