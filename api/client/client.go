@@ -52,6 +52,10 @@ type Config struct {
 	// Warnings, when set, is called with each warning the server answers
 	// with (fields it ignored); the CLI prints them. Nil drops them.
 	Warnings WarningHandler
+	// CoalesceWrites makes concurrent Create, Update and Delete calls share
+	// batch requests (POST /v1/batch); each call still gets its own answer
+	// and error. For programs that write from many goroutines at once.
+	CoalesceWrites bool
 }
 
 // Client talks to a Barque cluster. It is safe for concurrent use.
@@ -66,6 +70,8 @@ type Client struct {
 	// preferred is the index of the address that last answered, so that
 	// every call starts where the cluster last worked.
 	preferred atomic.Int64
+	// batch is set when writes are coalesced.
+	batch *coalescer
 }
 
 // New builds a client from cfg.
@@ -92,6 +98,9 @@ func New(cfg Config) (*Client, error) {
 		c.logger = hclog.NewNullLogger()
 	}
 	c.logger = c.logger.Named("client")
+	if cfg.CoalesceWrites {
+		c.batch = &coalescer{c: c}
+	}
 	c.addrs.Store(&addrs)
 	rt := cfg.Transport
 	if rt == nil {

@@ -52,6 +52,9 @@ func (c *Client) Create(ctx context.Context, obj api.Object) (api.Object, error)
 	if ki.Namespaced && obj.GetObjectMeta().Namespace == "" {
 		return nil, fmt.Errorf("client: create %s: metadata.namespace is empty", ki.Kind)
 	}
+	if c.batch != nil {
+		return c.batchedObject(ctx, ki, api.WriteBatchItem{Verb: api.BatchCreate, Object: body})
+	}
 	return c.objectCall(ctx, ki, &request{method: http.MethodPost, path: p, body: body})
 }
 
@@ -93,6 +96,9 @@ func (c *Client) put(ctx context.Context, obj api.Object, sub string) (api.Objec
 	if err != nil {
 		return nil, err
 	}
+	if c.batch != nil && sub == "" {
+		return c.batchedObject(ctx, ki, api.WriteBatchItem{Verb: api.BatchUpdate, Object: body})
+	}
 	return c.objectCall(ctx, ki, &request{method: http.MethodPut, path: p + sub, body: body})
 }
 
@@ -128,6 +134,11 @@ func (c *Client) Delete(ctx context.Context, kind, namespace, name string, opts 
 	}
 	p, err := objectPath(ki, namespace, name)
 	if err != nil {
+		return err
+	}
+	if c.batch != nil {
+		_, err := c.batch.write(ctx, api.WriteBatchItem{Verb: api.BatchDelete, APIVersion: ki.APIVersion(), Kind: ki.Kind,
+			Namespace: scopedNamespace(ki, namespace), Name: name, ResourceVersion: opts.ResourceVersion, PropagationPolicy: opts.PropagationPolicy})
 		return err
 	}
 	r := &request{method: http.MethodDelete, path: p}
@@ -191,6 +202,15 @@ func decodeList(kind string, body []byte) (*List, error) {
 		l.Items = append(l.Items, obj)
 	}
 	return l, nil
+}
+
+// batchedObject sends a coalesced write and decodes the stored object.
+func (c *Client) batchedObject(ctx context.Context, ki *api.KindInfo, item api.WriteBatchItem) (api.Object, error) {
+	raw, err := c.batch.write(ctx, item)
+	if err != nil {
+		return nil, err
+	}
+	return decodeObject(raw, ki.Kind)
 }
 
 func (c *Client) objectCall(ctx context.Context, ki *api.KindInfo, r *request) (api.Object, error) {

@@ -60,24 +60,45 @@ func newOpForwarder(s *Server) *opForwarder {
 // forward sends op to the leader and returns the raw JSON of the stored
 // object, or the op's error.
 func (f *opForwarder) forward(ctx context.Context, op fsm.Op) (json.RawMessage, error) {
-	req := &forwardReq{op: op, done: make(chan forwardOutcome, 1)}
-	select {
-	case f.ch <- req:
-	case <-ctx.Done():
-		return nil, api.Unavailable("timed out queueing the write for the leader")
-	}
-	select {
-	case out := <-req.done:
-		if out.err != nil {
-			return nil, out.err
+	return f.forwardMany(ctx, []fsm.Op{op})[0].result()
+}
+
+// forwardMany queues ops for the leader (they travel with whatever else is
+// being forwarded) and waits for each one's outcome.
+func (f *opForwarder) forwardMany(ctx context.Context, ops []fsm.Op) []forwardOutcome {
+	reqs := make([]*forwardReq, len(ops))
+	out := make([]forwardOutcome, len(ops))
+	for i := range ops {
+		req := &forwardReq{op: ops[i], done: make(chan forwardOutcome, 1)}
+		select {
+		case f.ch <- req:
+			reqs[i] = req
+		case <-ctx.Done():
+			out[i].err = api.Unavailable("timed out queueing the write for the leader")
 		}
-		if out.res.Status != nil {
-			return nil, &api.StatusError{Status: *out.res.Status}
-		}
-		return out.res.Object, nil
-	case <-ctx.Done():
-		return nil, api.Timeout("the write was sent to the leader; its outcome is unknown: " + ctx.Err().Error())
 	}
+	for i, req := range reqs {
+		if req == nil {
+			continue
+		}
+		select {
+		case out[i] = <-req.done:
+		case <-ctx.Done():
+			out[i].err = api.Timeout("the write was sent to the leader; its outcome is unknown: " + ctx.Err().Error())
+		}
+	}
+	return out
+}
+
+// result is the stored object's JSON, or the op's error.
+func (o forwardOutcome) result() (json.RawMessage, error) {
+	if o.err != nil {
+		return nil, o.err
+	}
+	if o.res.Status != nil {
+		return nil, &api.StatusError{Status: *o.res.Status}
+	}
+	return o.res.Object, nil
 }
 
 func (f *opForwarder) run() {

@@ -94,10 +94,7 @@ func (s *Server) proposeOne(ctx context.Context, op fsm.Op) (api.Object, error) 
 }
 
 // decodeBody reads a JSON or YAML body into a new object of the route's
-// kind, strictly: an unknown field is a 400 naming it. A field Kubernetes
-// defines but Barque does not implement is dropped and its path returned,
-// for a Warning header. A body without apiVersion and kind is taken to be
-// of the URL's kind.
+// kind (see decodeAs).
 func decodeBody(r *http.Request, rt *route) (api.Object, []string, error) {
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -108,6 +105,15 @@ func decodeBody(r *http.Request, rt *route) (api.Object, []string, error) {
 			return nil, nil, api.BadRequest(fmt.Sprintf("body is not valid YAML: %v", err))
 		}
 	}
+	return decodeAs(data, rt)
+}
+
+// decodeAs decodes JSON into a new object of the route's kind, strictly:
+// an unknown field is a 400 naming it. A field Kubernetes defines but
+// Barque does not implement is dropped and its path returned, for a
+// Warning header. A body without apiVersion and kind is taken to be of the
+// route's kind.
+func decodeAs(data []byte, rt *route) (api.Object, []string, error) {
 	data = withTypeMeta(bytes.TrimSpace(data), rt.kind)
 	obj, ignored, err := api.DecodeObjectWarn(data)
 	if err != nil {
@@ -143,6 +149,12 @@ func (s *Server) createOp(r *http.Request, rt *route) (fsm.Op, []string, error) 
 	if err != nil {
 		return fsm.Op{}, nil, err
 	}
+	op, err := createOpFor(obj)
+	return op, ignored, err
+}
+
+// createOpFor stamps a decoded object's identity and prepares its create.
+func createOpFor(obj api.Object) (fsm.Op, error) {
 	m := obj.GetObjectMeta()
 	if m.Name == "" && m.GenerateName != "" {
 		m.Name = m.GenerateName + strings.ReplaceAll(uuid.NewString()[:5], "-", "x")
@@ -151,8 +163,7 @@ func (s *Server) createOp(r *http.Request, rt *route) (fsm.Op, []string, error) 
 	m.UID = uuid.NewString()
 	m.CreationTimestamp = api.NewTime(time.Now())
 	m.ResourceVersion, m.DeletionTimestamp, m.Generation = 0, nil, 0
-	op, err := prepareOp(fsm.OpCreate, obj, nil)
-	return op, ignored, err
+	return prepareOp(fsm.OpCreate, obj, nil)
 }
 
 func (s *Server) updateOp(r *http.Request, rt *route) (fsm.Op, []string, error) {
@@ -160,11 +171,6 @@ func (s *Server) updateOp(r *http.Request, rt *route) (fsm.Op, []string, error) 
 	if err != nil {
 		return fsm.Op{}, nil, err
 	}
-	m := obj.GetObjectMeta()
-	if m.Name != "" && m.Name != rt.name {
-		return fsm.Op{}, nil, api.BadRequest(fmt.Sprintf("metadata.name: %q does not match the name in the URL (%q)", m.Name, rt.name))
-	}
-	m.Name = rt.name
 	// Immutability is checked against the stored version, read after a
 	// read barrier so that a follower has seen every acknowledged write (an
 	// update right after a create through another replica must find it).
@@ -172,13 +178,25 @@ func (s *Server) updateOp(r *http.Request, rt *route) (fsm.Op, []string, error) 
 	if err := s.readBarrier(r); err != nil {
 		return fsm.Op{}, nil, err
 	}
+	op, err := s.updateOpFor(obj, rt)
+	return op, ignored, err
+}
+
+// updateOpFor prepares the update of a decoded object against the stored
+// version; the caller has passed a read barrier.
+func (s *Server) updateOpFor(obj api.Object, rt *route) (fsm.Op, error) {
+	m := obj.GetObjectMeta()
+	if m.Name != "" && m.Name != rt.name {
+		return fsm.Op{}, api.BadRequest(fmt.Sprintf("metadata.name: %q does not match the name in the URL (%q)", m.Name, rt.name))
+	}
+	m.Name = rt.name
 	old, _ := s.node.Store().Get(rt.kind.Kind, rt.namespace, rt.name)
 	if old == nil {
-		return fsm.Op{}, nil, api.NotFound(rt.kind.Resource, rt.name)
+		return fsm.Op{}, api.NotFound(rt.kind.Resource, rt.name)
 	}
 	op, err := prepareOp(opFor(rt), obj, old)
 	op.ResourceVersion, op.UID = m.ResourceVersion, m.UID
-	return op, ignored, err
+	return op, err
 }
 
 // warnIgnored answers with a Warning header per field the server
@@ -230,33 +248,38 @@ type deleteOptions struct {
 }
 
 func deleteOp(r *http.Request, rt *route) (fsm.Op, error) {
-	op := fsm.Op{Type: fsm.OpDelete, Kind: rt.kind.Kind, Namespace: rt.namespace, Name: rt.name, Time: api.NewTime(time.Now())}
 	rv, err := api.ParseVersion(r.URL.Query().Get("resourceVersion"))
 	if err != nil {
-		return op, api.BadRequest(err.Error())
+		return fsm.Op{}, api.BadRequest(err.Error())
 	}
-	op.ResourceVersion = rv
-	op.Propagation = r.URL.Query().Get("propagationPolicy")
+	uid, propagation := "", r.URL.Query().Get("propagationPolicy")
 	body, _ := io.ReadAll(r.Body)
 	if len(strings.TrimSpace(string(body))) > 0 {
 		var opts deleteOptions
 		if err := json.Unmarshal(body, &opts); err != nil {
-			return op, api.BadRequest(fmt.Sprintf("delete options: %v", err))
+			return fsm.Op{}, api.BadRequest(fmt.Sprintf("delete options: %v", err))
 		}
 		if p := opts.Preconditions; p != nil {
 			if p.ResourceVersion != nil {
-				if op.ResourceVersion, err = api.ParseVersion(*p.ResourceVersion); err != nil {
-					return op, api.BadRequest("preconditions.resourceVersion: " + err.Error())
+				if rv, err = api.ParseVersion(*p.ResourceVersion); err != nil {
+					return fsm.Op{}, api.BadRequest("preconditions.resourceVersion: " + err.Error())
 				}
 			}
 			if p.UID != nil {
-				op.UID = *p.UID
+				uid = *p.UID
 			}
 		}
 		if opts.PropagationPolicy != nil {
-			op.Propagation = *opts.PropagationPolicy
+			propagation = *opts.PropagationPolicy
 		}
 	}
+	return newDeleteOp(rt, rv, uid, propagation)
+}
+
+// newDeleteOp builds a delete, conditional on rv and uid when they are set.
+func newDeleteOp(rt *route, rv api.Version, uid, propagation string) (fsm.Op, error) {
+	op := fsm.Op{Type: fsm.OpDelete, Kind: rt.kind.Kind, Namespace: rt.namespace, Name: rt.name,
+		Time: api.NewTime(time.Now()), ResourceVersion: rv, UID: uid, Propagation: propagation}
 	if !api.ValidPropagationPolicy(op.Propagation) {
 		return op, api.BadRequest(fmt.Sprintf("propagationPolicy %q: must be Background, Foreground or Orphan", op.Propagation))
 	}

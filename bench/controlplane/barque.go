@@ -2,7 +2,9 @@ package controlplane
 
 import (
 	"context"
+
 	"fmt"
+	"github.com/barque-io/barque/api/client"
 	"net/http"
 	"net/url"
 	"os"
@@ -17,6 +19,12 @@ type Barque struct {
 	Bin       string   // path of the barque binary
 	ExtraArgs []string // appended to every `barque server` command line
 	Token     string   // bearer token for every request, when the API wants one
+	// PlainHTTP writes with one hand-made HTTP request per create (as curl
+	// or kubectl would) instead of Barque's Go client, which coalesces the
+	// concurrent creates of its goroutines into batch requests.
+	PlainHTTP bool
+
+	clients [Members]*client.Client
 
 	procs   [Members]*Proc
 	members [Members]barqueMember
@@ -62,6 +70,16 @@ func (b *Barque) Start(ctx context.Context, dir string) error {
 		return err
 	}
 	b.http = newHTTPClient(b.Token)
+	for i := range b.clients {
+		// One client per member, as etcd's benchmark has one clientv3 per
+		// member: writers to member i go to it alone.
+		c, err := client.New(client.Config{Addresses: []string{b.baseOf(ports[3*i])},
+			Transport: b.http.Transport, CoalesceWrites: true})
+		if err != nil {
+			return err
+		}
+		b.clients[i] = c
+	}
 	for i := 0; i < Members; i++ {
 		b.members[i] = barqueMember{
 			name:     fmt.Sprintf("s%d", i+1),
@@ -129,9 +147,9 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return b.next.RoundTrip(r)
 }
 
-func (b *Barque) base(i int) string {
-	return fmt.Sprintf("http://%s:%d", Loopback, b.members[i].httpPort)
-}
+func (b *Barque) base(i int) string { return b.baseOf(b.members[i].httpPort) }
+
+func (b *Barque) baseOf(port int) string { return fmt.Sprintf("http://%s:%d", Loopback, port) }
 
 // Stop implements System.
 func (b *Barque) Stop() {
@@ -155,7 +173,12 @@ func (b *Barque) Restart(i int) error { return b.procs[i].Start() }
 func (b *Barque) PID(i int) int { return b.procs[i].PID() }
 
 // Writer implements System.
-func (b *Barque) Writer(i int) Writer { return barqueWriter{c: b.http, base: b.base(i)} }
+func (b *Barque) Writer(i int) Writer {
+	if b.PlainHTTP {
+		return barqueWriter{c: b.http, base: b.base(i)}
+	}
+	return clientWriter{c: b.clients[i]}
+}
 
 // WaitReady implements System: /readyz is 200 on every server ("member of a
 // cluster with a leader, store caught up") and they all name the same leader.

@@ -8,6 +8,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+
+	"github.com/barque-io/barque/api"
+	"github.com/barque-io/barque/api/client"
 )
 
 // configMapsPath is the collection every Barque workload writes to.
@@ -55,6 +58,19 @@ func (w barqueWriter) Create(ctx context.Context, group, key string, value []byt
 		return err
 	}
 	return drain(resp, http.StatusCreated, http.StatusOK)
+}
+
+// clientWriter creates through Barque's Go client (api/client), whose
+// coalescing sends the concurrent creates of all goroutines sharing it in
+// batch requests.
+type clientWriter struct{ c *client.Client }
+
+// Create implements Writer.
+func (w clientWriter) Create(ctx context.Context, group, key string, value []byte) error {
+	cm := &api.ConfigMap{ObjectMeta: api.ObjectMeta{Name: key, Namespace: "default",
+		Labels: map[string]string{groupLabel: group}}, Data: map[string]string{"v": string(value)}}
+	_, err := w.c.Create(ctx, cm)
+	return err
 }
 
 // drain reads the whole body (so the keep-alive connection is reused) and

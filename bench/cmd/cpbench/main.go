@@ -38,6 +38,7 @@ type options struct {
 	tmpParent  string
 	barqueArgs []string
 	token      string
+	plainHTTP  bool
 }
 
 func parseFlags() (options, error) {
@@ -59,6 +60,7 @@ func parseFlags() (options, error) {
 	flag.StringVar(&o.tmpParent, "dir", "", "parent of the temp dir holding member data (default $TMPDIR); put it on the disk to measure")
 	flag.StringVar(&barqueArgs, "barque-args", "", "extra flags appended to every `barque server` command line (space-separated)")
 	flag.StringVar(&o.token, "barque-token", os.Getenv("BARQUE_TOKEN"), "bearer token for Barque's API (default $BARQUE_TOKEN)")
+	flag.BoolVar(&o.plainHTTP, "barque-plain-http", false, "write to Barque with one hand-made HTTP request per create instead of its Go client (which coalesces concurrent creates)")
 	flag.Parse()
 	o.barqueArgs = strings.Fields(barqueArgs)
 	if o.short {

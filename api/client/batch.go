@@ -1,0 +1,209 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/barque-io/barque/api"
+)
+
+// Write coalescing (Config.CoalesceWrites): concurrent Create, Update and
+// Delete calls share POST /v1/batch requests. While batchSenders requests
+// are on their way, new writes queue; the next request takes everything
+// queued, within the limits below. A lone write is sent at once, alone, so
+// it costs what a request of its own costs; under concurrency many writes
+// share one HTTP round trip, one admission pass on the server and usually
+// one log entry, much as gRPC clients share one HTTP/2 connection.
+const (
+	batchSenders  = 2
+	batchMaxItems = 256
+	batchMaxBytes = 4 << 20
+)
+
+// Batch sends items in one request and returns one result per item, in
+// order. Each item succeeds or fails on its own (its Status); the error is
+// for the request as a whole, with the client's usual retry rules (a
+// batch is a POST: a lost answer is not retried).
+func (c *Client) Batch(ctx context.Context, items []api.WriteBatchItem) ([]api.WriteBatchItemResult, error) {
+	body, err := encodeWriteBatch(items)
+	if err != nil {
+		return nil, err
+	}
+	raw, _, err := c.call(ctx, &request{method: http.MethodPost, path: api.PathWriteBatch, body: body})
+	if err != nil {
+		return nil, err
+	}
+	var res api.WriteBatchResult
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return nil, fmt.Errorf("decoding batch answer: %w", err)
+	}
+	if len(res.Items) != len(items) {
+		return nil, fmt.Errorf("batch answer: %d results for %d items", len(res.Items), len(items))
+	}
+	for i := range res.Items {
+		for _, w := range res.Items[i].Warnings {
+			if c.warn != nil {
+				c.warn(w)
+			}
+		}
+	}
+	return res.Items, nil
+}
+
+// encodeWriteBatch writes the body by hand so that each object's JSON
+// (already encoded by the caller) is copied, not re-scanned.
+func encodeWriteBatch(items []api.WriteBatchItem) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(`{"apiVersion":"barque.io/v1","kind":"WriteBatch","items":[`)
+	for i := range items {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		it := items[i]
+		obj := it.Object
+		it.Object = nil
+		head, err := json.Marshal(it)
+		if err != nil {
+			return nil, err
+		}
+		if obj == nil {
+			b.Write(head)
+			continue
+		}
+		b.Write(head[:len(head)-1])
+		b.WriteString(`,"object":`)
+		b.Write(obj)
+		b.WriteByte('}')
+	}
+	b.WriteString("]}")
+	return b.Bytes(), nil
+}
+
+// coalescer queues writes for batch requests; sender goroutines exist only
+// while there is something to send.
+type coalescer struct {
+	c       *Client
+	mu      sync.Mutex
+	pending []*pendingWrite
+	senders int
+}
+
+type pendingWrite struct {
+	item api.WriteBatchItem
+	done chan batchOutcome
+}
+
+type batchOutcome struct {
+	res api.WriteBatchItemResult
+	err error
+}
+
+// write sends item through a batch and returns its result, retrying it
+// (in a later batch) while the server answers 503 for it: nothing was
+// applied then. A 504 is retried for update and delete only, as the
+// client's other retries are.
+func (q *coalescer) write(ctx context.Context, item api.WriteBatchItem) (json.RawMessage, error) {
+	deadline := time.Now().Add(q.c.retryFor)
+	backoff := backoffStart
+	for {
+		out, err := q.submit(ctx, item)
+		if err != nil {
+			return nil, err
+		}
+		if out.Status == nil {
+			return out.Object, nil
+		}
+		se := &api.StatusError{Status: *out.Status}
+		retry := se.Code() == http.StatusServiceUnavailable ||
+			(se.Code() == http.StatusGatewayTimeout && item.Verb != api.BatchCreate)
+		if !retry || time.Now().Add(backoff).After(deadline) {
+			return nil, se
+		}
+		if err := sleep(ctx, backoff); err != nil {
+			return nil, se
+		}
+		backoff = min(backoff*2, backoffMax)
+	}
+}
+
+func (q *coalescer) submit(ctx context.Context, item api.WriteBatchItem) (api.WriteBatchItemResult, error) {
+	pw := &pendingWrite{item: item, done: make(chan batchOutcome, 1)}
+	q.mu.Lock()
+	q.pending = append(q.pending, pw)
+	if q.senders < batchSenders {
+		q.senders++
+		go q.sendLoop()
+	}
+	q.mu.Unlock()
+	select {
+	case out := <-pw.done:
+		return out.res, out.err
+	case <-ctx.Done():
+		if item.Verb == api.BatchCreate {
+			return api.WriteBatchItemResult{}, outcomeUnknown(ctx.Err())
+		}
+		return api.WriteBatchItemResult{}, ctx.Err()
+	}
+}
+
+func (q *coalescer) sendLoop() {
+	for {
+		batch := q.take()
+		if batch == nil {
+			return
+		}
+		q.send(batch)
+	}
+}
+
+// take removes the next batch from the queue; nil (and one sender fewer)
+// when the queue is empty.
+func (q *coalescer) take() []*pendingWrite {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	n, size := 0, 0
+	for n < len(q.pending) && n < batchMaxItems {
+		size += len(q.pending[n].item.Object) + 128
+		if n > 0 && size > batchMaxBytes {
+			break
+		}
+		n++
+	}
+	if n == 0 {
+		q.senders--
+		return nil
+	}
+	batch := append([]*pendingWrite(nil), q.pending[:n]...)
+	q.pending = append(q.pending[:0], q.pending[n:]...)
+	return batch
+}
+
+func (q *coalescer) send(batch []*pendingWrite) {
+	items := make([]api.WriteBatchItem, len(batch))
+	for i, pw := range batch {
+		items[i] = pw.item
+	}
+	// Not any one caller's context: the request carries everyone's writes.
+	results, err := q.c.Batch(context.Background(), items)
+	for i, pw := range batch {
+		if err != nil {
+			pw.done <- batchOutcome{err: err}
+			continue
+		}
+		pw.done <- batchOutcome{res: results[i]}
+	}
+}
+
+// scopedNamespace drops the namespace of a cluster-scoped kind, as its
+// URL path would.
+func scopedNamespace(ki *api.KindInfo, ns string) string {
+	if !ki.Namespaced {
+		return ""
+	}
+	return ns
+}

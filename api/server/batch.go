@@ -1,0 +1,237 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/barque-io/barque/api"
+	"github.com/barque-io/barque/fsm"
+)
+
+// handleWriteBatch serves POST /v1/batch on any server (api.WriteBatch):
+// every item is admitted as its own request would be, the admitted ones
+// are committed together, and each gets its own answer. The request
+// fails as a whole only when it cannot be read.
+func (s *Server) handleWriteBatch(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		writeError(w, api.NewStatusError(http.StatusMethodNotAllowed, api.ReasonMethodNotAllowed, "use POST"))
+		return
+	}
+	defer s.metrics.observe("batch", "")()
+	batch, err := readWriteBatch(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if batchHasUpdates(batch) {
+		// Updates are checked against the stored version (see updateOp).
+		if err := s.readBarrier(r); err != nil {
+			writeError(w, err)
+			return
+		}
+	}
+	out := make([]api.WriteBatchItemResult, len(batch.Items))
+	ops := make([]fsm.Op, 0, len(batch.Items))
+	admitted := make([]int, 0, len(batch.Items))
+	for i := range batch.Items {
+		op, ignored, err := s.batchOp(&batch.Items[i])
+		for _, p := range ignored {
+			out[i].Warnings = append(out[i].Warnings, api.UnimplementedWarning(p))
+		}
+		if err != nil {
+			out[i].Status = itemStatus(i, err)
+			continue
+		}
+		ops = append(ops, op)
+		admitted = append(admitted, i)
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
+	defer cancel()
+	for k, res := range s.commitOps(ctx, ops) {
+		i := admitted[k]
+		if res.err != nil {
+			out[i].Status = itemStatus(i, res.err)
+			continue
+		}
+		out[i].Object = res.object
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(encodeWriteBatchResult(out))
+}
+
+func readWriteBatch(r *http.Request) (*api.WriteBatch, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, api.MaxBatchBytes+1))
+	if err != nil {
+		return nil, api.BadRequest(fmt.Sprintf("request body: %v", err))
+	}
+	if len(body) > api.MaxBatchBytes {
+		return nil, api.TooLarge(fmt.Sprintf("request body: a batch holds at most %d bytes", api.MaxBatchBytes))
+	}
+	var b api.WriteBatch
+	if err := json.Unmarshal(body, &b); err != nil {
+		return nil, api.BadRequest(fmt.Sprintf("body is not a WriteBatch: %v", err))
+	}
+	if len(b.Items) > api.MaxBatchItems {
+		return nil, api.TooLarge(fmt.Sprintf("items: %d items; a batch holds at most %d", len(b.Items), api.MaxBatchItems))
+	}
+	return &b, nil
+}
+
+func batchHasUpdates(b *api.WriteBatch) bool {
+	for i := range b.Items {
+		if b.Items[i].Verb == api.BatchUpdate {
+			return true
+		}
+	}
+	return false
+}
+
+// batchOp admits one item: the same decoding, defaults and validation as
+// POST, PUT or DELETE on the object's own path.
+func (s *Server) batchOp(it *api.WriteBatchItem) (fsm.Op, []string, error) {
+	switch it.Verb {
+	case api.BatchCreate, api.BatchUpdate:
+		obj, ignored, err := api.DecodeObjectWarn(bytes.TrimSpace(it.Object))
+		if err != nil {
+			return fsm.Op{}, nil, err
+		}
+		rt, err := batchRoute(obj)
+		if err != nil {
+			return fsm.Op{}, nil, err
+		}
+		var op fsm.Op
+		if it.Verb == api.BatchCreate {
+			op, err = createOpFor(obj)
+		} else {
+			op, err = s.updateOpFor(obj, rt)
+		}
+		return op, ignored, err
+	case api.BatchDelete:
+		rt, err := deleteRoute(it)
+		if err != nil {
+			return fsm.Op{}, nil, err
+		}
+		op, err := newDeleteOp(rt, it.ResourceVersion, "", it.PropagationPolicy)
+		return op, nil, err
+	}
+	return fsm.Op{}, nil, api.BadRequest(fmt.Sprintf("verb: %q is not one of create, update, delete", it.Verb))
+}
+
+// batchRoute is the path a decoded object would have been written to.
+func batchRoute(obj api.Object) (*route, error) {
+	k, ok := api.KindOf(obj)
+	if !ok {
+		return nil, api.BadRequest("object: unknown kind")
+	}
+	m := obj.GetObjectMeta()
+	return scopedRoute(k, m.Namespace, m.Name, "metadata.")
+}
+
+func deleteRoute(it *api.WriteBatchItem) (*route, error) {
+	k, ok := api.LookupKind(it.Kind)
+	if !ok || (it.APIVersion != "" && it.APIVersion != k.APIVersion()) {
+		return nil, api.BadRequest(fmt.Sprintf("kind: %s %q is not a kind this server knows", it.APIVersion, it.Kind))
+	}
+	if it.Name == "" {
+		return nil, api.BadRequest("name: required for delete")
+	}
+	return scopedRoute(k, it.Namespace, it.Name, "")
+}
+
+// scopedRoute checks that namespace fits the kind's scope; a batch has no
+// URL to take the namespace from, so a namespaced kind must name one.
+func scopedRoute(k *api.KindInfo, namespace, name, prefix string) (*route, error) {
+	if k.Namespaced && namespace == "" {
+		return nil, api.BadRequest(fmt.Sprintf("%snamespace: required for %s in a batch", prefix, k.Resource))
+	}
+	if !k.Namespaced && namespace != "" {
+		return nil, api.BadRequest(fmt.Sprintf("%snamespace: %s are cluster-scoped; leave it empty", prefix, k.Resource))
+	}
+	return &route{kind: k, namespace: namespace, name: name}, nil
+}
+
+// itemStatus is err as the Status of item i, its message saying which.
+func itemStatus(i int, err error) *api.Status {
+	st := api.AsStatus(err).Status
+	st.Message = fmt.Sprintf("items[%d]: %s", i, st.Message)
+	return &st
+}
+
+// opOutcome is one committed op: the stored object's JSON, or an error.
+type opOutcome struct {
+	object json.RawMessage
+	err    error
+}
+
+// commitOps commits admitted ops together: proposed on the leader,
+// forwarded to it from a follower.
+func (s *Server) commitOps(ctx context.Context, ops []fsm.Op) []opOutcome {
+	out := make([]opOutcome, len(ops))
+	if len(ops) == 0 {
+		return out
+	}
+	if !s.node.IsLeader() {
+		for i, f := range s.fwd.forwardMany(ctx, ops) {
+			out[i].object, out[i].err = f.result()
+		}
+		return out
+	}
+	fail := func(err error) []opOutcome {
+		for i := range out {
+			out[i].err = err
+		}
+		return out
+	}
+	if !s.leaderReady.Load() {
+		return fail(api.Unavailable("the leader is still catching up after its election"))
+	}
+	results, _, err := s.node.Propose(ctx, ops)
+	if err != nil {
+		return fail(err)
+	}
+	for i, res := range results {
+		if out[i].err = res.Err; res.Err == nil {
+			out[i].object, out[i].err = json.Marshal(res.Object)
+		}
+	}
+	return out
+}
+
+// encodeWriteBatchResult writes the answer by hand so that each stored
+// object's JSON is copied as it is, not re-scanned.
+func encodeWriteBatchResult(items []api.WriteBatchItemResult) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"apiVersion":"barque.io/v1","kind":"WriteBatchResult","items":[`)
+	for i := range items {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		it := &items[i]
+		b.WriteByte('{')
+		sep := ""
+		if it.Object != nil {
+			b.WriteString(`"object":`)
+			b.Write(it.Object)
+			sep = ","
+		}
+		if it.Status != nil {
+			st, _ := json.Marshal(it.Status)
+			b.WriteString(sep + `"status":`)
+			b.Write(st)
+			sep = ","
+		}
+		if len(it.Warnings) > 0 {
+			ws, _ := json.Marshal(it.Warnings)
+			b.WriteString(sep + `"warnings":`)
+			b.Write(ws)
+		}
+		b.WriteByte('}')
+	}
+	b.WriteString("]}\n")
+	return b.Bytes()
+}
