@@ -59,6 +59,11 @@ func (c *Client) Batch(ctx context.Context, items []api.WriteBatchItem) ([]api.W
 // (already encoded by the caller) is copied, not re-scanned.
 func encodeWriteBatch(items []api.WriteBatchItem) ([]byte, error) {
 	var b bytes.Buffer
+	size := 128
+	for i := range items {
+		size += len(items[i].Object) + 128
+	}
+	b.Grow(size)
 	b.WriteString(`{"apiVersion":"barque.io/v1","kind":"WriteBatch","items":[`)
 	for i := range items {
 		if i > 0 {

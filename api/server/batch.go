@@ -206,6 +206,11 @@ func (s *Server) commitOps(ctx context.Context, ops []fsm.Op) []opOutcome {
 // object's JSON is copied as it is, not re-scanned.
 func encodeWriteBatchResult(items []api.WriteBatchItemResult) []byte {
 	var b bytes.Buffer
+	size := 128
+	for i := range items {
+		size += len(items[i].Object) + 16
+	}
+	b.Grow(size)
 	b.WriteString(`{"apiVersion":"barque.io/v1","kind":"WriteBatchResult","items":[`)
 	for i := range items {
 		if i > 0 {

@@ -245,18 +245,25 @@ func (s *Server) handlePropose(w http.ResponseWriter, r *http.Request) {
 // JSON. Encoding it as a JSON array would re-scan and compact every object
 // on the leader and again on the follower.
 func encodeForwardResults(results []fsm.Result) []byte {
-	var b []byte
-	for _, res := range results {
-		tag, body := byte(0), []byte(nil)
+	tags := make([]byte, len(results))
+	bodies := make([][]byte, len(results))
+	size := 0
+	for i, res := range results {
 		var err error
 		if res.Err != nil {
-			tag = 1
-			body, err = json.Marshal(api.AsStatus(res.Err).Status)
-		} else if body, err = json.Marshal(res.Object); err != nil {
-			tag = 1
-			body, _ = json.Marshal(api.Internal(err).Status)
+			tags[i] = 1
+			bodies[i], err = json.Marshal(api.AsStatus(res.Err).Status)
+		} else if bodies[i], err = json.Marshal(res.Object); err != nil {
+			tags[i] = 1
+			bodies[i], _ = json.Marshal(api.Internal(err).Status)
 		}
-		b = append(b, tag)
+		size += 1 + binary.MaxVarintLen64 + len(bodies[i])
+	}
+	// One allocation of the final size: the answer is as large as every
+	// object of the batch together.
+	b := make([]byte, 0, size)
+	for i, body := range bodies {
+		b = append(b, tags[i])
 		b = binary.AppendUvarint(b, uint64(len(body)))
 		b = append(b, body...)
 	}

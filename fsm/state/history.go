@@ -78,6 +78,9 @@ func (h *history) after(rv uint64, max int) (out []Event, ok bool) {
 			hi = mid
 		}
 	}
+	if n := min(h.n-lo, max); n > 0 {
+		out = make([]Event, 0, n)
+	}
 	for i := lo; i < h.n && len(out) < max; i++ {
 		out = append(out, *h.at(i))
 	}
