@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/barque-io/barque/api"
+	"github.com/barque-io/barque/fsm"
 	"github.com/hashicorp/raft"
 )
 
@@ -144,12 +145,13 @@ func (n *Node) SnapshotRestore(r io.Reader, tmpDir string) error {
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
-	size, err := io.Copy(tmp, br)
+	counted := &countingReader{r: br}
+	size, err := fsm.MarkForRestore(counted, tmp)
 	if err != nil {
-		return api.Internal(err)
+		return api.BadRequest(fmt.Sprintf("snapshot file: %v", err))
 	}
-	if sm.Size != 0 && size != sm.Size {
-		return api.BadRequest(fmt.Sprintf("snapshot file: body is %d bytes, metadata says %d", size, sm.Size))
+	if sm.Size != 0 && counted.n != sm.Size {
+		return api.BadRequest(fmt.Sprintf("snapshot file: body is %d bytes, metadata says %d", counted.n, sm.Size))
 	}
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return api.Internal(err)
@@ -165,4 +167,16 @@ func (n *Node) SnapshotRestore(r io.Reader, tmpDir string) error {
 	defer cancel()
 	_, _, err = n.Propose(ctx, nil)
 	return err
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }

@@ -18,6 +18,15 @@ var commandAppliers = map[CommandType]applier{
 // FSM applies committed log entries to a Store.
 type FSM struct {
 	store *state.Store
+	// restampPending: an operator restore brought objects back with the
+	// resourceVersions they had in the snapshot, which a writer may have
+	// read before the restore; a compare-and-swap decided then would pass
+	// against the restored object. The first entry applied after the
+	// restore therefore moves every object to its own index, newer than
+	// anything read before, so such writes fail with a Conflict. The flag
+	// comes from the snapshot's bytes, so every replica restamps at the
+	// same entry.
+	restampPending bool
 }
 
 // New returns an FSM over a fresh store retaining histSize watch events.
@@ -50,6 +59,10 @@ func applyObjectOps(f *FSM, index uint64, payload []byte) any {
 		return fmt.Errorf("fsm: decode ops at index %d: %w", index, err)
 	}
 	txn := f.store.WriteTxn(index)
+	if f.restampPending {
+		txn.RestampAll()
+		f.restampPending = false
+	}
 	results := make([]Result, len(ops))
 	for i := range ops {
 		results[i] = applyOp(txn, &ops[i])

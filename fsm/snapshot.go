@@ -25,16 +25,24 @@ const snapshotFormat = 1
 type snapshotHeader struct {
 	Format int    `json:"format"`
 	Index  uint64 `json:"index"`
+	// Restamp: the snapshot was handed to an operator restore, and every
+	// object's resourceVersion moves to the index of the first entry
+	// applied after it (see FSM.restampPending).
+	Restamp bool `json:"restamp,omitempty"`
 }
 
 // Snapshot is a point-in-time view of the store, cheap to take (go-memdb
 // views are immutable); Persist does the I/O later, off the apply path.
 type Snapshot struct {
-	view *state.ReadView
+	view    *state.ReadView
+	restamp bool
 }
 
-// Snapshot captures the current state.
-func (f *FSM) Snapshot() *Snapshot { return &Snapshot{view: f.store.View()} }
+// Snapshot captures the current state. Raft calls it between applies, on
+// the goroutine that applies.
+func (f *FSM) Snapshot() *Snapshot {
+	return &Snapshot{view: f.store.View(), restamp: f.restampPending}
+}
 
 // Index is the store index the snapshot holds.
 func (s *Snapshot) Index() uint64 { return s.view.Index }
@@ -43,7 +51,7 @@ func (s *Snapshot) Index() uint64 { return s.view.Index }
 // kinds by name and objects by key, so that equal states give equal bytes.
 func (s *Snapshot) Persist(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 256<<10)
-	if err := writeRecord(bw, RecordHeader, snapshotHeader{Format: snapshotFormat, Index: s.view.Index}); err != nil {
+	if err := writeRecord(bw, RecordHeader, snapshotHeader{Format: snapshotFormat, Index: s.view.Index, Restamp: s.restamp}); err != nil {
 		return err
 	}
 	for _, k := range api.Kinds() {
@@ -74,17 +82,63 @@ func writeRecord(w *bufio.Writer, t RecordType, v any) error {
 // Restore replaces the FSM's state with a persisted snapshot. It builds a
 // fresh store content and swaps it in whole.
 func (f *FSM) Restore(r io.Reader) error {
-	idx, objs, err := ReadSnapshot(r)
+	h, objs, err := readSnapshot(r)
 	if err != nil {
 		return err
 	}
-	return f.store.Restore(idx, objs)
+	if err := f.store.Restore(h.Index, objs); err != nil {
+		return err
+	}
+	f.restampPending = h.Restamp
+	return nil
 }
 
 // ReadSnapshot decodes a persisted snapshot into its index and objects.
 func ReadSnapshot(r io.Reader) (uint64, []api.Object, error) {
+	h, objs, err := readSnapshot(r)
+	return h.Index, objs, err
+}
+
+// MarkForRestore copies a persisted snapshot from src to dst, flagged so
+// that the replicas restoring it restamp every object (FSM.restampPending).
+// It returns the bytes written.
+func MarkForRestore(src io.Reader, dst io.Writer) (int64, error) {
+	br := bufio.NewReaderSize(src, 256<<10)
+	t, data, err := readRecord(br)
+	if err != nil || RecordType(t) != RecordHeader {
+		return 0, errors.New("fsm: snapshot does not start with its header")
+	}
+	var h snapshotHeader
+	if err := json.Unmarshal(data, &h); err != nil || h.Format != snapshotFormat {
+		return 0, fmt.Errorf("fsm: snapshot header %s is not format %d", data, snapshotFormat)
+	}
+	h.Restamp = true
+	cw := &countingWriter{w: dst}
+	bw := bufio.NewWriter(cw)
+	if err := writeRecord(bw, RecordHeader, h); err != nil {
+		return 0, err
+	}
+	if _, err := io.Copy(bw, br); err != nil {
+		return 0, err
+	}
+	err = bw.Flush()
+	return cw.n, err
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func readSnapshot(r io.Reader) (snapshotHeader, []api.Object, error) {
 	br := bufio.NewReaderSize(r, 256<<10)
-	var idx uint64
+	var h snapshotHeader
 	var objs []api.Object
 	sawHeader := false
 	for {
@@ -93,32 +147,31 @@ func ReadSnapshot(r io.Reader) (uint64, []api.Object, error) {
 			break
 		}
 		if err != nil {
-			return 0, nil, err
+			return h, nil, err
 		}
 		switch RecordType(t) {
 		case RecordHeader:
-			var h snapshotHeader
 			if err := json.Unmarshal(data, &h); err != nil {
-				return 0, nil, fmt.Errorf("fsm: snapshot header: %w", err)
+				return h, nil, fmt.Errorf("fsm: snapshot header: %w", err)
 			}
 			if h.Format != snapshotFormat {
-				return 0, nil, fmt.Errorf("fsm: snapshot format %d not supported", h.Format)
+				return h, nil, fmt.Errorf("fsm: snapshot format %d not supported", h.Format)
 			}
-			idx, sawHeader = h.Index, true
+			sawHeader = true
 		case RecordObject:
 			obj, err := decodeRecordObject(data)
 			if err != nil {
-				return 0, nil, err
+				return h, nil, err
 			}
 			objs = append(objs, obj)
 		default:
-			return 0, nil, fmt.Errorf("fsm: unknown snapshot record type %d", t)
+			return h, nil, fmt.Errorf("fsm: unknown snapshot record type %d", t)
 		}
 	}
 	if !sawHeader {
-		return 0, nil, errors.New("fsm: snapshot has no header")
+		return h, nil, errors.New("fsm: snapshot has no header")
 	}
-	return idx, objs, nil
+	return h, objs, nil
 }
 
 func readRecord(br *bufio.Reader) (byte, []byte, error) {

@@ -16,6 +16,8 @@ type Txn struct {
 	events []Event
 	usage  usageTable
 	undo   []usageChange
+	// restamped: RestampAll ran (the history restarts at commit).
+	restamped bool
 }
 
 // WriteTxn opens the write transaction for log index idx. Only the FSM calls
@@ -74,6 +76,29 @@ func (t *Txn) Delete(obj api.Object) error {
 	return nil
 }
 
+// RestampAll moves every stored object's resourceVersion to this
+// transaction's index, recording no events: the history restarts after
+// it and open watches end, so clients re-list (see fsm.FSM's
+// restampPending).
+func (t *Txn) RestampAll() {
+	for _, k := range api.Kinds() {
+		it, err := t.tx.Get(tableName(k.Kind), IndexID)
+		if err != nil {
+			continue
+		}
+		// Collect first: a write transaction must not change a table
+		// while iterating it.
+		for _, obj := range collect(it, nil) {
+			cp := api.ShallowCopy(obj)
+			cp.GetObjectMeta().ResourceVersion = api.Version(t.index)
+			if err := t.tx.Insert(tableName(k.Kind), cp); err != nil {
+				panic(fmt.Sprintf("state: restamp %s %s: %v", k.Kind, obj.GetObjectMeta().Key(), err))
+			}
+		}
+	}
+	t.restamped = true
+}
+
 // Commit makes the changes visible, appends their events to the history and
 // wakes every watcher. A transaction that changed nothing still advances the
 // store's index, so that readers waiting for this entry are released.
@@ -81,6 +106,10 @@ func (t *Txn) Commit() {
 	t.tx.Commit()
 	s := t.s
 	s.mu.Lock()
+	if t.restamped {
+		s.hist = newHistory(s.histSize, t.index)
+		s.restores.Add(1)
+	}
 	s.hist.append(t.events)
 	s.index.Store(t.index)
 	close(s.changed)
