@@ -20,9 +20,6 @@ import (
 	"go.etcd.io/bbolt"
 )
 
-// logCacheSize is how many recent log entries stay in memory.
-const logCacheSize = 128
-
 // Node is one Raft replica with its FSM.
 type Node struct {
 	cfg       Config
@@ -107,13 +104,7 @@ func (n *Node) openRaft(dir string) error {
 		store.Close()
 		return fmt.Errorf("consensus: open snapshot store: %w", err)
 	}
-	// Recent entries stay in memory so that replication and the FSM read
-	// them without decoding them back from disk.
-	logs, err := raft.NewLogCache(logCacheSize, store)
-	if err != nil {
-		store.Close()
-		return fmt.Errorf("consensus: log cache: %w", err)
-	}
+	logs := newLogCache(logCacheEntries, logCacheBytes, store)
 	rc := n.cfg.raftConfig()
 	rc.NotifyCh = n.leaderCh
 	n.stable = &closingStable{StableStore: store}

@@ -74,7 +74,7 @@ func applyCreate(txn *state.Txn, op *Op) Result {
 	m := obj.GetObjectMeta()
 	m.Generation = 1
 	m.DeletionTimestamp = nil
-	if err := txn.Put(obj, state.Added); err != nil {
+	if err := txn.PutSized(obj, state.Added, len(op.Object)); err != nil {
 		return Result{Err: api.Internal(err)}
 	}
 	return Result{Object: obj}
@@ -129,7 +129,7 @@ func applyUpdate(txn *state.Txn, op *Op) Result {
 	if spec := api.FieldOf(obj, "Spec"); spec != nil && !reflect.DeepEqual(spec, api.FieldOf(cur, "Spec")) {
 		m.Generation++
 	}
-	return finishWrite(txn, obj)
+	return finishWrite(txn, obj, len(op.Object))
 }
 
 func applyUpdateStatus(txn *state.Txn, op *Op) Result {
@@ -145,12 +145,13 @@ func applyUpdateStatus(txn *state.Txn, op *Op) Result {
 	if !api.SetField(obj, in, "Status") {
 		return Result{Err: api.BadRequest(fmt.Sprintf("%s has no status", op.Kind))}
 	}
-	return finishWrite(txn, obj)
+	return finishWrite(txn, obj, 0)
 }
 
 // finishWrite stores an updated object, or removes it when it was being
-// deleted and its last finalizer is gone.
-func finishWrite(txn *state.Txn, obj api.Object) Result {
+// deleted and its last finalizer is gone. size is obj's encoded size when
+// the op carried the whole object (0 when not).
+func finishWrite(txn *state.Txn, obj api.Object, size int) Result {
 	m := obj.GetObjectMeta()
 	if m.DeletionTimestamp != nil && len(m.Finalizers) == 0 {
 		cur := txn.Get(obj.GetTypeMeta().Kind, m.Namespace, m.Name)
@@ -159,7 +160,7 @@ func finishWrite(txn *state.Txn, obj api.Object) Result {
 		}
 		return Result{Object: obj}
 	}
-	if err := txn.Put(obj, state.Modified); err != nil {
+	if err := txn.PutSized(obj, state.Modified, size); err != nil {
 		return Result{Err: api.Internal(err)}
 	}
 	return Result{Object: obj}

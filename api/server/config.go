@@ -36,9 +36,11 @@ type Config struct {
 	HistorySize     int // watch events retained
 	// FastGossip shortens gossip failure detection (loopback clusters, tests).
 	FastGossip bool
-	// MemoryLimit is a soft limit for the Go heap ("300Mi", "1Gi"; "" = none):
+	// MemoryLimit is a fixed soft limit for the Go heap ("300Mi", "1Gi"):
 	// below it the GC runs as usual (GOGC=100, RSS up to about twice the
-	// live heap); near it the GC works harder to stay under it.
+	// live heap); near it the GC works harder to stay under it. "" = the
+	// limit is derived from the live heap (see gctarget.go), unless GOGC or
+	// GOMEMLIMIT is set in the environment.
 	MemoryLimit string
 	// NodeGrace is how long a node may miss heartbeats before the leader
 	// marks it lost (0 = 10 s).

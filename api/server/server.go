@@ -77,6 +77,9 @@ func New(cfg Config) (*Server, error) {
 	if err := applyMemoryLimit(cfg.MemoryLimit); err != nil {
 		return nil, err
 	}
+	if gcTargetWanted(cfg.MemoryLimit) {
+		startGCTarget()
+	}
 	s := &Server{cfg: cfg, id: id, logger: cfg.Logger.Named("server").With("server", cfg.Name),
 		heartbeats: newHeartbeatTable()}
 	s.ctx, s.cancel = context.WithCancel(context.Background())

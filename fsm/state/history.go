@@ -12,49 +12,85 @@ const (
 	Deleted  EventType = "DELETED"
 )
 
-// Event is one change to one object, at the log index that made it.
+// Event is one change to one object, at the log index that made it. Size
+// is what the history charges for retaining it (see eventCost).
 type Event struct {
 	Type   EventType
 	Index  uint64
 	Kind   string
 	Object api.Object
+	Size   int
 }
+
+// eventOverhead is charged per retained event on top of its object's
+// encoded size: the ring slot, the object's Go headers, maps and strings.
+const eventOverhead = 256
+
+// minRing is the ring's first capacity; it doubles up to the event bound,
+// so a store with little history does not hold a full-size ring.
+const minRing = 1024
 
 // history keeps the most recent events in a ring so that watches can resume
 // from a resourceVersion. Events with Index > floor are all present; a
-// resume from before floor is told the history is gone.
+// resume from before floor is told the history is gone. It holds at most
+// maxEvents events and, beyond the newest entry's, maxBytes of them.
 type history struct {
-	ring  []Event
-	start int // position of the oldest event
-	n     int // number of events held
-	floor uint64
+	ring      []Event
+	start     int // position of the oldest event
+	n         int // number of events held
+	bytes     int // sum of the held events' Size
+	maxEvents int
+	maxBytes  int
+	floor     uint64
 }
 
-func newHistory(size int, floor uint64) *history {
-	if size < 1 {
-		size = 1
+func newHistory(maxEvents, maxBytes int, floor uint64) *history {
+	if maxEvents < 1 {
+		maxEvents = 1
 	}
-	return &history{ring: make([]Event, size), floor: floor}
+	return &history{ring: make([]Event, min(maxEvents, minRing)), maxEvents: maxEvents, maxBytes: maxBytes, floor: floor}
 }
 
 func (h *history) at(i int) *Event { return &h.ring[(h.start+i)%len(h.ring)] }
 
 // append adds the events of one log entry. To keep "every event after floor"
 // true, eviction removes whole entries: when the oldest index must go, every
-// event with that index goes.
+// event with that index goes. The newest entry is never evicted for bytes,
+// so a resume from the entry before it always works.
 func (h *history) append(evs []Event) {
 	for _, ev := range evs {
 		if h.n == len(h.ring) {
-			h.evictOldestIndex()
+			if len(h.ring) < h.maxEvents {
+				h.grow()
+			} else {
+				h.evictOldestIndex()
+			}
 		}
 		*h.at(h.n) = ev
 		h.n++
+		h.bytes += ev.Size
 	}
+	if len(evs) == 0 || h.maxBytes <= 0 {
+		return
+	}
+	newest := evs[len(evs)-1].Index
+	for h.bytes > h.maxBytes && h.n > 0 && h.at(0).Index != newest {
+		h.evictOldestIndex()
+	}
+}
+
+func (h *history) grow() {
+	ring := make([]Event, min(2*len(h.ring), h.maxEvents))
+	for i := 0; i < h.n; i++ {
+		ring[i] = *h.at(i)
+	}
+	h.ring, h.start = ring, 0
 }
 
 func (h *history) evictOldestIndex() {
 	idx := h.at(0).Index
 	for h.n > 0 && h.at(0).Index == idx {
+		h.bytes -= h.at(0).Size
 		*h.at(0) = Event{}
 		h.start = (h.start + 1) % len(h.ring)
 		h.n--

@@ -16,10 +16,16 @@ import (
 // DefaultHistorySize is how many events the store retains for watch resume.
 const DefaultHistorySize = 100_000
 
+// DefaultHistoryBytes bounds the retained events by the encoded size of
+// their objects (plus a per-event overhead), so that a history of updates
+// or deletes of large objects cannot hold as much again as the live state.
+const DefaultHistoryBytes = 64 << 20
+
 // Store holds every cluster object. Writes come only from the FSM, one
 // WriteTxn per log entry; reads may come from anywhere.
 type Store struct {
-	histSize int
+	histSize  int
+	histBytes int
 
 	mu      sync.RWMutex // guards db, hist, changed
 	db      *memdb.MemDB
@@ -35,8 +41,14 @@ type Store struct {
 // must end so its client re-lists.
 func (s *Store) Restores() uint64 { return s.restores.Load() }
 
-// New returns an empty store retaining histSize events (0 = default).
-func New(histSize int) *Store {
+// New returns an empty store retaining histSize events (0 = default) and
+// DefaultHistoryBytes of them.
+func New(histSize int) *Store { return NewWithLimits(histSize, DefaultHistoryBytes) }
+
+// NewWithLimits returns an empty store retaining at most histSize events
+// (0 = default) and, beyond the newest entry's events, histBytes of them
+// (0 = no byte bound).
+func NewWithLimits(histSize, histBytes int) *Store {
 	if histSize <= 0 {
 		histSize = DefaultHistorySize
 	}
@@ -44,7 +56,7 @@ func New(histSize int) *Store {
 	if err != nil {
 		panic(fmt.Sprintf("state: invalid schema: %v", err)) // a programming error
 	}
-	return &Store{histSize: histSize, db: db, usage: usageTable{}, hist: newHistory(histSize, 0), changed: make(chan struct{})}
+	return &Store{histSize: histSize, histBytes: histBytes, db: db, usage: usageTable{}, hist: newHistory(histSize, histBytes, 0), changed: make(chan struct{})}
 }
 
 // Index is the log index of the last write applied to the store.

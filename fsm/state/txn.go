@@ -1,6 +1,7 @@
 package state
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/barque-io/barque/api"
@@ -43,7 +44,12 @@ func (t *Txn) Get(kind, ns, name string) api.Object {
 
 // Put inserts or replaces obj, stamping its resourceVersion, and records an
 // event. obj must be a fresh value that no reader has seen.
-func (t *Txn) Put(obj api.Object, ev EventType) error {
+func (t *Txn) Put(obj api.Object, ev EventType) error { return t.PutSized(obj, ev, 0) }
+
+// PutSized is Put with the encoded size of obj when the caller knows it (the
+// write's payload), which the watch history charges for the event; 0 charges
+// defaultEventSize.
+func (t *Txn) PutSized(obj api.Object, ev EventType, size int) error {
 	obj.GetObjectMeta().ResourceVersion = api.Version(t.index)
 	pod, isPod := obj.(*api.Pod)
 	var oldPod *api.Pod
@@ -57,7 +63,10 @@ func (t *Txn) Put(obj api.Object, ev EventType) error {
 	if isPod {
 		t.track(oldPod, pod)
 	}
-	t.events = append(t.events, Event{Type: ev, Index: t.index, Kind: obj.GetTypeMeta().Kind, Object: obj})
+	if size <= 0 {
+		size = defaultEventSize
+	}
+	t.events = append(t.events, Event{Type: ev, Index: t.index, Kind: obj.GetTypeMeta().Kind, Object: obj, Size: size + eventOverhead})
 	return nil
 }
 
@@ -72,7 +81,7 @@ func (t *Txn) Delete(obj api.Object) error {
 	}
 	gone := api.ShallowCopy(obj)
 	gone.GetObjectMeta().ResourceVersion = api.Version(t.index)
-	t.events = append(t.events, Event{Type: Deleted, Index: t.index, Kind: obj.GetTypeMeta().Kind, Object: gone})
+	t.events = append(t.events, Event{Type: Deleted, Index: t.index, Kind: obj.GetTypeMeta().Kind, Object: gone, Size: encodedSize(gone) + eventOverhead})
 	return nil
 }
 
@@ -148,7 +157,7 @@ func (s *Store) Restore(idx uint64, objs []api.Object) error {
 		idx = prev
 	}
 	s.db, s.usage = db, usage
-	s.hist = newHistory(s.histSize, idx)
+	s.hist = newHistory(s.histSize, s.histBytes, idx)
 	s.index.Store(idx)
 	s.restores.Add(1)
 	close(s.changed)
@@ -165,4 +174,19 @@ func (t *Txn) ByIndex(kind, index, arg string) []api.Object {
 		return nil
 	}
 	return collect(it, nil)
+}
+
+// defaultEventSize is charged for a put whose encoded size the caller did
+// not give (a binding, a finalizer mark): about a typical pod's.
+const defaultEventSize = 2048
+
+// encodedSize is what a deleted object, retained by its DELETED event,
+// weighs in the history: its JSON length. Deletes are rarer than puts, so
+// the encoding is affordable; it is deterministic (sorted map keys).
+func encodedSize(obj api.Object) int {
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return defaultEventSize
+	}
+	return len(b)
 }

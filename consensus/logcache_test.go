@@ -1,0 +1,82 @@
+package consensus
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/hashicorp/raft"
+)
+
+// countingStore counts the reads that miss the cache.
+type countingStore struct {
+	*raft.InmemStore
+	reads int
+}
+
+func (s *countingStore) GetLog(idx uint64, l *raft.Log) error {
+	s.reads++
+	return s.InmemStore.GetLog(idx, l)
+}
+
+func entryOf(idx uint64, size int) *raft.Log {
+	return &raft.Log{Index: idx, Term: 1, Type: raft.LogCommand, Data: bytes.Repeat([]byte{byte(idx)}, size)}
+}
+
+func TestLogCacheBoundedByBytes(t *testing.T) {
+	store := &countingStore{InmemStore: raft.NewInmemStore()}
+	c := newLogCache(8, 3000, store)
+	for i := uint64(1); i <= 6; i++ {
+		if err := c.StoreLog(entryOf(i, 1000)); err != nil {
+			t.Fatal(err)
+		}
+		if c.bytes > 3000 {
+			t.Fatalf("after entry %d the cache holds %d bytes, over its 3000", i, c.bytes)
+		}
+	}
+	for i := uint64(1); i <= 6; i++ {
+		var l raft.Log
+		before := store.reads
+		if err := c.GetLog(i, &l); err != nil || l.Index != i || len(l.Data) != 1000 || l.Data[0] != byte(i) {
+			t.Fatalf("GetLog(%d) = %d, %d bytes, %v", i, l.Index, len(l.Data), err)
+		}
+		if hit := store.reads == before; hit != (i >= 5) {
+			t.Fatalf("GetLog(%d): cached = %v, want only the newest two (5, 6) cached", i, hit)
+		}
+	}
+}
+
+func TestLogCacheKeepsNewestOverBudgetAndResets(t *testing.T) {
+	store := &countingStore{InmemStore: raft.NewInmemStore()}
+	c := newLogCache(4, 100, store)
+	if err := c.StoreLogs([]*raft.Log{entryOf(1, 10), entryOf(2, 500)}); err != nil {
+		t.Fatal(err)
+	}
+	var l raft.Log
+	if err := c.GetLog(2, &l); err != nil || store.reads != 0 {
+		t.Fatalf("the newest entry, alone over budget, was not cached (reads %d, %v)", store.reads, err)
+	}
+	if err := c.DeleteRange(2, 2); err != nil {
+		t.Fatal(err)
+	}
+	if c.bytes != 0 {
+		t.Fatalf("bytes = %d after DeleteRange, want 0", c.bytes)
+	}
+	if err := c.StoreLog(entryOf(2, 20)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.GetLog(2, &l); err != nil || len(l.Data) != 20 || store.reads != 0 {
+		t.Fatalf("rewritten entry 2: %d bytes, reads %d, %v", len(l.Data), store.reads, err)
+	}
+}
+
+func TestLogCacheWrapsByCount(t *testing.T) {
+	c := newLogCache(4, 1<<20, raft.NewInmemStore())
+	for i := uint64(1); i <= 10; i++ {
+		if err := c.StoreLog(entryOf(i, 10)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := 4 * logSize(entryOf(1, 10)); c.bytes != want || c.lo != 7 || c.hi != 10 {
+		t.Fatalf("bytes %d lo %d hi %d; want %d, 7, 10", c.bytes, c.lo, c.hi, want)
+	}
+}
