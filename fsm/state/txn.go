@@ -116,7 +116,7 @@ func (t *Txn) Commit() {
 	s := t.s
 	s.mu.Lock()
 	if t.restamped {
-		s.hist = newHistory(s.histSize, t.index)
+		s.hist = newHistory(s.histSize, s.histBytes, t.index)
 		s.restores.Add(1)
 	}
 	s.hist.append(t.events)
