@@ -10,8 +10,6 @@ import (
 
 	"github.com/barque-io/barque/api"
 	"github.com/barque-io/barque/api/client"
-	"github.com/barque-io/barque/internal/cluster"
-	"github.com/barque-io/barque/internal/hollow"
 )
 
 // TestCanarySurvivesLeaderKill kills the leader while canaries wait for
@@ -20,20 +18,7 @@ import (
 // a promotion then finishes the rollout with exactly replicas new pods,
 // and no store ever saw more than replicas + canaries pods.
 func TestCanarySurvivesLeaderKill(t *testing.T) {
-	c := cluster.New(t, 3, cluster.Options{})
-	c.WaitForLeader(15 * time.Second)
-	cl, err := client.New(client.Config{Addresses: c.Addresses(), RetryFor: 20 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	h, err := hollow.New(hollow.Config{Client: cl, Prefix: "ck", Count: 3, StartDelay: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go h.Run(ctx)
-	<-h.Registered()
+	c, cl, ctx := leaderKillSetup(t, "ck", 3, 100*time.Millisecond)
 	const n, canaries = 6, 2
 	d := canaryDeployment("default", "web", n, canaries, false)
 	if _, err := cl.Create(ctx, d); err != nil {

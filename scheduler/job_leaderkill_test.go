@@ -8,7 +8,6 @@ import (
 
 	"github.com/barque-io/barque/api"
 	"github.com/barque-io/barque/api/client"
-	"github.com/barque-io/barque/internal/cluster"
 )
 
 // TestJobSurvivesLeaderKill: the leader is killed while a Job with
@@ -16,14 +15,7 @@ import (
 // finishing pods through the API). The next leader carries on and exactly
 // 50 completions are recorded: 50 succeeded pods, status.succeeded 50.
 func TestJobSurvivesLeaderKill(t *testing.T) {
-	c := cluster.New(t, 3, cluster.Options{})
-	c.WaitForLeader(15 * time.Second)
-	cl, err := client.New(client.Config{Addresses: c.Addresses(), RetryFor: 20 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
+	c, cl, ctx := leaderKillSetup(t, "", 0, 0)
 	go finishPods(ctx, cl, 150*time.Millisecond)
 	if _, err := cl.Create(ctx, newJob("default", "fifty", 50, 10)); err != nil {
 		t.Fatal(err)

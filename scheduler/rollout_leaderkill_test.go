@@ -1,15 +1,12 @@
 package scheduler_test
 
 import (
-	"context"
 	"errors"
 	"testing"
 	"time"
 
 	"github.com/barque-io/barque/api"
 	"github.com/barque-io/barque/api/client"
-	"github.com/barque-io/barque/internal/cluster"
-	"github.com/barque-io/barque/internal/hollow"
 )
 
 // TestRolloutSurvivesLeaderKill kills the leader in the middle of a rolling
@@ -18,20 +15,7 @@ import (
 // shows the Deployment never held more pods than replicas + maxSurge, so no
 // replica was started twice by the two leaders.
 func TestRolloutSurvivesLeaderKill(t *testing.T) {
-	c := cluster.New(t, 3, cluster.Options{})
-	c.WaitForLeader(15 * time.Second)
-	cl, err := client.New(client.Config{Addresses: c.Addresses(), RetryFor: 20 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	h, err := hollow.New(hollow.Config{Client: cl, Prefix: "hk", Count: 6, StartDelay: 150 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go h.Run(ctx)
-	<-h.Registered()
+	c, cl, ctx := leaderKillSetup(t, "hk", 6, 150*time.Millisecond)
 	const n = 30
 	d := newDeployment("default", "web", n, map[string]string{"app": "web"}, "web:1")
 	if _, err := cl.Create(ctx, d); err != nil {
