@@ -45,6 +45,7 @@ type podWorker struct {
 
 	mu          sync.Mutex
 	transitions map[string]condTransition // condition type -> last change
+	muted       bool                      // the control plane ended the pod: report nothing more
 	pod         *api.Pod
 	tasks       map[string]*taskState
 	start       time.Time
@@ -392,6 +393,27 @@ var errDetached = errors.New("agent detached from the task")
 
 // cancelKeepTasks makes the worker return without stopping its tasks.
 func (w *podWorker) cancelKeepTasks() { w.detachOne.Do(func() { close(w.detach) }) }
+
+// terminate stops the tasks of a pod the control plane made terminal (the
+// node lifecycle controller marked it Failed/NodeLost while this node was
+// unreachable), as Nomad stops lost allocations when their node returns.
+// The worker then reports nothing: the server's verdict stands, and it
+// refuses a terminal pod going back to Running anyway. A pod this worker
+// itself reported finished is left to finish on its own.
+func (w *podWorker) terminate() {
+	if w.podStatus().Phase.Terminal() {
+		return
+	}
+	w.mu.Lock()
+	already := w.muted
+	w.muted = true
+	w.mu.Unlock()
+	if !already {
+		w.a.logger.Info("stopping the tasks of a pod the control plane marked terminal",
+			"pod", w.pod.Name, "phase", w.pod.Status.Phase, "reason", w.pod.Status.Reason)
+		w.cancel()
+	}
+}
 
 // removeDirs deletes the pod's directory once the pod is gone.
 func (w *podWorker) removeDirs() { _ = os.RemoveAll(w.a.podDirs(w.uid).root) }
