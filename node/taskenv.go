@@ -147,7 +147,7 @@ func (a *Agent) taskConfig(ctx context.Context, pod *api.Pod, c api.Container, d
 		Image: c.Image, Command: append([]string(nil), c.Command...), Args: append([]string(nil), c.Args...), Env: env, WorkDir: c.WorkingDir,
 		AllocDir: d.alloc(), TaskDir: d.task(c.Name), SecretsDir: filepath.Join(d.task(c.Name), "secrets"),
 		TmpDir: filepath.Join(d.task(c.Name), "tmp"), LogDir: d.logs(), HostNetwork: true,
-		User: taskUser(pod, c)}
+		User: taskUser(pod, c), KillSignal: c.StopSignalOf()}
 	if tc.WorkDir == "" && c.Image == "" {
 		tc.WorkDir = d.task(c.Name)
 	}

@@ -241,7 +241,7 @@ func (w *podWorker) runOnce(ctx context.Context, pod *api.Pod, c api.Container, 
 		if pod.Spec.TerminationGracePeriodSeconds != nil {
 			grace = durationSeconds(*pod.Spec.TerminationGracePeriodSeconds)
 		}
-		_ = drv.Stop(context.Background(), h, "", grace)
+		_ = drv.Stop(context.Background(), h, h.KillSignal, grace)
 		res = <-ch
 	}
 	killMsg := probes.stop()
@@ -257,6 +257,9 @@ func (w *podWorker) startTask(ctx context.Context, pod *api.Pod, c api.Container
 		return nil, nil, err
 	}
 	if h := w.takeRecovered(c.Name); h != nil && h.Driver == drv.Name() {
+		if h.KillSignal == "" {
+			h.KillSignal = c.StopSignalOf() // a handle an older agent recorded
+		}
 		if err := drv.Recover(ctx, h); err == nil {
 			w.update(ts, func() { ts.setRunning(drv, h) })
 			return drv, h, nil
@@ -270,6 +273,7 @@ func (w *podWorker) startTask(ctx context.Context, pod *api.Pod, c api.Container
 	if err != nil {
 		return nil, nil, err
 	}
+	h.KillSignal = tc.KillSignal
 	if err := w.a.state.putTask(w.uid, h); err != nil {
 		w.a.logger.Warn("recording task handle failed", "pod", pod.Name, "task", c.Name, "error", err)
 	}
