@@ -31,6 +31,7 @@ type Agent struct {
 	mu        sync.Mutex
 	workers   map[string]*podWorker                    // by pod UID
 	recovered map[string]map[string]*driver.TaskHandle // pod UID -> task -> handle
+	records   map[string]podRecord                     // pod UID -> what an earlier agent recorded
 	wg        sync.WaitGroup
 
 	podsListed chan struct{} // closed once the pods bound here were first listed

@@ -19,7 +19,12 @@ func (a *Agent) recoverTasks(ctx context.Context) {
 		a.logger.Warn("reading local task state failed", "error", err)
 		return
 	}
+	records, err := a.state.pods()
+	if err != nil {
+		a.logger.Warn("reading local pod state failed", "error", err)
+	}
 	a.mu.Lock()
+	a.records = records
 	a.recovered = map[string]map[string]*driver.TaskHandle{}
 	for uid, hs := range all {
 		m := map[string]*driver.TaskHandle{}
@@ -112,7 +117,17 @@ func (a *Agent) reconcile(ctx context.Context, pods []api.Object) {
 			delete(a.recovered, uid)
 		}
 	}
+	var gone []string
+	for uid := range a.records {
+		if !seen[uid] {
+			gone = append(gone, uid)
+			delete(a.records, uid)
+		}
+	}
 	a.mu.Unlock()
+	for _, uid := range gone {
+		_ = a.state.deletePod(uid)
+	}
 	for _, uid := range stale {
 		a.stopWorker(uid)
 	}
@@ -145,6 +160,10 @@ func (a *Agent) ensureWorker(ctx context.Context, pod *api.Pod) {
 		return
 	}
 	w := a.newWorker(pod, a.recovered[pod.UID])
+	if rec, ok := a.records[pod.UID]; ok {
+		w.restore(&rec)
+		delete(a.records, pod.UID)
+	}
 	delete(a.recovered, pod.UID)
 	// The worker's context ends only when the pod goes away: an agent that
 	// stops detaches from its tasks (cancelKeepTasks) and leaves them running.
@@ -167,6 +186,7 @@ func (a *Agent) stopWorker(uid string) {
 	w.cancel()
 	<-w.done
 	w.removeDirs()
+	_ = a.state.deletePod(uid)
 	a.kickClaims()
 }
 
@@ -197,6 +217,7 @@ func (a *Agent) stopRecovered(ctx context.Context, uid string, hs map[string]*dr
 		}
 		_ = a.state.deleteTask(uid, h.TaskName)
 	}
+	_ = a.state.deletePod(uid)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) {

@@ -177,6 +177,7 @@ func (w *podWorker) supervise(ctx context.Context, pod *api.Pod, c api.Container
 				ts.message = fmt.Sprintf("back-off %v restarting failed container %s", backoff, c.Name)
 			}
 		})
+		w.persist() // the count survives an agent restart during the back-off
 		select {
 		case <-time.After(backoff):
 		case <-ctx.Done():
@@ -274,7 +275,7 @@ func (w *podWorker) startTask(ctx context.Context, pod *api.Pod, c api.Container
 		return nil, nil, err
 	}
 	h.KillSignal = tc.KillSignal
-	if err := w.a.state.putTask(w.uid, h); err != nil {
+	if err := w.a.state.putTask(w.uid, h, w.record()); err != nil {
 		w.a.logger.Warn("recording task handle failed", "pod", pod.Name, "task", c.Name, "error", err)
 	}
 	w.update(ts, func() { ts.setRunning(drv, h) })
