@@ -20,11 +20,19 @@ import (
 // one server's gossip address.
 func (c *procCluster) startAgent(name string) *proc {
 	c.t.Helper()
+	return c.startAgentEnv(name)
+}
+
+// startAgentEnv is startAgent with variables added to the agent's
+// environment (DOCKER_HOST…).
+func (c *procCluster) startAgentEnv(name string, env ...string) *proc {
+	c.t.Helper()
 	ip := c.procs[0].gossip[:strings.LastIndex(c.procs[0].gossip, ":")]
 	ports := freePorts(c.t, ip, 2)
 	p := &proc{name: name, logPath: filepath.Join(c.dir, name+".log"),
 		args: []string{"agent", "-name", name, "-data-dir", filepath.Join(c.dir, name), "-bind", ip,
-			"-gossip-port", fmt.Sprint(ports[0]), "-api-port", fmt.Sprint(ports[1]), "-join", c.procs[0].gossip, "-log-level", "debug"}}
+			"-gossip-port", fmt.Sprint(ports[0]), "-api-port", fmt.Sprint(ports[1]), "-join", c.procs[0].gossip, "-log-level", "debug"},
+		env: env}
 	c.agents = append(c.agents, p)
 	c.start(p)
 	return p
