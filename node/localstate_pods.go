@@ -18,7 +18,7 @@ type podRecord struct {
 }
 
 type taskRecord struct {
-	Restarts int32                          `json:"restarts,omitempty"`
+	Restarts int32                         `json:"restarts,omitempty"`
 	LastTerm *api.ContainerStateTerminated `json:"lastTerm,omitempty"`
 }
 
