@@ -42,14 +42,14 @@ func TestDecodeLenient(t *testing.T) {
 	}{
 		{"deployment", k8sDeploymentYAML, []string{
 			"spec.template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].matchLabelKeys",
-			"spec.template.spec.containers[0].lifecycle",
+			"spec.template.spec.containers[0].lifecycle.preStop",
 			"spec.template.spec.hostAliases",
 			"spec.template.spec.topologySpreadConstraints[0].nodeTaintsPolicy",
 		}},
 		{"service", "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  ports: [{port: 80}]\n  sessionAffinityConfig: {clientIP: {timeoutSeconds: 10}}\n  trafficDistribution: PreferClose\n",
 			[]string{"spec.sessionAffinityConfig", "spec.trafficDistribution"}},
-		{"cronjob, deep in the job template", "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: '@hourly'\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers: [{name: a, image: x}, {name: b, image: busybox, lifecycle: {}}]\n",
-			[]string{"spec.jobTemplate.spec.template.spec.containers[1].lifecycle"}},
+		{"cronjob, deep in the job template", "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: '@hourly'\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers: [{name: a, image: x}, {name: b, image: busybox, lifecycle: {postStart: {}}}]\n",
+			[]string{"spec.jobTemplate.spec.template.spec.containers[1].lifecycle.postStart"}},
 		{"JSON, map value of a struct", `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"a","image":"x","env":[{"name":"A","valueFrom":{"fileKeyRef":{"path":"p","key":"k","volumeName":"v"}}}]}]}}`,
 			[]string{"spec.containers[0].env[0].valueFrom.fileKeyRef"}},
 		{"nothing to ignore", deploymentYAML, nil},
@@ -131,7 +131,7 @@ func TestDecodeKindWarn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ignored) != 1 || ignored[0] != "spec.containers[0].lifecycle" {
+	if len(ignored) != 1 || ignored[0] != "spec.containers[0].lifecycle.preStop" {
 		t.Errorf("ignored = %v", ignored)
 	}
 	p := obj.(*Pod)

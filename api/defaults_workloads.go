@@ -33,6 +33,11 @@ func defaultContainer(c *Container) {
 	for i := range c.Ports {
 		setString((*string)(&c.Ports[i].Protocol), string(ProtocolTCP))
 	}
+	// Barque implements only the stop signal: a lifecycle left empty once
+	// its hooks were dropped is not stored.
+	if c.Lifecycle != nil && c.Lifecycle.StopSignal == "" {
+		c.Lifecycle = nil
+	}
 	for _, p := range []*Probe{c.LivenessProbe, c.ReadinessProbe, c.StartupProbe} {
 		if p != nil {
 			defaultProbe(p)

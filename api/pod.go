@@ -76,6 +76,9 @@ type Container struct {
 	SecurityContext          *SecurityContext `json:"securityContext,omitempty"`
 	Stdin                    bool             `json:"stdin,omitempty"`
 	TTY                      bool             `json:"tty,omitempty"`
+	// Lifecycle holds the stop signal (Kubernetes' lifecycle.stopSignal;
+	// a job file's kill_signal). Its hooks are not implemented.
+	Lifecycle *Lifecycle `json:"lifecycle,omitempty"`
 
 	Driver string `json:"driver,omitempty"`
 
@@ -85,6 +88,25 @@ type Container struct {
 	// whenever it exits. Not allowed on main containers.
 	RestartPolicy *RestartPolicy `json:"restartPolicy,omitempty"`
 }
+
+// Lifecycle is what happens to a container when it stops.
+type Lifecycle struct {
+	// StopSignal is sent to the task to stop it ("SIGINT"); SIGTERM when
+	// empty. SIGKILL follows after the grace period.
+	StopSignal string `json:"stopSignal,omitempty"`
+}
+
+// StopSignalOf is the container's stop signal, "" for the default.
+func (c *Container) StopSignalOf() string {
+	if c.Lifecycle == nil {
+		return ""
+	}
+	return c.Lifecycle.StopSignal
+}
+
+// StopSignals are the signal names a container may stop with.
+var StopSignals = []string{"SIGABRT", "SIGALRM", "SIGHUP", "SIGINT", "SIGKILL", "SIGQUIT", "SIGTERM",
+	"SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGPWR", "SIGXCPU", "SIGXFSZ"}
 
 // IsSidecar reports an init container that runs beside the main ones.
 func (c *Container) IsSidecar() bool {

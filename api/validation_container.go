@@ -29,6 +29,9 @@ func validateContainer(c *Container, path string, vols, names map[string]bool, e
 	if p := c.TerminationMessagePolicy; p != "" && p != "File" && p != "FallbackToLogsOnError" {
 		errs.NotSupported(path+".terminationMessagePolicy", p, []string{"File", "FallbackToLogsOnError"})
 	}
+	if sig := c.StopSignalOf(); sig != "" && !contains(StopSignals, sig) {
+		errs.NotSupported(path+".lifecycle.stopSignal", sig, StopSignals)
+	}
 	validateContainerPorts(c.Ports, path+".ports", errs)
 	validateEnvFrom(c.EnvFrom, path+".envFrom", errs)
 	validateEnv(c.Env, path+".env", errs)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -209,5 +210,40 @@ func TestCreateNeedsNamespace(t *testing.T) {
 	rs := results(t, f.Apply(1, mustOps(t, op(t, OpCreate, c))))
 	if !errors.Is(rs[0].Err, api.ErrNotFound) {
 		t.Fatalf("create in a missing namespace: %v", rs[0].Err)
+	}
+}
+
+// TestTerminalPodPhaseIsFinal: once a pod is Failed (the node lifecycle
+// controller marked it lost), a status write taking it back to Running or
+// Pending is refused with a 422 naming status.phase; one keeping it Failed
+// is taken.
+func TestTerminalPodPhaseIsFinal(t *testing.T) {
+	f := withDefaultNS(t, New(0))
+	pod := &api.Pod{TypeMeta: api.TypeMeta{Kind: "Pod", APIVersion: "v1"},
+		ObjectMeta: api.ObjectMeta{Namespace: "default", Name: "p", UID: "u"},
+		Spec:       api.PodSpec{Containers: []api.Container{{Name: "a", Image: "x"}}}}
+	f.Apply(1, mustOps(t, op(t, OpCreate, pod)))
+	lost := api.Clone(pod)
+	lost.Status.Phase, lost.Status.Reason = api.PodFailed, "NodeLost"
+	if rs := results(t, f.Apply(2, mustOps(t, op(t, OpUpdateStatus, lost)))); rs[0].Err != nil {
+		t.Fatalf("Running -> Failed: %v", rs[0].Err)
+	}
+	for i, phase := range []api.PodPhase{api.PodRunning, api.PodPending, api.PodSucceeded, ""} {
+		back := api.Clone(pod)
+		back.Status.Phase = phase
+		rs := results(t, f.Apply(uint64(3+i), mustOps(t, op(t, OpUpdateStatus, back))))
+		var se *api.StatusError
+		if !errors.As(rs[0].Err, &se) || se.Code() != 422 || !strings.Contains(rs[0].Err.Error(), "status.phase") {
+			t.Fatalf("Failed -> %q: want a 422 naming status.phase, got %v", phase, rs[0].Err)
+		}
+	}
+	again := api.Clone(lost)
+	again.Status.Message = "still lost"
+	if rs := results(t, f.Apply(9, mustOps(t, op(t, OpUpdateStatus, again)))); rs[0].Err != nil {
+		t.Fatalf("Failed -> Failed: %v", rs[0].Err)
+	}
+	obj, _ := f.Store().Get("Pod", "default", "p")
+	if p := obj.(*api.Pod); p.Status.Phase != api.PodFailed || p.Status.Message != "still lost" {
+		t.Fatalf("stored status %+v", p.Status)
 	}
 }

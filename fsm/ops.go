@@ -145,6 +145,12 @@ func applyUpdateStatus(txn *state.Txn, op *Op) Result {
 	if !api.SetField(obj, in, "Status") {
 		return Result{Err: api.BadRequest(fmt.Sprintf("%s has no status", op.Kind))}
 	}
+	// Checked here, against the version this entry really replaces: a
+	// check in the HTTP layer could race the controller that made the pod
+	// terminal.
+	if err := api.ValidateStatusUpdate(cur, obj); err != nil {
+		return Result{Err: err}
+	}
 	return finishWrite(txn, obj, 0)
 }
 

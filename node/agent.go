@@ -31,6 +31,7 @@ type Agent struct {
 	mu        sync.Mutex
 	workers   map[string]*podWorker                    // by pod UID
 	recovered map[string]map[string]*driver.TaskHandle // pod UID -> task -> handle
+	records   map[string]podRecord                     // pod UID -> what an earlier agent recorded
 	wg        sync.WaitGroup
 
 	podsListed chan struct{} // closed once the pods bound here were first listed
@@ -56,7 +57,13 @@ func New(cfg Config) (*Agent, error) {
 	if cfg.Datacenter == "" {
 		cfg.Datacenter = "dc1"
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+	// Traversable but not listable by others: tasks running as another
+	// user (runAsUser) must reach their directories under alloc/. The
+	// agent's own files in it are private (agent.db is 0600).
+	if err := os.MkdirAll(cfg.DataDir, 0o711); err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(cfg.DataDir, 0o711); err != nil {
 		return nil, err
 	}
 	a := &Agent{cfg: cfg, logger: cfg.Logger.Named("agent").With("node", cfg.Name),

@@ -287,15 +287,14 @@ func makeLink(root, at, link string) error {
 // artifactOwner is the task's uid and gid when it runs as another user,
 // for chown = true; nil to keep the agent's.
 func artifactOwner(pod *api.Pod, c api.Container) *[2]int {
-	sc := c.SecurityContext
-	if sc == nil || sc.RunAsUser == nil {
+	uid, gid := taskIdentity(pod, c)
+	if uid == nil {
 		return nil
 	}
-	gid := int(*sc.RunAsUser)
-	if sc.RunAsGroup != nil {
-		gid = int(*sc.RunAsGroup)
+	if gid == nil {
+		gid = uid
 	}
-	return &[2]int{int(*sc.RunAsUser), gid}
+	return &[2]int{int(*uid), int(*gid)}
 }
 
 func chownTree(root string, uid, gid int) error {

@@ -23,7 +23,10 @@ func openLocalState(dir string) (*localState, error) {
 		return nil, fmt.Errorf("agent state: %w", err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bucketTasks)
+		if _, err := tx.CreateBucketIfNotExists(bucketTasks); err != nil {
+			return err
+		}
+		_, err := tx.CreateBucketIfNotExists(bucketPods)
 		return err
 	})
 	if err != nil {
@@ -35,13 +38,21 @@ func openLocalState(dir string) (*localState, error) {
 
 func taskKey(podUID, task string) []byte { return []byte(podUID + "/" + task) }
 
-// putTask records a running task's handle.
-func (s *localState) putTask(podUID string, h *driver.TaskHandle) error {
+// putTask records a running task's handle and, in the same transaction
+// (one disk sync per task start), its pod's record.
+func (s *localState) putTask(podUID string, h *driver.TaskHandle, rec podRecord) error {
 	b, err := json.Marshal(h)
 	if err != nil {
 		return err
 	}
+	r, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
 	return s.db.Update(func(tx *bbolt.Tx) error {
+		if err := tx.Bucket(bucketPods).Put([]byte(podUID), r); err != nil {
+			return err
+		}
 		return tx.Bucket(bucketTasks).Put(taskKey(podUID, h.TaskName), b)
 	})
 }

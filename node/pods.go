@@ -19,7 +19,12 @@ func (a *Agent) recoverTasks(ctx context.Context) {
 		a.logger.Warn("reading local task state failed", "error", err)
 		return
 	}
+	records, err := a.state.pods()
+	if err != nil {
+		a.logger.Warn("reading local pod state failed", "error", err)
+	}
 	a.mu.Lock()
+	a.records = records
 	a.recovered = map[string]map[string]*driver.TaskHandle{}
 	for uid, hs := range all {
 		m := map[string]*driver.TaskHandle{}
@@ -112,7 +117,17 @@ func (a *Agent) reconcile(ctx context.Context, pods []api.Object) {
 			delete(a.recovered, uid)
 		}
 	}
+	var gone []string
+	for uid := range a.records {
+		if !seen[uid] {
+			gone = append(gone, uid)
+			delete(a.records, uid)
+		}
+	}
 	a.mu.Unlock()
+	for _, uid := range gone {
+		_ = a.state.deletePod(uid)
+	}
 	for _, uid := range stale {
 		a.stopWorker(uid)
 	}
@@ -128,14 +143,27 @@ func (a *Agent) ensureWorker(ctx context.Context, pod *api.Pod) {
 		w.mu.Lock()
 		w.pod = pod
 		w.mu.Unlock()
+		if pod.Status.Phase.Terminal() {
+			w.terminate()
+		}
 		return
 	}
-	if pod.Status.Phase == api.PodSucceeded || pod.Status.Phase == api.PodFailed {
-		if _, ok := a.recovered[pod.UID]; !ok {
-			return // finished before: nothing to run
+	if pod.Status.Phase.Terminal() {
+		// Finished before, or marked lost by the control plane while this
+		// agent was away (its replacement may run elsewhere): never start
+		// or reattach, and stop what still runs.
+		if hs, ok := a.recovered[pod.UID]; ok {
+			delete(a.recovered, pod.UID)
+			a.wg.Add(1)
+			go func() { defer a.wg.Done(); a.stopTerminated(pod, hs) }()
 		}
+		return
 	}
 	w := a.newWorker(pod, a.recovered[pod.UID])
+	if rec, ok := a.records[pod.UID]; ok {
+		w.restore(&rec)
+		delete(a.records, pod.UID)
+	}
 	delete(a.recovered, pod.UID)
 	// The worker's context ends only when the pod goes away: an agent that
 	// stops detaches from its tasks (cancelKeepTasks) and leaves them running.
@@ -158,20 +186,38 @@ func (a *Agent) stopWorker(uid string) {
 	w.cancel()
 	<-w.done
 	w.removeDirs()
+	_ = a.state.deletePod(uid)
 	a.kickClaims()
 }
 
 // stopOrphans stops tasks of a pod that no longer exists.
 func (a *Agent) stopOrphans(ctx context.Context, uid string, hs map[string]*driver.TaskHandle) {
+	a.stopRecovered(ctx, uid, hs, 10*time.Second)
+	a.logger.Info("stopped the tasks of a pod deleted while the agent was away", "pod_uid", uid)
+}
+
+// stopTerminated stops the recovered tasks of a pod the control plane holds
+// terminal (Failed/NodeLost while this agent was down). The pod's files
+// stay for `barque logs` until the pod is deleted.
+func (a *Agent) stopTerminated(pod *api.Pod, hs map[string]*driver.TaskHandle) {
+	grace := 30 * time.Second
+	if pod.Spec.TerminationGracePeriodSeconds != nil {
+		grace = durationSeconds(*pod.Spec.TerminationGracePeriodSeconds)
+	}
+	a.stopRecovered(context.Background(), pod.UID, hs, grace)
+	a.logger.Info("stopped the tasks of a pod marked terminal while the agent was away",
+		"pod", pod.Name, "phase", pod.Status.Phase, "reason", pod.Status.Reason)
+}
+
+func (a *Agent) stopRecovered(ctx context.Context, uid string, hs map[string]*driver.TaskHandle, grace time.Duration) {
 	for _, h := range hs {
 		if d, ok := a.drivers[h.Driver]; ok && d.Recover(ctx, h) == nil {
-			_ = d.Stop(ctx, h, "", 10*time.Second)
+			_ = d.Stop(ctx, h, h.KillSignal, grace)
 			_ = d.Destroy(ctx, h)
 		}
 		_ = a.state.deleteTask(uid, h.TaskName)
 	}
-	_ = a.podDirs(uid)
-	a.logger.Info("stopped the tasks of a pod deleted while the agent was away", "pod_uid", uid)
+	_ = a.state.deletePod(uid)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) {

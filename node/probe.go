@@ -281,7 +281,7 @@ func (p *taskProber) kill(kind probeKind, msg string) {
 		grace = durationSeconds(*pr.TerminationGracePeriodSeconds)
 	}
 	go func() {
-		if err := p.drv.Stop(context.Background(), p.h, "", grace); err != nil {
+		if err := p.drv.Stop(context.Background(), p.h, p.h.KillSignal, grace); err != nil {
 			p.logger.Warn("stopping the task after a failed probe failed", "error", err)
 		}
 	}()

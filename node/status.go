@@ -37,6 +37,12 @@ func (w *podWorker) statusLoop(ctx context.Context) {
 // report then fails instead of landing on a newer pod of the same name (a
 // StatefulSet's replacement).
 func (w *podWorker) report(ctx context.Context, last *[]byte) bool {
+	w.mu.Lock()
+	muted := w.muted
+	w.mu.Unlock()
+	if muted {
+		return true
+	}
 	st := w.podStatus()
 	patch, err := json.Marshal(map[string]any{"metadata": map[string]string{"uid": w.pod.UID}, "status": st})
 	if err != nil || string(patch) == string(*last) {

@@ -39,6 +39,18 @@ func (d podDirs) create(pod *api.Pod) error {
 			return err
 		}
 	}
+	// A task running as another user owns its own directories, as in
+	// Nomad, so it can write to local/, secrets/ and tmp/.
+	for _, c := range allContainers(pod) {
+		if owner := artifactOwner(pod, c); owner != nil && os.Getuid() == 0 {
+			t := d.task(c.Name)
+			for _, dir := range []string{t, filepath.Join(t, "local"), filepath.Join(t, "secrets"), filepath.Join(t, "tmp")} {
+				if err := os.Lchown(dir, owner[0], owner[1]); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	return nil
 }
 
@@ -134,7 +146,8 @@ func (a *Agent) taskConfig(ctx context.Context, pod *api.Pod, c api.Container, d
 	tc := &driver.TaskConfig{PodUID: pod.UID, PodName: pod.Name, Namespace: pod.Namespace, TaskName: c.Name,
 		Image: c.Image, Command: append([]string(nil), c.Command...), Args: append([]string(nil), c.Args...), Env: env, WorkDir: c.WorkingDir,
 		AllocDir: d.alloc(), TaskDir: d.task(c.Name), SecretsDir: filepath.Join(d.task(c.Name), "secrets"),
-		TmpDir: filepath.Join(d.task(c.Name), "tmp"), LogDir: d.logs(), HostNetwork: true}
+		TmpDir: filepath.Join(d.task(c.Name), "tmp"), LogDir: d.logs(), HostNetwork: true,
+		User: taskUser(pod, c), KillSignal: c.StopSignalOf()}
 	if tc.WorkDir == "" && c.Image == "" {
 		tc.WorkDir = d.task(c.Name)
 	}

@@ -45,6 +45,7 @@ type podWorker struct {
 
 	mu          sync.Mutex
 	transitions map[string]condTransition // condition type -> last change
+	muted       bool                      // the control plane ended the pod: report nothing more
 	pod         *api.Pod
 	tasks       map[string]*taskState
 	start       time.Time
@@ -176,6 +177,7 @@ func (w *podWorker) supervise(ctx context.Context, pod *api.Pod, c api.Container
 				ts.message = fmt.Sprintf("back-off %v restarting failed container %s", backoff, c.Name)
 			}
 		})
+		w.persist() // the count survives an agent restart during the back-off
 		select {
 		case <-time.After(backoff):
 		case <-ctx.Done():
@@ -240,7 +242,7 @@ func (w *podWorker) runOnce(ctx context.Context, pod *api.Pod, c api.Container, 
 		if pod.Spec.TerminationGracePeriodSeconds != nil {
 			grace = durationSeconds(*pod.Spec.TerminationGracePeriodSeconds)
 		}
-		_ = drv.Stop(context.Background(), h, "", grace)
+		_ = drv.Stop(context.Background(), h, h.KillSignal, grace)
 		res = <-ch
 	}
 	killMsg := probes.stop()
@@ -256,6 +258,9 @@ func (w *podWorker) startTask(ctx context.Context, pod *api.Pod, c api.Container
 		return nil, nil, err
 	}
 	if h := w.takeRecovered(c.Name); h != nil && h.Driver == drv.Name() {
+		if h.KillSignal == "" {
+			h.KillSignal = c.StopSignalOf() // a handle an older agent recorded
+		}
 		if err := drv.Recover(ctx, h); err == nil {
 			w.update(ts, func() { ts.setRunning(drv, h) })
 			return drv, h, nil
@@ -269,7 +274,8 @@ func (w *podWorker) startTask(ctx context.Context, pod *api.Pod, c api.Container
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := w.a.state.putTask(w.uid, h); err != nil {
+	h.KillSignal = tc.KillSignal
+	if err := w.a.state.putTask(w.uid, h, w.record()); err != nil {
 		w.a.logger.Warn("recording task handle failed", "pod", pod.Name, "task", c.Name, "error", err)
 	}
 	w.update(ts, func() { ts.setRunning(drv, h) })
@@ -392,6 +398,27 @@ var errDetached = errors.New("agent detached from the task")
 
 // cancelKeepTasks makes the worker return without stopping its tasks.
 func (w *podWorker) cancelKeepTasks() { w.detachOne.Do(func() { close(w.detach) }) }
+
+// terminate stops the tasks of a pod the control plane made terminal (the
+// node lifecycle controller marked it Failed/NodeLost while this node was
+// unreachable), as Nomad stops lost allocations when their node returns.
+// The worker then reports nothing: the server's verdict stands, and it
+// refuses a terminal pod going back to Running anyway. A pod this worker
+// itself reported finished is left to finish on its own.
+func (w *podWorker) terminate() {
+	if w.podStatus().Phase.Terminal() {
+		return
+	}
+	w.mu.Lock()
+	already := w.muted
+	w.muted = true
+	w.mu.Unlock()
+	if !already {
+		w.a.logger.Info("stopping the tasks of a pod the control plane marked terminal",
+			"pod", w.pod.Name, "phase", w.pod.Status.Phase, "reason", w.pod.Status.Reason)
+		w.cancel()
+	}
+}
 
 // removeDirs deletes the pod's directory once the pod is gone.
 func (w *podWorker) removeDirs() { _ = os.RemoveAll(w.a.podDirs(w.uid).root) }

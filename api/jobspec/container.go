@@ -52,6 +52,9 @@ func (j *Job) container(g *Group, t *Task) (api.Container, error) {
 		}
 		c.SecurityContext = &api.SecurityContext{RunAsUser: ptr(uid)}
 	}
+	if t.KillSignal != "" {
+		c.Lifecycle = &api.Lifecycle{StopSignal: stopSignal(t.KillSignal)}
+	}
 	return c, nil
 }
 
@@ -147,4 +150,14 @@ func containerNamed(spec *api.PodSpec, name string) *api.Container {
 		}
 	}
 	return &spec.Containers[0]
+}
+
+// stopSignal spells a Nomad kill_signal ("SIGINT", "int") as Kubernetes'
+// stopSignal does; the API's validation refuses a name it does not know.
+func stopSignal(s string) string {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	if !strings.HasPrefix(s, "SIG") {
+		s = "SIG" + s
+	}
+	return s
 }

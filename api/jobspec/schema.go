@@ -95,7 +95,6 @@ var unsupported = map[string]string{
 
 // ignoredAttrs are accepted arguments that have no effect yet.
 var ignoredAttrs = map[string]bool{
-	"kill_signal": true, "shutdown_delay": true,
-	"stagger": true, "all_at_once": true, "change_signal": true,
+	"shutdown_delay": true, "stagger": true, "all_at_once": true, "change_signal": true,
 	"access_mode": true, "attachment_mode": true, "sticky": true, "propagation_mode": true,
 }

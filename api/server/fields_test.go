@@ -51,7 +51,7 @@ func TestUnimplementedFieldsWarn(t *testing.T) {
 	if code != http.StatusCreated {
 		t.Fatalf("create: %d %v", code, obj)
 	}
-	want := []string{warning("spec.containers[0].lifecycle"), warning("spec.hostAliases")}
+	want := []string{warning("spec.containers[0].lifecycle.preStop"), warning("spec.hostAliases")}
 	if strings.Join(warns, "\n") != strings.Join(want, "\n") {
 		t.Errorf("create warnings:\n%s\nwant:\n%s", strings.Join(warns, "\n"), strings.Join(want, "\n"))
 	}

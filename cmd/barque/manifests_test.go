@@ -18,12 +18,12 @@ func TestDecodeManifestsWarnsAboutIgnoredFields(t *testing.T) {
 		t.Fatalf("%d manifests", len(ms))
 	}
 	// apply merges raw: it must not carry the ignored fields either.
-	if b, _ := json.Marshal(ms[0].raw); ms[0].raw.dict("spec") == nil || strings.Contains(string(b), "lifecycle") {
+	if b, _ := json.Marshal(ms[0].raw); ms[0].raw.dict("spec") == nil || strings.Contains(string(b), "preStop") {
 		t.Errorf("raw kept an ignored field: %v", ms[0].raw)
 	}
 	var w bytes.Buffer
 	warnIgnored(&w, ms)
-	want := "Warning: pod/p: fields not implemented by Barque were ignored: spec.containers[0].lifecycle, spec.containers[0].resizePolicy\n"
+	want := "Warning: pod/p: fields not implemented by Barque were ignored: spec.containers[0].lifecycle.preStop, spec.containers[0].resizePolicy\n"
 	if w.String() != want {
 		t.Errorf("warnings:\n%s\nwant:\n%s", w.String(), want)
 	}

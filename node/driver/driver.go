@@ -71,12 +71,15 @@ type Resources struct {
 // state) so that after a restart it can Recover the task instead of
 // starting a duplicate. State is driver-private.
 type TaskHandle struct {
-	Driver    string          `json:"driver"`
-	TaskName  string          `json:"task"`
-	PID       int             `json:"pid,omitempty"`
-	Container string          `json:"container,omitempty"`
-	StartedAt time.Time       `json:"startedAt"`
-	State     json.RawMessage `json:"state,omitempty"`
+	Driver    string    `json:"driver"`
+	TaskName  string    `json:"task"`
+	PID       int       `json:"pid,omitempty"`
+	Container string    `json:"container,omitempty"`
+	StartedAt time.Time `json:"startedAt"`
+	// KillSignal is the task's stop signal, kept so that a restarted agent
+	// stops a recovered task as its configuration says.
+	KillSignal string          `json:"killSignal,omitempty"`
+	State      json.RawMessage `json:"state,omitempty"`
 }
 
 // ExitResult is how a task ended.

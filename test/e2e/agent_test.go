@@ -20,11 +20,19 @@ import (
 // one server's gossip address.
 func (c *procCluster) startAgent(name string) *proc {
 	c.t.Helper()
+	return c.startAgentEnv(name)
+}
+
+// startAgentEnv is startAgent with variables added to the agent's
+// environment (DOCKER_HOST…).
+func (c *procCluster) startAgentEnv(name string, env ...string) *proc {
+	c.t.Helper()
 	ip := c.procs[0].gossip[:strings.LastIndex(c.procs[0].gossip, ":")]
 	ports := freePorts(c.t, ip, 2)
 	p := &proc{name: name, logPath: filepath.Join(c.dir, name+".log"),
 		args: []string{"agent", "-name", name, "-data-dir", filepath.Join(c.dir, name), "-bind", ip,
-			"-gossip-port", fmt.Sprint(ports[0]), "-api-port", fmt.Sprint(ports[1]), "-join", c.procs[0].gossip, "-log-level", "debug"}}
+			"-gossip-port", fmt.Sprint(ports[0]), "-api-port", fmt.Sprint(ports[1]), "-join", c.procs[0].gossip, "-log-level", "debug"},
+		env: env}
 	c.agents = append(c.agents, p)
 	c.start(p)
 	return p
@@ -135,8 +143,17 @@ func TestAgentRunsPodsAndReattaches(t *testing.T) {
 	if got := taskPIDs(after); fmt.Sprint(got) != fmt.Sprint(pids) {
 		t.Fatalf("tasks after the agent restart have pids %v, want the same %v (no duplicates)", got, pids)
 	}
-	if rc := after.Status.ContainerStatuses[1].RestartCount; rc > 1 {
-		t.Logf("restart count after reattach: %d", rc)
+	// What the drivers cannot tell comes back from the agent's local state:
+	// the restart count, the last termination and the pod's start time.
+	flaky := after.Status.ContainerStatuses[1]
+	if flaky.RestartCount != 1 {
+		t.Fatalf("restart count after reattach: %d, want 1 (kept across the agent restart)", flaky.RestartCount)
+	}
+	if lt := flaky.LastTerminationState.Terminated; lt == nil || lt.ExitCode != 1 {
+		t.Fatalf("last state after reattach: %+v, want the exit 1 before the restart", flaky.LastTerminationState)
+	}
+	if a, b := after.Status.StartTime, running.Status.StartTime; a == nil || b == nil || !a.Equal(b.Time) {
+		t.Fatalf("pod start time changed across the agent restart: %v, was %v", after.Status.StartTime, running.Status.StartTime)
 	}
 
 	// The agent dies for good: gossip or the missing heartbeats tell the leader.

@@ -106,7 +106,7 @@ func TestCLIAgainstACluster(t *testing.T) {
 	for _, want := range []string{"deployment.apps/k8s created", "deployment.apps/k8s unchanged"} {
 		out, code = run(t, env, k8s, "apply", "-f", "-")
 		if code != 0 || !strings.Contains(out, want) ||
-			!strings.Contains(out, "Warning: deployment.apps/k8s: fields not implemented by Barque were ignored: spec.template.spec.containers[0].lifecycle\n") ||
+			!strings.Contains(out, "Warning: deployment.apps/k8s: fields not implemented by Barque were ignored: spec.template.spec.containers[0].lifecycle.preStop\n") ||
 			!strings.Contains(out, "Warning: service/k8s: fields not implemented by Barque were ignored: spec.trafficDistribution\n") {
 			t.Fatalf("apply of a Kubernetes manifest must warn and exit 0 (%s): %d\n%s", want, code, out)
 		}

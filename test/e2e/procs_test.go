@@ -42,6 +42,7 @@ type proc struct {
 	name    string
 	gossip  string // gossip address, for -join
 	args    []string
+	env     []string // added to the test's environment
 	api     string
 	cmd     *exec.Cmd
 	logPath string
@@ -141,6 +142,9 @@ func (c *procCluster) start(p *proc) {
 		c.t.Fatal(err)
 	}
 	p.cmd = exec.Command(barqueBin, p.args...)
+	if len(p.env) > 0 {
+		p.cmd.Env = append(os.Environ(), p.env...)
+	}
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
 	if err := p.cmd.Start(); err != nil {
 		c.t.Fatalf("start %s: %v", p.name, err)

@@ -45,6 +45,7 @@ func run(bin string, rounds, batch int, execDrv, docker bool) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	benchDir = dir
 	if bin == "" {
 		bin = filepath.Join(dir, "barque")
 		if out, err := exec.Command("go", "build", "-o", bin, "./cmd/barque").CombinedOutput(); err != nil {

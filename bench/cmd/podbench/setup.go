@@ -61,6 +61,9 @@ func measure(ctx context.Context, cl *client.Client, p podstart.Pod, rounds, bat
 	lat, err := podstart.Run(ctx, cl, p, p.Driver+"-batch", batch, 16, func() {
 		time.Sleep(3 * time.Second) // let the agent settle with every pod running
 		fmt.Printf("agent RSS with %d %s pods running: %.1f MiB\n", batch, p.Driver, agentRSS())
+		if p.Driver == "exec" {
+			fmt.Printf("exec task supervisors with %d pods: %s\n", batch, executorCost(benchDir))
+		}
 	})
 	if err != nil {
 		return fmt.Errorf("%s batch: %w", p.Driver, err)
@@ -77,8 +80,12 @@ func report(driver, what string, n int, lat []time.Duration, floor time.Duration
 
 func nproc() int { return runtime.NumCPU() }
 
-// agentPID is set once the agent runs, for RSS readings.
-var agentPID int
+// agentPID is set once the agent runs, for RSS readings; benchDir holds
+// its data dir, to find its executors.
+var (
+	agentPID int
+	benchDir string
+)
 
 func agentRSS() float64 {
 	b, err := controlplane.RSSBytes(agentPID)

@@ -23,7 +23,8 @@ const (
 var signalsByName = map[string]syscall.Signal{
 	"SIGTERM": syscall.SIGTERM, "SIGINT": syscall.SIGINT, "SIGHUP": syscall.SIGHUP,
 	"SIGQUIT": syscall.SIGQUIT, "SIGKILL": syscall.SIGKILL, "SIGUSR1": syscall.SIGUSR1,
-	"SIGUSR2": syscall.SIGUSR2, "SIGWINCH": syscall.SIGWINCH,
+	"SIGUSR2": syscall.SIGUSR2, "SIGWINCH": syscall.SIGWINCH, "SIGABRT": syscall.SIGABRT,
+	"SIGALRM": syscall.SIGALRM, "SIGPWR": syscall.SIGPWR, "SIGXCPU": syscall.SIGXCPU, "SIGXFSZ": syscall.SIGXFSZ,
 }
 
 // parseSignal accepts "SIGTERM", "TERM", "term" or a number; "" is SIGTERM.

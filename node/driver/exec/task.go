@@ -93,35 +93,70 @@ func lookPath(name, pathEnv, dir string) (string, error) {
 	return "", fmt.Errorf("command %q not found in PATH %q", name, pathEnv)
 }
 
-// credential is the uid/gid to run as. Switching user needs root; asking
-// for the user we already are is allowed without it.
-func credential(name string) (*syscall.Credential, error) {
-	if name == "" {
+// credential is the uid/gid to run as: a user name or uid, optionally
+// ":group" (a gid or group name), as docker's User. A numeric uid needs no
+// passwd entry (Kubernetes' runAsUser is a bare number); its group is then
+// the entry's primary group if there is one, else the gid equal to the uid,
+// never root's group. Switching user needs root; asking for the user we
+// already are is allowed without it.
+func credential(spec string) (*syscall.Credential, error) {
+	if spec == "" {
 		return nil, nil
 	}
-	u, err := user.Lookup(name)
+	name, group, hasGroup := strings.Cut(spec, ":")
+	uid, gid, u, err := lookupUser(name)
 	if err != nil {
-		if u, err = user.LookupId(name); err != nil {
-			return nil, fmt.Errorf("task user %q: %w", name, err)
-		}
+		return nil, fmt.Errorf("task user %q: %w", spec, err)
 	}
-	uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
-	gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
-	if err := errors.Join(err1, err2); err != nil {
-		return nil, fmt.Errorf("task user %q: %w", name, err)
+	if hasGroup {
+		if gid, err = lookupGroup(group); err != nil {
+			return nil, fmt.Errorf("task user %q: %w", spec, err)
+		}
 	}
 	if os.Getuid() != 0 {
-		if int(uid) == os.Getuid() {
+		if int(uid) == os.Getuid() && (!hasGroup || int(gid) == os.Getgid()) {
 			return nil, nil
 		}
-		return nil, fmt.Errorf("task user %q: the agent must run as root to switch users", name)
+		return nil, fmt.Errorf("task user %q: the agent must run as root to switch users", spec)
 	}
-	cred := &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
-	groups, _ := u.GroupIds()
-	for _, g := range groups {
-		if n, err := strconv.ParseUint(g, 10, 32); err == nil {
-			cred.Groups = append(cred.Groups, uint32(n))
+	cred := &syscall.Credential{Uid: uid, Gid: gid}
+	if u != nil {
+		groups, _ := u.GroupIds()
+		for _, g := range groups {
+			if n, err := strconv.ParseUint(g, 10, 32); err == nil {
+				cred.Groups = append(cred.Groups, uint32(n))
+			}
 		}
 	}
 	return cred, nil
+}
+
+// lookupUser resolves a name or uid; u is nil for a uid with no entry.
+func lookupUser(name string) (uid, gid uint32, u *user.User, err error) {
+	if n, perr := strconv.ParseUint(name, 10, 32); perr == nil {
+		uid, gid = uint32(n), uint32(n)
+		if u, err = user.LookupId(name); err != nil {
+			return uid, gid, nil, nil
+		}
+	} else if u, err = user.Lookup(name); err != nil {
+		return 0, 0, nil, err
+	}
+	n, err1 := strconv.ParseUint(u.Uid, 10, 32)
+	g, err2 := strconv.ParseUint(u.Gid, 10, 32)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, 0, nil, err
+	}
+	return uint32(n), uint32(g), u, nil
+}
+
+func lookupGroup(group string) (uint32, error) {
+	if n, err := strconv.ParseUint(group, 10, 32); err == nil {
+		return uint32(n), nil
+	}
+	g, err := user.LookupGroup(group)
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.ParseUint(g.Gid, 10, 32)
+	return uint32(n), err
 }
