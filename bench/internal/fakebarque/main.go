@@ -65,6 +65,8 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusConflict) // "default" always exists here
 	case p == cmPath && r.Method == http.MethodPost:
 		s.create(w, r)
+	case p == "/v1/batch" && r.Method == http.MethodPost:
+		s.batch(w, r)
 	case p == cmPath && r.Method == http.MethodGet:
 		s.list(w, r)
 	case strings.HasPrefix(p, cmPath+"/") && r.Method == http.MethodGet:
@@ -110,22 +112,59 @@ type object struct {
 
 func (s *server) create(w http.ResponseWriter, r *http.Request) {
 	var o object
-	if err := json.NewDecoder(r.Body).Decode(&o); err != nil || o.Metadata.Name == "" ||
-		strings.ContainsAny(o.Metadata.Name, "/.") {
-		http.Error(w, `{"kind":"Status","code":400}`, http.StatusBadRequest)
+	if err := json.NewDecoder(r.Body).Decode(&o); err != nil {
+		o = object{}
+	}
+	code := s.store(o)
+	if code != http.StatusCreated {
+		http.Error(w, fmt.Sprintf(`{"kind":"Status","code":%d}`, code), code)
 		return
+	}
+	w.WriteHeader(http.StatusCreated)
+}
+
+// store keeps o and answers the HTTP code a create of it gets.
+func (s *server) store(o object) int {
+	if o.Metadata.Name == "" || strings.ContainsAny(o.Metadata.Name, "/.") {
+		return http.StatusBadRequest
 	}
 	f, err := os.OpenFile(filepath.Join(s.shared, "objs", o.Metadata.Name), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if errors.Is(err, os.ErrExist) {
-		http.Error(w, `{"kind":"Status","code":409}`, http.StatusConflict)
-		return
+		return http.StatusConflict
 	} else if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
+		return http.StatusInternalServerError
 	}
 	json.NewEncoder(f).Encode(o.Metadata.Labels)
 	f.Close()
-	w.WriteHeader(http.StatusCreated)
+	return http.StatusCreated
+}
+
+// batch serves POST /v1/batch (creates only), as Barque's Go client sends.
+func (s *server) batch(w http.ResponseWriter, r *http.Request) {
+	var b struct {
+		Items []struct {
+			Verb   string          `json:"verb"`
+			Object json.RawMessage `json:"object"`
+		} `json:"items"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&b); err != nil {
+		http.Error(w, `{"kind":"Status","code":400}`, http.StatusBadRequest)
+		return
+	}
+	out := make([]map[string]any, len(b.Items))
+	for i, it := range b.Items {
+		var o object
+		code := http.StatusBadRequest
+		if it.Verb == "create" && json.Unmarshal(it.Object, &o) == nil {
+			code = s.store(o)
+		}
+		if code == http.StatusCreated {
+			out[i] = map[string]any{"object": it.Object}
+		} else {
+			out[i] = map[string]any{"status": map[string]any{"kind": "Status", "code": code, "message": http.StatusText(code)}}
+		}
+	}
+	json.NewEncoder(w).Encode(map[string]any{"kind": "WriteBatchResult", "items": out})
 }
 
 func (s *server) list(w http.ResponseWriter, r *http.Request) {

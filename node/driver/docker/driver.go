@@ -66,6 +66,9 @@ type Driver struct {
 	mu sync.Mutex
 	// pumps holds the log streams this process runs, by container ID.
 	pumps map[string]*logPump
+	// sigkilled: containers this driver sent SIGKILL (their exit 137 is
+	// not the OOM killer's), until their exit is reported.
+	sigkilled map[string]bool
 }
 
 var _ driver.Driver = (*Driver)(nil)
@@ -90,10 +93,11 @@ func New(cfg Config) (*Driver, error) {
 		bind = "127.0.0.1"
 	}
 	return &Driver{
-		logger: logger.Named("docker"),
-		client: cli,
-		bindIP: bind,
-		pumps:  make(map[string]*logPump),
+		logger:    logger.Named("docker"),
+		client:    cli,
+		bindIP:    bind,
+		pumps:     make(map[string]*logPump),
+		sigkilled: map[string]bool{},
 	}, nil
 }
 

@@ -50,8 +50,11 @@ func (d *Driver) wait(ctx context.Context, id string) driver.ExitResult {
 	// Exit codes stay as the engine reports them (128+N for a signal, as
 	// Kubernetes shows them); the OOM flag only the inspect tells.
 	// The engine learns of an OOM kill from a separate containerd event
-	// that can land just after the exit (cgroup v2), so a SIGKILLed task is
-	// inspected a few more times before it is called anything but OOM.
+	// that can land well after the exit (seen at over half a second on a
+	// loaded cgroup v1 host), so a task with a memory limit that died of a
+	// SIGKILL this driver did not send is inspected again for a while
+	// before it is called anything but OOM.
+	ours := d.takeSigkilled(id)
 	for attempt := 0; ; attempt++ {
 		c, err := d.inspect(ctx, id)
 		if err != nil || c.State == nil {
@@ -61,7 +64,8 @@ func (d *Driver) wait(ctx context.Context, id string) driver.ExitResult {
 		if t, err := time.Parse(time.RFC3339Nano, c.State.FinishedAt); err == nil && t.Year() > 1 {
 			out.At = t
 		}
-		if out.OOMKilled || code != 137 || attempt == oomRechecks {
+		limited := c.HostConfig != nil && c.HostConfig.Memory > 0
+		if out.OOMKilled || code != 137 || ours || !limited || attempt == oomRechecks {
 			break
 		}
 		select {
@@ -74,7 +78,16 @@ func (d *Driver) wait(ctx context.Context, id string) driver.ExitResult {
 }
 
 // oomRechecks bounds the re-inspections of a SIGKILLed task (100 ms apart).
-const oomRechecks = 5
+const oomRechecks = 30
+
+// takeSigkilled reports, once, whether this driver SIGKILLed container id.
+func (d *Driver) takeSigkilled(id string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ours := d.sigkilled[id]
+	delete(d.sigkilled, id)
+	return ours
+}
 
 // Stop implements driver.Driver: it sends signal, waits up to timeout
 // (0 means the 30 s default; negative kills at once), then kills.
@@ -127,6 +140,11 @@ func (d *Driver) kill(ctx context.Context, id, sig string) (done bool, err error
 	_, err = d.client.ContainerKill(ctx, id, client.ContainerKillOptions{Signal: sig})
 	switch {
 	case err == nil:
+		if sig == "SIGKILL" {
+			d.mu.Lock()
+			d.sigkilled[id] = true
+			d.mu.Unlock()
+		}
 		return false, nil
 	case cerrdefs.IsNotFound(err), cerrdefs.IsConflict(err): // conflict: not running
 		return true, nil
