@@ -172,6 +172,9 @@ func (b *Barque) Restart(i int) error { return b.procs[i].Start() }
 // PID implements System.
 func (b *Barque) PID(i int) int { return b.procs[i].PID() }
 
+// ProbeWriter implements ProbeWriterSystem: one HTTP request per write.
+func (b *Barque) ProbeWriter(i int) Writer { return barqueWriter{c: b.http, base: b.base(i)} }
+
 // Writer implements System.
 func (b *Barque) Writer(i int) Writer {
 	if b.PlainHTTP {

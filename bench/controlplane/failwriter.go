@@ -73,7 +73,7 @@ func (w *failWriter) write(rec *writeRec) {
 	// Not the run's ctx: a write already issued is allowed to finish so its
 	// outcome (acknowledged or not) is known.
 	ctx, cancel := context.WithTimeout(context.Background(), w.timeout)
-	err := w.sys.Writer(int(idx)).Create(ctx, w.group, rec.key, w.value)
+	err := probeWriter(w.sys, int(idx)).Create(ctx, w.group, rec.key, w.value)
 	cancel()
 	w.mu.Lock()
 	rec.done, rec.finished, rec.ok = time.Now(), true, err == nil
@@ -137,4 +137,20 @@ func (w *failWriter) results() (acked []string, failed int) {
 		}
 	}
 	return acked, failed
+}
+
+// ProbeWriterSystem is implemented by systems whose usual Writer retries
+// inside (Barque's Go client backs off 50, 100, 200 ms... after a 503):
+// the failover writer wants each write to be one attempt, so that the
+// first success after a kill dates the recovery to within one tick, not to
+// a client's backoff step.
+type ProbeWriterSystem interface {
+	ProbeWriter(i int) Writer
+}
+
+func probeWriter(sys System, i int) Writer {
+	if p, ok := sys.(ProbeWriterSystem); ok {
+		return p.ProbeWriter(i)
+	}
+	return sys.Writer(i)
 }
