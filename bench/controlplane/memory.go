@@ -15,10 +15,18 @@ type MemoryResult struct {
 	Errors      int       `json:"errors"`
 	LoadSeconds float64   `json:"load_seconds"`
 	IdleRSSMiB  []float64 `json:"idle_rss_mib"`
-	RSSMiB      []float64 `json:"rss_mib"`
-	MaxRSSMiB   float64   `json:"max_rss_mib"`
-	StealPct    float64   `json:"steal_pct"`
+	// LoadEndRSSMiB is sampled as soon as the load ends, RSSMiB after
+	// MemorySettle more: a member holding the objects at rest.
+	LoadEndRSSMiB []float64 `json:"load_end_rss_mib"`
+	RSSMiB        []float64 `json:"rss_mib"`
+	MaxRSSMiB     float64   `json:"max_rss_mib"`
+	StealPct      float64   `json:"steal_pct"`
 }
+
+// MemorySettle is how long after the load the members' resident sets are
+// read, the same for every system: the figure is what a member holding the
+// objects uses at rest, not a snapshot of its garbage collector mid-cycle.
+const MemorySettle = 5 * time.Second
 
 // MemoryConfig tunes workload 3.
 type MemoryConfig struct {
@@ -48,6 +56,14 @@ func Memory(ctx context.Context, sys System, cfg MemoryConfig) (MemoryResult, er
 	defer cancel()
 	if err := sys.WaitReady(wctx); err != nil {
 		return res, err
+	}
+	if res.LoadEndRSSMiB, err = membersRSS(sys); err != nil {
+		return res, err
+	}
+	select {
+	case <-time.After(MemorySettle):
+	case <-ctx.Done():
+		return res, ctx.Err()
 	}
 	if res.RSSMiB, err = membersRSS(sys); err != nil {
 		return res, err

@@ -74,7 +74,7 @@ func newServerFlags() *serverFlags {
 	fs.IntVar(&c.GossipPort, "gossip-port", c.GossipPort, "gossip port")
 	fs.BoolVar(&c.EnableDebug, "enable-debug", false, "serve Go's profiler under /debug/pprof/")
 	fs.StringVar(&f.logLevel, "log-level", "info", "trace, debug, info, warn or error")
-	fs.StringVar(&f.memLimit, "memory-limit", "", "fixed soft limit for the Go heap, e.g. 300Mi or 1Gi (default: live heap + max(64Mi, live/4), re-derived after each GC)")
+	fs.StringVar(&f.memLimit, "memory-limit", "", "fixed soft limit for the Go heap, e.g. 300Mi or 1Gi (default: none; free memory is returned to the OS when the server goes quiet)")
 	fs.DurationVar(&c.NodeGrace, "node-grace", 0, "how long a node may miss heartbeats before it is marked lost (0: 10s)")
 	return f
 }

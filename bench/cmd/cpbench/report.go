@@ -193,12 +193,12 @@ func (r *report) printMemory(out io.Writer) {
 	if len(r.Memory) == 0 {
 		return
 	}
-	tw := table(out, fmt.Sprintf("3. Memory: RSS per member after loading %d objects of %d B with %d clients",
-		r.Config.Objects, r.Config.MemValueBytes, r.Config.MemoryLoaders),
-		"system\tload s\terrors\tidle RSS MiB\tloaded RSS MiB (per member)\tmax MiB\tsteal %\t")
+	tw := table(out, fmt.Sprintf("3. Memory: RSS per member after loading %d objects of %d B with %d clients, at load end and %s later",
+		r.Config.Objects, r.Config.MemValueBytes, r.Config.MemoryLoaders, cp.MemorySettle),
+		"system\tload s\terrors\tidle RSS MiB\tat load end MiB\tloaded RSS MiB (per member)\tmax MiB\tsteal %\t")
 	for _, m := range r.Memory {
-		fmt.Fprintf(tw, "%s\t%.1f\t%d\t%s\t%s\t%.0f\t%.1f\t\n", m.System, m.LoadSeconds, m.Errors,
-			floats(m.IdleRSSMiB), floats(m.RSSMiB), m.MaxRSSMiB, m.StealPct)
+		fmt.Fprintf(tw, "%s\t%.1f\t%d\t%s\t%s\t%s\t%.0f\t%.1f\t\n", m.System, m.LoadSeconds, m.Errors,
+			floats(m.IdleRSSMiB), floats(m.LoadEndRSSMiB), floats(m.RSSMiB), m.MaxRSSMiB, m.StealPct)
 	}
 	tw.Flush()
 }
