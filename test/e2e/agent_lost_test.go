@@ -19,16 +19,7 @@ import (
 // agent restarts it must stop every one of those old tasks, and must not
 // report the bare pod Running again: it stays Failed/NodeLost.
 func TestLostPodsStoppedWhenAgentReturns(t *testing.T) {
-	c := startProcCluster(t)
-	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
-	defer cancel()
-	c.leader(ctx, cl)
-	waitWritable(ctx, t, cl)
-	agents := map[string]*proc{"n1": c.startAgent("n1"), "n2": c.startAgent("n2")}
-	for name := range agents {
-		waitNodeReady(ctx, t, cl, name, api.ConditionTrue)
-	}
+	c, cl, ctx, agents := startWithAgents(t, "n1", "n2")
 	const replicas = 2
 	if _, err := cl.Create(ctx, nodefail.Deployment("lost", replicas)); err != nil {
 		t.Fatalf("create deployment: %v", err)

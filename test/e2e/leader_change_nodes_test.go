@@ -19,18 +19,7 @@ import (
 // a new leader counts missed heartbeats from its takeover. The watch runs
 // past the node grace period (10 s) after the second election.
 func TestLeaderChangeKeepsNodesReady(t *testing.T) {
-	c := startProcCluster(t)
-	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
-	defer cancel()
-	c.leader(ctx, cl)
-	waitWritable(ctx, t, cl)
-	for _, n := range []string{"n1", "n2"} {
-		c.startAgent(n)
-	}
-	for _, n := range []string{"n1", "n2"} {
-		waitNodeReady(ctx, t, cl, n, api.ConditionTrue)
-	}
+	c, cl, ctx, _ := startWithAgents(t, "n1", "n2")
 	if _, err := cl.Create(ctx, nodefail.Deployment("steady", 4)); err != nil {
 		t.Fatalf("create deployment: %v", err)
 	}

@@ -15,16 +15,7 @@ import (
 // Failed/NodeLost, and the Deployment runs four pods on the survivor again.
 // The time is logged (bench-nodefail measures it); the bound is generous.
 func TestNodeFailReplacesPods(t *testing.T) {
-	c := startProcCluster(t)
-	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
-	defer cancel()
-	c.leader(ctx, cl)
-	waitWritable(ctx, t, cl)
-	agents := map[string]*proc{"n1": c.startAgent("n1"), "n2": c.startAgent("n2")}
-	for name := range agents {
-		waitNodeReady(ctx, t, cl, name, api.ConditionTrue)
-	}
+	c, cl, ctx, agents := startWithAgents(t, "n1", "n2")
 
 	const replicas = 4
 	if _, err := cl.Create(ctx, nodefail.Deployment("nf", replicas)); err != nil {

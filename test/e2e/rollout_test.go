@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/barque-io/barque/api"
 	"github.com/barque-io/barque/api/client"
@@ -18,14 +17,7 @@ import (
 // promotion, and promote lets it finish; a Deployment past its progress
 // deadline makes status exit 1.
 func TestRolloutCLI(t *testing.T) {
-	c := startProcCluster(t)
-	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
-	defer cancel()
-	c.leader(ctx, cl)
-	waitWritable(ctx, t, cl)
-	c.startAgent("n1")
-	waitNodeReady(ctx, t, cl, "n1", api.ConditionTrue)
+	c, cl, ctx, _ := startWithAgents(t, "n1")
 	env := []string{"BARQUE_ADDR=" + strings.Join(c.addresses(), ","), "HOME=" + t.TempDir()}
 	rollout := func(args ...string) (string, int) {
 		return run(t, env, "", append([]string{"rollout"}, args...)...)
