@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -65,12 +66,13 @@ func (s *Server) handleWriteBatch(w http.ResponseWriter, r *http.Request) {
 }
 
 func readWriteBatch(r *http.Request) (*api.WriteBatch, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, api.MaxBatchBytes+1))
+	body, err := io.ReadAll(r.Body)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return nil, api.TooLarge(fmt.Sprintf("request body: a batch holds at most %d bytes", api.MaxBatchBytes))
+	}
 	if err != nil {
 		return nil, api.BadRequest(fmt.Sprintf("request body: %v", err))
-	}
-	if len(body) > api.MaxBatchBytes {
-		return nil, api.TooLarge(fmt.Sprintf("request body: a batch holds at most %d bytes", api.MaxBatchBytes))
 	}
 	var b api.WriteBatch
 	if err := json.Unmarshal(body, &b); err != nil {

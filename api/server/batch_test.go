@@ -95,6 +95,23 @@ func TestWriteBatchAdmitsEachItem(t *testing.T) {
 		}
 	}
 
+	// A batch may be larger than any single request body (3 MiB): four
+	// objects of 900 KB.
+	big := strings.Repeat("x", 900_000)
+	var bigItems []string
+	for i := range 4 {
+		bigItems = append(bigItems, fmt.Sprintf(`{"verb":"create","object":{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"big-%d","namespace":"default"},"data":{"k":%q}}}`, i, big))
+	}
+	code, body = do(t, http.MethodPost, batchURL, `{"items":[`+strings.Join(bigItems, ",")+`]}`)
+	if code != http.StatusOK {
+		t.Fatalf("batch of 3.6 MB: %d %v", code, body["message"])
+	}
+	for i, res := range body["items"].([]any) {
+		if st := res.(map[string]any)["status"]; st != nil {
+			t.Errorf("big item %d: %v", i, st)
+		}
+	}
+
 	// Requests that cannot be read fail whole, with the field named.
 	many := strings.Repeat(`{"verb":"delete","apiVersion":"v1","kind":"ConfigMap","namespace":"default","name":"x"},`, api.MaxBatchItems)
 	bad := []struct {
@@ -104,6 +121,7 @@ func TestWriteBatchAdmitsEachItem(t *testing.T) {
 	}{
 		{`{"items":[`, http.StatusBadRequest, "WriteBatch"},
 		{`{"items":[` + many + `{"verb":"delete"}]}`, http.StatusRequestEntityTooLarge, "items"},
+		{`{"items":[` + strings.Repeat(`{"verb":"create","object":{"k":"`+big+`"}},`, 19) + `{}]}`, http.StatusRequestEntityTooLarge, "bytes"},
 	}
 	for _, b := range bad {
 		code, body := do(t, http.MethodPost, batchURL, b.body)

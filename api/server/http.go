@@ -22,6 +22,8 @@ func (s *Server) withCommonHeaders(h http.Handler) http.Handler {
 		case "/v1/operator/snapshot":
 		case pathPropose:
 			r.Body = http.MaxBytesReader(w, r.Body, 2*forwardMaxBytes)
+		case api.PathWriteBatch:
+			r.Body = http.MaxBytesReader(w, r.Body, api.MaxBatchBytes)
 		default:
 			r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		}
