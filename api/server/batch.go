@@ -192,16 +192,43 @@ func (s *Server) commitOps(ctx context.Context, ops []fsm.Op) []opOutcome {
 	if !s.leaderReady.Load() {
 		return fail(api.Unavailable("the leader is still catching up after its election"))
 	}
-	results, _, err := s.node.Propose(ctx, ops)
-	if err != nil {
-		return fail(err)
-	}
-	for i, res := range results {
-		if out[i].err = res.Err; res.Err == nil {
-			out[i].object, out[i].err = json.Marshal(res.Object)
-		}
+	// Proposed in chunks of at most proposeChunkBytes, one after the
+	// other so that the items apply in order: a batch of 16 MiB becomes
+	// several log entries of a normal size.
+	for start := 0; start < len(ops); {
+		end := chunkEnd(ops, start, proposeChunkBytes, len(ops))
+		s.proposeChunk(ctx, ops[start:end], out[start:end])
+		start = end
 	}
 	return out
+}
+
+// chunkEnd is the end of the chunk of ops starting at start: at most
+// maxOps ops and maxBytes of objects, and never empty.
+func chunkEnd(ops []fsm.Op, start, maxBytes, maxOps int) int {
+	end, size := start, 0
+	for end < len(ops) && end-start < maxOps && (end == start || size+len(ops[end].Object) <= maxBytes) {
+		size += len(ops[end].Object)
+		end++
+	}
+	return end
+}
+
+// proposeChunkBytes bounds the objects of one proposal from a batch.
+const proposeChunkBytes = 2 << 20
+
+func (s *Server) proposeChunk(ctx context.Context, ops []fsm.Op, out []opOutcome) {
+	results, _, err := s.node.Propose(ctx, ops)
+	for i := range out {
+		switch {
+		case err != nil:
+			out[i].err = err
+		case results[i].Err != nil:
+			out[i].err = results[i].Err
+		default:
+			out[i].object, out[i].err = json.Marshal(results[i].Object)
+		}
+	}
 }
 
 // encodeWriteBatchResult writes the answer by hand so that each stored

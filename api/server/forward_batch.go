@@ -63,9 +63,14 @@ func (f *opForwarder) forward(ctx context.Context, op fsm.Op) (json.RawMessage, 
 	return f.forwardMany(ctx, []fsm.Op{op})[0].result()
 }
 
-// forwardMany queues ops for the leader (they travel with whatever else is
-// being forwarded) and waits for each one's outcome.
+// forwardMany hands ops to the leader and waits for each one's outcome. A
+// single op travels with whatever else is being forwarded; several (a
+// write batch) go in requests of their own, one after the other, so that
+// they apply in order.
 func (f *opForwarder) forwardMany(ctx context.Context, ops []fsm.Op) []forwardOutcome {
+	if len(ops) > 1 {
+		return f.forwardInOrder(ops)
+	}
 	reqs := make([]*forwardReq, len(ops))
 	out := make([]forwardOutcome, len(ops))
 	for i := range ops {
@@ -86,6 +91,23 @@ func (f *opForwarder) forwardMany(ctx context.Context, ops []fsm.Op) []forwardOu
 		case <-ctx.Done():
 			out[i].err = api.Timeout("the write was sent to the leader; its outcome is unknown: " + ctx.Err().Error())
 		}
+	}
+	return out
+}
+
+func (f *opForwarder) forwardInOrder(ops []fsm.Op) []forwardOutcome {
+	out := make([]forwardOutcome, len(ops))
+	for start := 0; start < len(ops); {
+		end := chunkEnd(ops, start, forwardMaxBytes-api.MaxObjectBytes, forwardMaxOps)
+		batch := make([]*forwardReq, end-start)
+		for i := range batch {
+			batch[i] = &forwardReq{op: ops[start+i], done: make(chan forwardOutcome, 1)}
+		}
+		f.send(batch)
+		for i, r := range batch {
+			out[start+i] = <-r.done
+		}
+		start = end
 	}
 	return out
 }
