@@ -7,7 +7,7 @@ func TestTrimmerTrimsOnceWhenQuietAfterWork(t *testing.T) {
 	tr := &trimmer{}
 	var total uint64
 	step := func(alloc uint64) bool { total += alloc; return tr.tick(total) }
-	if step(1 * mi) || step(1 * mi) || step(1 * mi) {
+	if step(1*mi) || step(1*mi) || step(1*mi) {
 		t.Fatal("trimmed a server that never did much")
 	}
 	for i := 0; i < 10; i++ {
