@@ -24,6 +24,7 @@ require (
 	go.etcd.io/etcd/api/v3 v3.5.21
 	go.etcd.io/etcd/client/v3 v3.5.21
 	go.uber.org/zap v1.17.0
+	golang.org/x/term v0.45.0
 	k8s.io/api v0.37.2
 	sigs.k8s.io/yaml v1.6.0
 )
