@@ -143,3 +143,19 @@ type TTYExecer interface {
 	// and each size received on resize is applied until cmd ends.
 	ExecTTY(ctx context.Context, h *TaskHandle, cmd []string, size TermSize, stdin io.Reader, out io.Writer, resize <-chan TermSize) (int, error)
 }
+
+// AsTTYExecer finds the TTYExecer of d, looking through wrappers that
+// expose the driver they wrap with Unwrap() Driver.
+func AsTTYExecer(d Driver) (TTYExecer, bool) {
+	for d != nil {
+		if t, ok := d.(TTYExecer); ok {
+			return t, true
+		}
+		u, ok := d.(interface{ Unwrap() Driver })
+		if !ok {
+			return nil, false
+		}
+		d = u.Unwrap()
+	}
+	return nil, false
+}
