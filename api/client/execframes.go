@@ -17,8 +17,8 @@ import (
 // which the agent closes the connection, and 4 a terminal resize (client to
 // agent, a JSON TerminalSize; Kubernetes' resize channel is also 4). With
 // tty=true the command runs on a terminal: its stdout and stderr arrive
-// merged on stream 1, and the client sends its terminal's size first, then
-// again whenever it changes. Without the upgrade, the agent reads stdin
+// merged on stream 1, and the client sends its terminal's size first (0x0
+// for the agent's default), then again whenever it changes. Without the upgrade, the agent reads stdin
 // from the request body and answers the same frames as the response body.
 const (
 	ExecProtocol = "barque-exec.v1"

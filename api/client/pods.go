@@ -110,12 +110,15 @@ func (c *Client) PodExec(ctx context.Context, namespace, name string, o ExecOpti
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 	var mu sync.Mutex
-	if o.TTY && o.Resize != nil {
-		// Before stdin, so the size is known before anything is typed.
+	if o.TTY {
+		// First, so the agent starts the command at the right size (or at
+		// once, at its default size, when there is none to give).
 		sendFirstSize(conn, &mu, o.Resize)
-		done := make(chan struct{})
-		defer close(done)
-		go sendSizes(conn, &mu, o.Resize, done)
+		if o.Resize != nil {
+			done := make(chan struct{})
+			defer close(done)
+			go sendSizes(conn, &mu, o.Resize, done)
+		}
 	}
 	if o.Stdin != nil {
 		go sendStdin(conn, &mu, o.Stdin)
@@ -167,15 +170,15 @@ func sendStdin(w io.Writer, mu *sync.Mutex, in io.Reader) {
 	_ = WriteExecFrame(w, ExecStdin, nil)
 }
 
-// sendFirstSize sends the size already waiting on sizes, if any.
+// sendFirstSize sends the size already waiting on sizes, or a zero size,
+// which tells the agent to use its default.
 func sendFirstSize(w io.Writer, mu *sync.Mutex, sizes <-chan TerminalSize) {
+	var sz TerminalSize
 	select {
-	case sz, ok := <-sizes:
-		if ok {
-			_ = writeSize(w, mu, sz)
-		}
+	case sz = <-sizes:
 	default:
 	}
+	_ = writeSize(w, mu, sz)
 }
 
 // sendSizes forwards terminal sizes as resize frames until sizes closes,
