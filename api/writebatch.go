@@ -23,6 +23,10 @@ const (
 	BatchCreate = "create"
 	BatchUpdate = "update"
 	BatchDelete = "delete"
+	// BatchPatchStatus is PATCH …/status with a JSON merge patch: what node
+	// agents send for their pods' status, so that the reports of many pods
+	// share a request and a log entry.
+	BatchPatchStatus = "patchStatus"
 )
 
 // WriteBatch is the body of a batch request.
@@ -32,12 +36,17 @@ type WriteBatch struct {
 }
 
 // WriteBatchItem is one write. create and update carry the whole object
-// (with apiVersion, kind and metadata.namespace); delete names its object.
+// (with apiVersion, kind and metadata.namespace); delete and patchStatus
+// name their object, and patchStatus carries a JSON merge patch (RFC 7386)
+// applied as PATCH on the object's status subresource would: a
+// metadata.uid in it is a precondition, and a conflict with a concurrent
+// write is retried unless it names a metadata.resourceVersion.
 type WriteBatchItem struct {
 	Verb   string          `json:"verb"`
 	Object json.RawMessage `json:"object,omitempty"`
+	Patch  json.RawMessage `json:"patch,omitempty"`
 
-	// delete only
+	// delete and patchStatus
 	APIVersion        string  `json:"apiVersion,omitempty"`
 	Kind              string  `json:"kind,omitempty"`
 	Namespace         string  `json:"namespace,omitempty"`

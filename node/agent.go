@@ -40,6 +40,12 @@ type Agent struct {
 }
 
 // New prepares an agent: local state, gossip, and an API client.
+// statusBatchWindow paces the agent's writes (pod status reports above
+// all): after a report, the ones that follow within this window wait for
+// it and go together, one batch request and usually one log entry. A lone
+// report still goes at once.
+const statusBatchWindow = 100 * time.Millisecond
+
 func New(cfg Config) (*Agent, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = hclog.NewNullLogger()
@@ -89,7 +95,10 @@ func New(cfg Config) (*Agent, error) {
 	if len(addrs) == 0 {
 		addrs = []string{"http://127.0.0.1:7080"} // replaced once gossip names the servers
 	}
-	a.client, err = client.New(client.Config{Addresses: addrs, Timeout: 10 * time.Second, Logger: cfg.Logger})
+	// Coalesced writes: the status reports of many pods changing at once
+	// share batch requests and log entries (docs/AGENT.md "Status").
+	a.client, err = client.New(client.Config{Addresses: addrs, Timeout: 10 * time.Second, Logger: cfg.Logger,
+		CoalesceWrites: true, CoalesceWindow: statusBatchWindow})
 	if err != nil {
 		a.api.close()
 		a.pool.Shutdown()

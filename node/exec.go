@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -21,16 +22,25 @@ type execRequest struct {
 	h     *driver.TaskHandle
 	cmd   []string
 	stdin bool
+	tty   bool
+	size  driver.TermSize      // the terminal's first size (tty)
+	sizes chan driver.TermSize // later sizes, newest only (tty, upgraded)
 }
+
+// firstSizeWait bounds how long a tty exec waits for the client's first
+// resize frame before it starts the command at a default size.
+const firstSizeWait = time.Second
 
 // handleExec serves POST /v1/pods/{uid}/tasks/{task}/exec?command=…: the
 // command runs in the task's context with the driver's Exec; its output and
 // exit code come back in client.ExecProtocol frames, over an upgraded
 // connection when the client asks for one (interactive stdin), else as the
-// response body with stdin read from the request body. There is no TTY:
-// tty=true is accepted and ignored.
+// response body with stdin read from the request body. With tty=true the
+// command runs on a pseudo-terminal (driver.TTYExecer) sized and resized
+// by the client's resize frames.
 func (a *Agent) handleExec(w http.ResponseWriter, r *http.Request) {
-	er := &execRequest{cmd: r.URL.Query()["command"], stdin: boolParam(r, "stdin")}
+	er := &execRequest{cmd: r.URL.Query()["command"], stdin: boolParam(r, "stdin"), tty: boolParam(r, "tty"),
+		sizes: make(chan driver.TermSize, 1)}
 	if len(er.cmd) == 0 {
 		writeAPIError(w, api.BadRequest("command is required: ?command=ARG0&command=ARG1…"))
 		return
@@ -38,6 +48,10 @@ func (a *Agent) handleExec(w http.ResponseWriter, r *http.Request) {
 	var err error
 	if er.drv, er.h, err = a.runningTask(r.PathValue("uid"), r.PathValue("task")); err != nil {
 		writeAPIError(w, err)
+		return
+	}
+	if _, ok := driver.AsTTYExecer(er.drv); er.tty && !ok {
+		writeAPIError(w, api.BadRequest(fmt.Sprintf("the %s driver cannot give a command a terminal", er.drv.Name())))
 		return
 	}
 	if wantsUpgrade(r) {
@@ -70,30 +84,75 @@ func (a *Agent) execUpgraded(w http.ResponseWriter, er *execRequest) {
 	defer cancel()
 	pr, pw := io.Pipe()
 	defer pr.Close()
-	go func() {
-		// The connection ending before the exit frame means the client left.
-		defer cancel()
-		for {
-			stream, p, err := client.ReadExecFrame(brw.Reader)
-			if err != nil {
-				pw.CloseWithError(io.EOF)
-				return
-			}
-			if stream != client.ExecStdin {
-				continue
-			}
-			if len(p) == 0 {
-				pw.Close()
-			} else {
-				_, _ = pw.Write(p) // fails once the command stopped reading
-			}
-		}
-	}()
+	first := make(chan struct{})
+	go readClientFrames(brw.Reader, pw, er.sizes, first, cancel)
+	if er.tty {
+		awaitFirstSize(er, first)
+	}
 	var stdin io.Reader
 	if er.stdin {
 		stdin = pr
 	}
 	a.runExec(ctx, conn, nil, er, stdin)
+}
+
+// readClientFrames feeds stdin frames to pw and resize frames to sizes,
+// closes first after the first frame, and cancels the exec when the
+// connection ends: before the exit frame, that means the client left.
+func readClientFrames(r io.Reader, pw *io.PipeWriter, sizes chan driver.TermSize, first chan struct{}, cancel func()) {
+	defer cancel()
+	var once sync.Once
+	defer once.Do(func() { close(first) })
+	for {
+		stream, p, err := client.ReadExecFrame(r)
+		if err != nil {
+			pw.CloseWithError(io.EOF)
+			return
+		}
+		switch stream {
+		case client.ExecStdin:
+			if len(p) == 0 {
+				pw.Close()
+			} else {
+				_, _ = pw.Write(p) // fails once the command stopped reading
+			}
+		case client.ExecResize:
+			var sz client.TerminalSize
+			if json.Unmarshal(p, &sz) == nil {
+				putNewest(sizes, driver.TermSize{Width: sz.Width, Height: sz.Height})
+			}
+		}
+		once.Do(func() { close(first) })
+	}
+}
+
+// awaitFirstSize takes the terminal's first size from the client's first
+// frame, which a client that has a terminal sends before anything else.
+func awaitFirstSize(er *execRequest, first <-chan struct{}) {
+	select {
+	case <-first:
+	case <-time.After(firstSizeWait):
+	}
+	select {
+	case er.size = <-er.sizes:
+	default:
+	}
+}
+
+// putNewest puts sz in a one-slot channel, replacing an older size not yet
+// taken: only the latest size matters.
+func putNewest(ch chan driver.TermSize, sz driver.TermSize) {
+	for {
+		select {
+		case ch <- sz:
+			return
+		default:
+		}
+		select {
+		case <-ch:
+		default:
+		}
+	}
 }
 
 // execPlain: stdin is the request body, frames are the response body.
@@ -114,6 +173,17 @@ func (a *Agent) runExec(ctx context.Context, w io.Writer, flush func(), er *exec
 	var mu sync.Mutex
 	stdout := &client.ExecFrameWriter{W: w, Stream: client.ExecStdout, Lock: &mu, Flush: flush}
 	stderr := &client.ExecFrameWriter{W: w, Stream: client.ExecStderr, Lock: &mu, Flush: flush}
+	if er.tty {
+		// The terminal's reader copies stdin itself, and its output is
+		// stdout and stderr at once.
+		tx, _ := driver.AsTTYExecer(er.drv)
+		code, err := tx.ExecTTY(ctx, er.h, er.cmd, er.size, stdin, stdout, er.sizes)
+		if err != nil {
+			a.logger.Debug("exec on a terminal failed", "task", er.h.TaskName, "command", er.cmd, "error", err)
+		}
+		a.writeExecEnd(&mu, w, flush, code, err)
+		return
+	}
 	if stdin != nil {
 		// A pipe the command reads directly: os/exec would otherwise copy
 		// from stdin in a goroutine and wait for it, so a command that ends

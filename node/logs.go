@@ -31,6 +31,9 @@ const logFollowPoll = 200 * time.Millisecond
 // keepPreviousLogs wraps a driver so that Start keeps the last run's logs.
 type keepPreviousLogs struct{ driver.Driver }
 
+// Unwrap gives the wrapped driver, for its optional interfaces.
+func (d keepPreviousLogs) Unwrap() driver.Driver { return d.Driver }
+
 func (d keepPreviousLogs) Start(ctx context.Context, cfg *driver.TaskConfig) (*driver.TaskHandle, error) {
 	if cfg.LogDir != "" {
 		for _, stream := range []string{"stdout", "stderr"} {

@@ -12,13 +12,13 @@ import (
 	"github.com/barque-io/barque/api"
 )
 
-// Write coalescing (Config.CoalesceWrites): concurrent Create, Update and
-// Delete calls share POST /v1/batch requests. While batchSenders requests
-// are on their way, new writes queue; the next request takes everything
-// queued, within the limits below. A lone write is sent at once, alone, so
-// it costs what a request of its own costs; under concurrency many writes
-// share one HTTP round trip, one admission pass on the server and usually
-// one log entry, much as gRPC clients share one HTTP/2 connection.
+// Write coalescing (Config.CoalesceWrites): concurrent Create, Update,
+// Delete and PatchStatus calls share POST /v1/batch requests. While
+// batchSenders requests are on their way, new writes queue; the next
+// request takes everything queued, within the limits below. A lone write
+// is sent at once, alone, so it costs what a request of its own costs;
+// under concurrency many writes share one HTTP round trip, one admission
+// pass on the server and usually one log entry, much as gRPC clients share one HTTP/2 connection.
 const (
 	batchSenders  = 2
 	batchMaxItems = 256
@@ -61,7 +61,7 @@ func encodeWriteBatch(items []api.WriteBatchItem) ([]byte, error) {
 	var b bytes.Buffer
 	size := 128
 	for i := range items {
-		size += len(items[i].Object) + 128
+		size += len(items[i].Object) + len(items[i].Patch) + 128
 	}
 	b.Grow(size)
 	b.WriteString(`{"apiVersion":"barque.io/v1","kind":"WriteBatch","items":[`)
@@ -93,9 +93,11 @@ func encodeWriteBatch(items []api.WriteBatchItem) ([]byte, error) {
 // while there is something to send.
 type coalescer struct {
 	c       *Client
+	window  time.Duration // Config.CoalesceWindow
 	mu      sync.Mutex
 	pending []*pendingWrite
 	senders int
+	next    time.Time // the earliest start of the next batch (window > 0)
 }
 
 type pendingWrite struct {
@@ -158,7 +160,8 @@ func (q *coalescer) submit(ctx context.Context, item api.WriteBatchItem) (api.Wr
 
 func (q *coalescer) sendLoop() {
 	for {
-		batch := q.take()
+		slot := q.pace()
+		batch := q.take(slot)
 		if batch == nil {
 			return
 		}
@@ -166,14 +169,33 @@ func (q *coalescer) sendLoop() {
 	}
 }
 
+// pace waits for this sender's turn, the slot it returns: one batch per
+// window, the first after a quiet spell at once.
+func (q *coalescer) pace() time.Time {
+	if q.window <= 0 {
+		return time.Time{}
+	}
+	q.mu.Lock()
+	now := time.Now()
+	start := q.next
+	if start.Before(now) {
+		start = now
+	}
+	q.next = start.Add(q.window)
+	q.mu.Unlock()
+	time.Sleep(start.Sub(now))
+	return start
+}
+
 // take removes the next batch from the queue; nil (and one sender fewer)
-// when the queue is empty.
-func (q *coalescer) take() []*pendingWrite {
+// when the queue is empty, and then the unused slot is given back so that
+// the next write after the burst goes at once.
+func (q *coalescer) take(slot time.Time) []*pendingWrite {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	n, size := 0, 0
 	for n < len(q.pending) && n < batchMaxItems {
-		size += len(q.pending[n].item.Object) + 128
+		size += len(q.pending[n].item.Object) + len(q.pending[n].item.Patch) + 128
 		if n > 0 && size > batchMaxBytes {
 			break
 		}
@@ -181,6 +203,9 @@ func (q *coalescer) take() []*pendingWrite {
 	}
 	if n == 0 {
 		q.senders--
+		if q.window > 0 && q.next.Equal(slot.Add(q.window)) {
+			q.next = slot
+		}
 		return nil
 	}
 	batch := append([]*pendingWrite(nil), q.pending[:n]...)

@@ -52,10 +52,15 @@ type Config struct {
 	// Warnings, when set, is called with each warning the server answers
 	// with (fields it ignored); the CLI prints them. Nil drops them.
 	Warnings WarningHandler
-	// CoalesceWrites makes concurrent Create, Update and Delete calls share
+	// CoalesceWrites makes concurrent Create, Update, Delete and PatchStatus calls share
 	// batch requests (POST /v1/batch); each call still gets its own answer
 	// and error. For programs that write from many goroutines at once.
 	CoalesceWrites bool
+	// CoalesceWindow paces coalesced writes: batch requests start at
+	// least this far apart, so that writes arriving over a burst share
+	// fewer, larger batches. A write after a quiet spell is still sent at
+	// once. Zero sends as soon as a sender is free.
+	CoalesceWindow time.Duration
 }
 
 // Client talks to a Barque cluster. It is safe for concurrent use.
@@ -99,7 +104,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.logger = c.logger.Named("client")
 	if cfg.CoalesceWrites {
-		c.batch = &coalescer{c: c}
+		c.batch = &coalescer{c: c, window: cfg.CoalesceWindow}
 	}
 	c.addrs.Store(&addrs)
 	rt := cfg.Transport

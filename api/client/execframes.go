@@ -13,10 +13,13 @@ import (
 // ExecProtocol; after "101 Switching Protocols" both sides send frames:
 // one byte of stream id, four bytes of big-endian length, then the data.
 // Stream 0 carries stdin (client to agent; an empty frame is EOF), 1 stdout
-// and 2 stderr (agent to client), and 3 the end: a JSON ExecResult, after
-// which the agent closes the connection. Without the upgrade, the agent
-// reads stdin from the request body and answers the same frames as the
-// response body.
+// and 2 stderr (agent to client), 3 the end: a JSON ExecResult, after
+// which the agent closes the connection, and 4 a terminal resize (client to
+// agent, a JSON TerminalSize; Kubernetes' resize channel is also 4). With
+// tty=true the command runs on a terminal: its stdout and stderr arrive
+// merged on stream 1, and the client sends its terminal's size first (0x0
+// for the agent's default), then again whenever it changes. Without the upgrade, the agent reads stdin
+// from the request body and answers the same frames as the response body.
 const (
 	ExecProtocol = "barque-exec.v1"
 
@@ -24,6 +27,7 @@ const (
 	ExecStdout byte = 1
 	ExecStderr byte = 2
 	ExecExit   byte = 3
+	ExecResize byte = 4
 
 	execMaxFrame = 1 << 20
 )
@@ -33,6 +37,12 @@ const (
 type ExecResult struct {
 	ExitCode int    `json:"exitCode"`
 	Error    string `json:"error,omitempty"`
+}
+
+// TerminalSize is a resize frame's payload, in character cells.
+type TerminalSize struct {
+	Width  uint16 `json:"width"`
+	Height uint16 `json:"height"`
 }
 
 // WriteExecFrame writes one frame.

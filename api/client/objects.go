@@ -108,7 +108,17 @@ func (c *Client) Patch(ctx context.Context, kind, namespace, name string, mergeP
 }
 
 // PatchStatus applies a JSON merge patch to the status subresource.
+// With CoalesceWrites, concurrent status patches share batch requests (the
+// batch verb patchStatus), as node agents reporting many pods need.
 func (c *Client) PatchStatus(ctx context.Context, kind, namespace, name string, mergePatch []byte) (api.Object, error) {
+	if c.batch != nil {
+		ki, err := kindInfo(kind)
+		if err != nil {
+			return nil, err
+		}
+		return c.batchedObject(ctx, ki, api.WriteBatchItem{Verb: api.BatchPatchStatus, APIVersion: ki.APIVersion(), Kind: ki.Kind,
+			Namespace: scopedNamespace(ki, namespace), Name: name, Patch: mergePatch})
+	}
 	return c.patch(ctx, kind, namespace, name, "/status", mergePatch)
 }
 

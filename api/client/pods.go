@@ -80,7 +80,11 @@ type ExecOptions struct {
 	Stdin     io.Reader // nil: the command gets no stdin
 	Stdout    io.Writer
 	Stderr    io.Writer
-	TTY       bool // passed on; the agents run commands without a terminal
+	// TTY runs the command on a terminal (stdout and stderr merged);
+	// Resize, when set, carries the local terminal's size: the first
+	// value is sent at once, the others as they come.
+	TTY    bool
+	Resize <-chan TerminalSize
 }
 
 // PodExec runs a command in a pod's container (Kubernetes' pods/exec) over
@@ -106,6 +110,16 @@ func (c *Client) PodExec(ctx context.Context, namespace, name string, o ExecOpti
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 	var mu sync.Mutex
+	if o.TTY {
+		// First, so the agent starts the command at the right size (or at
+		// once, at its default size, when there is none to give).
+		sendFirstSize(conn, &mu, o.Resize)
+		if o.Resize != nil {
+			done := make(chan struct{})
+			defer close(done)
+			go sendSizes(conn, &mu, o.Resize, done)
+		}
+	}
 	if o.Stdin != nil {
 		go sendStdin(conn, &mu, o.Stdin)
 	}
@@ -154,6 +168,39 @@ func sendStdin(w io.Writer, mu *sync.Mutex, in io.Reader) {
 	mu.Lock()
 	defer mu.Unlock()
 	_ = WriteExecFrame(w, ExecStdin, nil)
+}
+
+// sendFirstSize sends the size already waiting on sizes, or a zero size,
+// which tells the agent to use its default.
+func sendFirstSize(w io.Writer, mu *sync.Mutex, sizes <-chan TerminalSize) {
+	var sz TerminalSize
+	select {
+	case sz = <-sizes:
+	default:
+	}
+	_ = writeSize(w, mu, sz)
+}
+
+// sendSizes forwards terminal sizes as resize frames until sizes closes,
+// the exec ends (done) or the connection fails.
+func sendSizes(w io.Writer, mu *sync.Mutex, sizes <-chan TerminalSize, done <-chan struct{}) {
+	for {
+		select {
+		case <-done:
+			return
+		case sz, ok := <-sizes:
+			if !ok || writeSize(w, mu, sz) != nil {
+				return
+			}
+		}
+	}
+}
+
+func writeSize(w io.Writer, mu *sync.Mutex, sz TerminalSize) error {
+	b, _ := json.Marshal(sz)
+	mu.Lock()
+	defer mu.Unlock()
+	return WriteExecFrame(w, ExecResize, b)
 }
 
 // receiveExec writes output frames until the exit frame.

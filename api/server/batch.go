@@ -36,9 +36,29 @@ func (s *Server) handleWriteBatch(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	out := make([]api.WriteBatchItemResult, len(batch.Items))
-	ops := make([]fsm.Op, 0, len(batch.Items))
-	admitted := make([]int, 0, len(batch.Items))
-	for i := range batch.Items {
+	ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
+	defer cancel()
+	todo := make([]int, len(batch.Items))
+	for i := range todo {
+		todo[i] = i
+	}
+	// Status patches that lost a race with another write are merged again
+	// onto the newer version, as PATCH itself retries them.
+	for round := 0; len(todo) > 0; round++ {
+		todo = s.writeItems(ctx, batch, todo, out, round < patchAttempts-1)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(encodeWriteBatchResult(out))
+}
+
+// writeItems admits and commits the items todo, recording their answers in
+// out; it returns the status patches to try again when retry is set.
+func (s *Server) writeItems(ctx context.Context, batch *api.WriteBatch, todo []int, out []api.WriteBatchItemResult, retry bool) []int {
+	ops := make([]fsm.Op, 0, len(todo))
+	admitted := make([]int, 0, len(todo))
+	for _, i := range todo {
+		out[i] = api.WriteBatchItemResult{}
 		op, ignored, err := s.batchOp(&batch.Items[i])
 		for _, p := range ignored {
 			out[i].Warnings = append(out[i].Warnings, api.UnimplementedWarning(p))
@@ -50,19 +70,20 @@ func (s *Server) handleWriteBatch(w http.ResponseWriter, r *http.Request) {
 		ops = append(ops, op)
 		admitted = append(admitted, i)
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
-	defer cancel()
+	var again []int
 	for k, res := range s.commitOps(ctx, ops) {
 		i := admitted[k]
 		if res.err != nil {
 			out[i].Status = itemStatus(i, res.err)
+			it := &batch.Items[i]
+			if retry && it.Verb == api.BatchPatchStatus && errors.Is(res.err, api.ErrConflict) && !patchNamesVersion(it.Patch) {
+				again = append(again, i)
+			}
 			continue
 		}
 		out[i].Object = res.object
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(encodeWriteBatchResult(out))
+	return again
 }
 
 func readWriteBatch(r *http.Request) (*api.WriteBatch, error) {
@@ -86,7 +107,7 @@ func readWriteBatch(r *http.Request) (*api.WriteBatch, error) {
 
 func batchHasUpdates(b *api.WriteBatch) bool {
 	for i := range b.Items {
-		if b.Items[i].Verb == api.BatchUpdate {
+		if v := b.Items[i].Verb; v == api.BatchUpdate || v == api.BatchPatchStatus {
 			return true
 		}
 	}
@@ -120,8 +141,18 @@ func (s *Server) batchOp(it *api.WriteBatchItem) (fsm.Op, []string, error) {
 		}
 		op, err := newDeleteOp(rt, it.ResourceVersion, "", it.PropagationPolicy)
 		return op, nil, err
+	case api.BatchPatchStatus:
+		rt, err := deleteRoute(it)
+		if err != nil {
+			return fsm.Op{}, nil, err
+		}
+		if !json.Valid(it.Patch) {
+			return fsm.Op{}, nil, api.BadRequest("patch: not valid JSON")
+		}
+		rt.subresource = "status"
+		return s.patchOp(rt, it.Patch)
 	}
-	return fsm.Op{}, nil, api.BadRequest(fmt.Sprintf("verb: %q is not one of create, update, delete", it.Verb))
+	return fsm.Op{}, nil, api.BadRequest(fmt.Sprintf("verb: %q is not one of create, update, delete, patchStatus", it.Verb))
 }
 
 // batchRoute is the path a decoded object would have been written to.
@@ -140,10 +171,14 @@ func deleteRoute(it *api.WriteBatchItem) (*route, error) {
 		return nil, api.BadRequest(fmt.Sprintf("kind: %s %q is not a kind this server knows", it.APIVersion, it.Kind))
 	}
 	if it.Name == "" {
-		return nil, api.BadRequest("name: required for delete")
+		return nil, api.BadRequest(fmt.Sprintf("name: required for %s", it.Verb))
 	}
 	return scopedRoute(k, it.Namespace, it.Name, "")
 }
+
+// patchAttempts bounds how often a status patch is merged and proposed
+// when it keeps losing races with other writes (PATCH's own bound).
+const patchAttempts = 5
 
 // scopedRoute checks that namespace fits the kind's scope; a batch has no
 // URL to take the namespace from, so a namespaced kind must name one.

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/barque-io/barque/api"
+	"github.com/barque-io/barque/fsm"
 	jsonpatch "github.com/evanphx/json-patch/v5"
 )
 
@@ -34,7 +35,7 @@ func (s *Server) handlePatch(ctx context.Context, w http.ResponseWriter, r *http
 	}
 	var res api.Object
 	var ignored []string
-	for attempt := 0; attempt < 5; attempt++ {
+	for attempt := 0; attempt < patchAttempts; attempt++ {
 		res, ignored, err = s.patchOnce(ctx, rt, patch)
 		if !errors.Is(err, api.ErrConflict) || patchNamesVersion(patch) {
 			break
@@ -49,44 +50,55 @@ func (s *Server) handlePatch(ctx context.Context, w http.ResponseWriter, r *http
 }
 
 // patchOnce merges the patch onto the stored object and proposes the
-// result. The patched object is checked field by field as a body is: a
-// field neither Barque nor Kubernetes knows is a 400, one only Kubernetes
-// knows is dropped and returned for a Warning header.
+// result.
 func (s *Server) patchOnce(ctx context.Context, rt *route, patch []byte) (api.Object, []string, error) {
+	op, ignored, err := s.patchOp(rt, patch)
+	if err != nil {
+		return nil, ignored, err
+	}
+	res, err := s.proposeOne(ctx, op)
+	return res, ignored, err
+}
+
+// patchOp merges the patch onto the stored object and prepares the write,
+// conditional on the version it patched. The patched object is checked
+// field by field as a body is: a field neither Barque nor Kubernetes knows
+// is a 400, one only Kubernetes knows is dropped and returned for a
+// Warning header.
+func (s *Server) patchOp(rt *route, patch []byte) (fsm.Op, []string, error) {
 	cur, _ := s.node.Store().Get(rt.kind.Kind, rt.namespace, rt.name)
 	if cur == nil {
-		return nil, nil, api.NotFound(rt.kind.Resource, rt.name)
+		return fsm.Op{}, nil, api.NotFound(rt.kind.Resource, rt.name)
 	}
 	orig, err := json.Marshal(cur)
 	if err != nil {
-		return nil, nil, api.Internal(err)
+		return fsm.Op{}, nil, api.Internal(err)
 	}
 	merged, err := jsonpatch.MergePatch(orig, patch)
 	if err != nil {
-		return nil, nil, api.BadRequest(fmt.Sprintf("applying the merge patch: %v", err))
+		return fsm.Op{}, nil, api.BadRequest(fmt.Sprintf("applying the merge patch: %v", err))
 	}
 	obj, ignored, err := api.DecodeKindWarn(rt.kind.Kind, merged)
 	if err != nil {
-		return nil, nil, api.BadRequest(fmt.Sprintf("the patched object is not a valid %s: %v", rt.kind.Kind, err))
+		return fsm.Op{}, nil, api.BadRequest(fmt.Sprintf("the patched object is not a valid %s: %v", rt.kind.Kind, err))
 	}
 	// The kind is the URL's, whatever the patch says.
 	*obj.GetTypeMeta() = api.TypeMeta{APIVersion: rt.kind.APIVersion(), Kind: rt.kind.Kind}
 	m := obj.GetObjectMeta()
 	if m.Name != rt.name || m.Namespace != rt.namespace {
-		return nil, nil, api.BadRequest("metadata.name and metadata.namespace cannot be changed by a patch")
+		return fsm.Op{}, nil, api.BadRequest("metadata.name and metadata.namespace cannot be changed by a patch")
 	}
 	// A uid in the patch is a precondition, as in Kubernetes: a client
 	// patching the pod it knows must not change a newer pod of that name.
 	if cm := cur.GetObjectMeta(); m.UID != cm.UID {
-		return nil, nil, api.Conflict(rt.kind.Kind, rt.name, fmt.Sprintf("Precondition failed: UID in precondition: %s, UID in object meta: %s", m.UID, cm.UID))
+		return fsm.Op{}, nil, api.Conflict(rt.kind.Kind, rt.name, fmt.Sprintf("Precondition failed: UID in precondition: %s, UID in object meta: %s", m.UID, cm.UID))
 	}
 	op, err := prepareOp(opFor(rt), obj, cur)
 	if err != nil {
-		return nil, ignored, err
+		return fsm.Op{}, ignored, err
 	}
 	op.ResourceVersion, op.UID = m.ResourceVersion, m.UID
-	res, err := s.proposeOne(ctx, op)
-	return res, ignored, err
+	return op, ignored, nil
 }
 
 func patchNamesVersion(patch []byte) bool {

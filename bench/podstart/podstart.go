@@ -22,6 +22,9 @@ type Pod struct {
 	Driver  string // "exec" or "docker"
 	Image   string
 	Command []string
+	// Created, when set, is told of every pod created, so that the caller
+	// can make sure its tasks are gone at the end.
+	Created func(*api.Pod)
 }
 
 func (p Pod) object(name string) *api.Pod {
@@ -51,8 +54,13 @@ func Run(ctx context.Context, cl *client.Client, p Pod, prefix string, n, parall
 		go func() {
 			defer func() { <-sem }()
 			starts.Store(name, time.Now())
-			if _, err := cl.Create(ctx, p.object(name)); err != nil {
+			obj, err := cl.Create(ctx, p.object(name))
+			if err != nil {
 				errs <- err
+				return
+			}
+			if p.Created != nil {
+				p.Created(obj.(*api.Pod))
 			}
 		}()
 	}

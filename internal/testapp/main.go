@@ -12,6 +12,7 @@
 //	testapp alloc MiB [HOLD]      allocate and touch MiB of memory (OOM tests)
 //	testapp lines N [SIZE]        print N numbered lines of SIZE bytes (log rotation)
 //	testapp cat FILES...          copy files to stdout (volume tests)
+//	testapp tty [loop]            "tty ROWS COLS" or "no tty" for stdin (exec -t tests)
 //
 // It may run as PID 1 in a container without an init, where the kernel
 // ignores SIGTERM unless the process handles it, so long-running
@@ -57,6 +58,8 @@ func main() {
 		err = lines(args)
 	case "cat":
 		err = cat(args)
+	case "tty":
+		err = ttyInfo(args)
 	default:
 		usage()
 		os.Exit(2)
@@ -68,7 +71,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: testapp serve|sleep|echo|echo-err|exit|env|alloc|lines|cat [args]")
+	fmt.Fprintln(os.Stderr, "usage: testapp serve|sleep|echo|echo-err|exit|env|alloc|lines|cat|tty [args]")
 }
 
 // stopSignals returns a channel that receives SIGTERM and SIGINT.

@@ -128,3 +128,34 @@ var (
 	ErrTaskNotFound = errors.New("driver: task not found")
 	ErrImageMissing = errors.New("driver: image not found")
 )
+
+// TermSize is a terminal's size in character cells.
+type TermSize struct {
+	Width, Height uint16
+}
+
+// TTYExecer is implemented by drivers that can run an exec'd command on a
+// pseudo-terminal (barque exec -t).
+type TTYExecer interface {
+	// ExecTTY runs cmd on a new terminal of the given size: stdin (nil for
+	// none) is typed into it, everything the command writes to its
+	// terminal (stdout and stderr alike, as on any terminal) goes to out,
+	// and each size received on resize is applied until cmd ends.
+	ExecTTY(ctx context.Context, h *TaskHandle, cmd []string, size TermSize, stdin io.Reader, out io.Writer, resize <-chan TermSize) (int, error)
+}
+
+// AsTTYExecer finds the TTYExecer of d, looking through wrappers that
+// expose the driver they wrap with Unwrap() Driver.
+func AsTTYExecer(d Driver) (TTYExecer, bool) {
+	for d != nil {
+		if t, ok := d.(TTYExecer); ok {
+			return t, true
+		}
+		u, ok := d.(interface{ Unwrap() Driver })
+		if !ok {
+			return nil, false
+		}
+		d = u.Unwrap()
+	}
+	return nil, false
+}

@@ -41,6 +41,9 @@ const (
 	// How long Wait lets the log stream drain after the container exited,
 	// so that a task's last lines are in its files when its exit is known.
 	logDrainTimeout = 5 * time.Second
+	// A terminal resize is best effort: a slow engine must not stall the
+	// ones that follow.
+	execResizeTimeout = 5 * time.Second
 )
 
 // Config configures the driver.

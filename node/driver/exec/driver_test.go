@@ -3,6 +3,7 @@ package execdriver
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -178,5 +179,98 @@ func TestSignalToExecutorIsForwarded(t *testing.T) {
 	}
 	if out := readLog(t, cfg, "stdout"); !strings.Contains(out, "got-hup") {
 		t.Errorf("stdout %q", out)
+	}
+}
+
+// TestExecTTY: a command run with ExecTTY has a terminal on stdin and
+// stdout, of the size given, and a resize reaches it; Exec gives none.
+func TestExecTTY(t *testing.T) {
+	d := newTestDriver(t, t.TempDir())
+	h := startTask(t, d, testTask(t, "sleep", "30"))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	var out bytes.Buffer
+	code, err := d.Exec(ctx, h, []string{"sh", "-c", "test -t 0 && echo yes || echo no"}, nil, &out, &out)
+	if err != nil || code != 0 || out.String() != "no\n" {
+		t.Fatalf("exec without a terminal: code %d, err %v, output %q", code, err, out.String())
+	}
+
+	out.Reset()
+	code, err = d.ExecTTY(ctx, h, []string{"sh", "-c", "test -t 0 && test -t 1 && echo yes; stty size; echo err >&2; exit 5"},
+		driver.TermSize{Width: 100, Height: 30}, nil, &out, nil)
+	if err != nil || code != 5 {
+		t.Fatalf("exec on a terminal: code %d, err %v, output %q", code, err, out.String())
+	}
+	// The terminal turns "\n" into "\r\n"; stderr is the same terminal.
+	if got := out.String(); got != "yes\r\n30 100\r\nerr\r\n" {
+		t.Fatalf("exec on a terminal printed %q", got)
+	}
+
+	// A resize: each line typed makes the shell print the current size.
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	resize := make(chan driver.TermSize, 1)
+	lines := &lineWaiter{ch: make(chan string, 100)}
+	res := make(chan error, 1)
+	go func() {
+		_, err := d.ExecTTY(ctx, h, []string{"sh", "-c", "stty -echo; echo ready; while read x; do stty size; done"},
+			driver.TermSize{Width: 80, Height: 24}, pr, lines, resize)
+		res <- err
+	}()
+	lines.wait(t, "ready")
+	_, _ = pw.Write([]byte("\n"))
+	lines.wait(t, "24 80")
+	resize <- driver.TermSize{Width: 132, Height: 50}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		_, _ = pw.Write([]byte("\n"))
+		if lines.next(t) == "50 132" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the resize never reached the terminal")
+		}
+	}
+	_, _ = pw.Write([]byte{4}) // ^D: EOF for read, the loop ends
+	if err := <-res; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// lineWaiter collects written output as lines.
+type lineWaiter struct {
+	buf []byte
+	ch  chan string
+}
+
+func (l *lineWaiter) Write(p []byte) (int, error) {
+	l.buf = append(l.buf, p...)
+	for {
+		i := bytes.IndexByte(l.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		l.ch <- strings.TrimRight(string(l.buf[:i]), "\r")
+		l.buf = l.buf[i+1:]
+	}
+}
+
+func (l *lineWaiter) next(t *testing.T) string {
+	t.Helper()
+	select {
+	case s := <-l.ch:
+		return s
+	case <-time.After(10 * time.Second):
+		t.Fatal("no output line in 10 s")
+		return ""
+	}
+}
+
+func (l *lineWaiter) wait(t *testing.T, want string) {
+	t.Helper()
+	for {
+		if got := l.next(t); got == want {
+			return
+		}
 	}
 }
