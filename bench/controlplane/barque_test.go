@@ -80,8 +80,7 @@ func newFakeBarque(t *testing.T) (*Barque, *fakeAPI) {
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	port, _ := strconv.Atoi(srv.URL[strings.LastIndexByte(srv.URL, ':')+1:])
-	// The fake serves one object per request: plain HTTP writes.
-	b := &Barque{http: newHTTPClient("t0ken"), PlainHTTP: true}
+	b := &Barque{http: newHTTPClient("t0ken")}
 	for i := range b.members {
 		b.members[i] = barqueMember{name: fmt.Sprintf("s%d", i+1), httpPort: port, raftPort: 40001 + i}
 	}

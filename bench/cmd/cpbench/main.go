@@ -38,7 +38,7 @@ type options struct {
 	tmpParent  string
 	barqueArgs []string
 	token      string
-	plainHTTP  bool
+	goClient   bool
 }
 
 func parseFlags() (options, error) {
@@ -60,7 +60,7 @@ func parseFlags() (options, error) {
 	flag.StringVar(&o.tmpParent, "dir", "", "parent of the temp dir holding member data (default $TMPDIR); put it on the disk to measure")
 	flag.StringVar(&barqueArgs, "barque-args", "", "extra flags appended to every `barque server` command line (space-separated)")
 	flag.StringVar(&o.token, "barque-token", os.Getenv("BARQUE_TOKEN"), "bearer token for Barque's API (default $BARQUE_TOKEN)")
-	flag.BoolVar(&o.plainHTTP, "barque-plain-http", false, "write to Barque with one hand-made HTTP request per create instead of its Go client (which coalesces concurrent creates)")
+	flag.BoolVar(&o.goClient, "barque-go-client", false, "write to Barque through its Go client, which coalesces concurrent creates into batch requests, instead of one HTTP request per create")
 	flag.Parse()
 	o.barqueArgs = strings.Fields(barqueArgs)
 	if o.short {

@@ -92,7 +92,7 @@ func systemMakers(ctx context.Context, o options, dir string) ([]func() cp.Syste
 				return nil, err
 			}
 		}
-		out = append(out, func() cp.System { return &cp.Barque{Bin: bin, ExtraArgs: args, Token: token, PlainHTTP: o.plainHTTP} })
+		out = append(out, func() cp.System { return &cp.Barque{Bin: bin, ExtraArgs: args, Token: token, GoClient: o.goClient} })
 	}
 	return out, nil
 }
