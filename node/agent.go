@@ -44,7 +44,7 @@ type Agent struct {
 // all): after a report, the ones that follow within this window wait for
 // it and go together, one batch request and usually one log entry. A lone
 // report still goes at once.
-const statusBatchWindow = 100 * time.Millisecond
+const statusBatchWindow = 20 * time.Millisecond
 
 func New(cfg Config) (*Agent, error) {
 	if cfg.Logger == nil {
