@@ -134,6 +134,24 @@ type TermSize struct {
 	Width, Height uint16
 }
 
+// ApplySizes calls apply with each usable size received, until done or
+// the channel closes: the resize loop of every TTY exec.
+func ApplySizes(resize <-chan TermSize, done <-chan struct{}, apply func(TermSize)) {
+	for {
+		select {
+		case <-done:
+			return
+		case sz, ok := <-resize:
+			if !ok {
+				return
+			}
+			if sz.Width > 0 && sz.Height > 0 {
+				apply(sz)
+			}
+		}
+	}
+}
+
 // TTYExecer is implemented by drivers that can run an exec'd command on a
 // pseudo-terminal (barque exec -t).
 type TTYExecer interface {

@@ -69,19 +69,7 @@ func (d *Driver) ExecTTY(ctx context.Context, h *driver.TaskHandle, cmd []string
 
 // execResizes applies each size received to the exec's terminal until done.
 func (d *Driver) execResizes(execID string, resize <-chan driver.TermSize, done <-chan struct{}) {
-	for {
-		select {
-		case <-done:
-			return
-		case sz, ok := <-resize:
-			if !ok {
-				return
-			}
-			if sz.Width > 0 && sz.Height > 0 {
-				d.resizeExec(execID, sz)
-			}
-		}
-	}
+	driver.ApplySizes(resize, done, func(sz driver.TermSize) { d.resizeExec(execID, sz) })
 }
 
 // resizeExec is best effort: a failed resize leaves the old size.

@@ -64,19 +64,7 @@ func (d *Driver) ExecTTY(ctx context.Context, h *driver.TaskHandle, cmd []string
 
 // applySizes resizes the terminal with each size received until done.
 func applySizes(ptmx *os.File, resize <-chan driver.TermSize, done <-chan struct{}) {
-	for {
-		select {
-		case <-done:
-			return
-		case sz, ok := <-resize:
-			if !ok {
-				return
-			}
-			if sz.Width > 0 && sz.Height > 0 {
-				_ = pty.Setsize(ptmx, winsize(sz))
-			}
-		}
-	}
+	driver.ApplySizes(resize, done, func(sz driver.TermSize) { _ = pty.Setsize(ptmx, winsize(sz)) })
 }
 
 func winsize(sz driver.TermSize) *pty.Winsize {
