@@ -15,13 +15,14 @@ import (
 func init() { jobSubcommands = append(jobSubcommands, newJobLogsCmd) }
 
 type jobLogsOpts struct {
-	task   string
-	follow bool
-	tail   int
+	task        string
+	follow      bool
+	tail        int
+	maxRequests int
 }
 
 func newJobLogsCmd() *cobra.Command {
-	o := jobLogsOpts{tail: -1}
+	o := jobLogsOpts{tail: -1, maxRequests: 50}
 	cmd := &cobra.Command{
 		Use:   "logs JOB [-f] [--task T] [--tail N]",
 		Short: "Print the logs of every task of a job's pods, each line prefixed with [pod/task]",
@@ -45,6 +46,7 @@ starts.`,
 	f.StringVarP(&o.task, "task", "t", "", "only this task (container)")
 	f.BoolVarP(&o.follow, "follow", "f", false, "keep streaming new output")
 	f.IntVar(&o.tail, "tail", -1, "only the last N lines of each stream (-1: all)")
+	f.IntVar(&o.maxRequests, "max-log-requests", 50, "with -f: the most streams followed at once")
 	return cmd
 }
 

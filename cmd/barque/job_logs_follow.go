@@ -26,8 +26,14 @@ func followJobLogs(cmd *cobra.Command, c *client.Client, job string, o jobLogsOp
 		}
 		fmt.Fprintf(cmd.ErrOrStderr(), "==> Job %q has no pods yet; waiting for them\n", job)
 	}
-	if o.task != "" && len(list.Items) > 0 && len(logStreams(podsOf(list.Items), o.task)) == 0 {
+	streams := logStreams(podsOf(list.Items), o.task)
+	switch {
+	case o.maxRequests < 1:
+		return errors.New("--max-log-requests must be at least 1")
+	case o.task != "" && len(list.Items) > 0 && len(streams) == 0:
 		return fmt.Errorf("job %q has no task %q", job, o.task)
+	case len(streams) > o.maxRequests:
+		return fmt.Errorf("you are attempting to follow %d log streams, but maximum allowed concurrency is %d, use --max-log-requests to increase the limit", len(streams), o.maxRequests)
 	}
 	w := &prefixWriter{out: cmd.OutOrStdout()}
 	f := &podFollower{
@@ -38,6 +44,10 @@ func followJobLogs(cmd *cobra.Command, c *client.Client, job string, o jobLogsOp
 				so.tail = -1
 			}
 			copyLogs(ctx, cmd, c, s, so, w)
+		},
+		max: o.maxRequests,
+		skipped: func(p *api.Pod) {
+			fmt.Fprintf(cmd.ErrOrStderr(), "pod/%s is not followed: already following the most streams --max-log-requests allows (%d)\n", p.Name, o.maxRequests)
 		},
 	}
 	return followPods(ctx, c, sel, list, f)

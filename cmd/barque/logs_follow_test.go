@@ -80,13 +80,20 @@ func (s *syncBuffer) String() string {
 // it ends), then interrupts it.
 func runLogs(t *testing.T, srv string, want string, args ...string) (string, error) {
 	t.Helper()
+	return runCLIUntil(t, srv, want, append([]string{"logs"}, args...)...)
+}
+
+// runCLIUntil runs `barque ARGS` against srv until want is printed (or it
+// ends), then interrupts it.
+func runCLIUntil(t *testing.T, srv string, want string, args ...string) (string, error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	root := newRootCmd()
 	var out syncBuffer
 	root.SetOut(&out)
 	root.SetErr(&out)
-	root.SetArgs(append([]string{"--address", srv, "logs"}, args...))
+	root.SetArgs(append([]string{"--address", srv}, args...))
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
 	deadline := time.After(10 * time.Second)
@@ -130,6 +137,20 @@ func TestLogsSelectorFollowMaxLogRequests(t *testing.T) {
 	// Within the limit, a pod created later beyond it is reported, not followed.
 	out, err := runLogs(t, srv.URL, "is not followed", "-l", "app=web", "-f", "--max-log-requests", "3", "--prefix")
 	if err != nil || strings.Contains(out, "later 1") {
+		t.Fatalf("error %v; output:\n%s", err, out)
+	}
+}
+
+// job logs -f has the same bound, with a default fit for jobs of many
+// pods (50).
+func TestJobLogsFollowMaxLogRequests(t *testing.T) {
+	srv := fakePodsAPI(t, "a", "b", "c")
+	_, err := runCLIUntil(t, srv.URL, "never", "job", "logs", "web", "-f", "--max-log-requests", "2")
+	if err == nil || !strings.Contains(err.Error(), "follow 3 log streams") || !strings.Contains(err.Error(), "--max-log-requests") {
+		t.Fatalf("error %v, want one naming --max-log-requests", err)
+	}
+	out, err := runCLIUntil(t, srv.URL, "is not followed", "job", "logs", "web", "-f", "--max-log-requests", "3")
+	if err != nil || strings.Contains(out, "later 1") || !strings.Contains(out, "a 1") {
 		t.Fatalf("error %v; output:\n%s", err, out)
 	}
 }
