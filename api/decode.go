@@ -23,6 +23,10 @@ func DecodeObject(data []byte) (Object, error) {
 
 // decodeOne is DecodeObject, or with lenient set DecodeLenient.
 func decodeOne(data []byte, lenient bool) (Decoded, error) {
+	return decodeOneMode(data, lenient, FieldStrict)
+}
+
+func decodeOneMode(data []byte, lenient bool, mode FieldValidation) (Decoded, error) {
 	// A JSON object is one document by construction; only YAML can hold
 	// several (and splitting is not free on the API's hot path).
 	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' {
@@ -34,7 +38,7 @@ func decodeOne(data []byte, lenient bool) (Decoded, error) {
 	if err != nil {
 		return Decoded{}, BadRequest(err.Error())
 	}
-	d, err := decodeJSON(js, lenient)
+	d, err := decodeJSON(js, lenient, mode)
 	if err != nil {
 		return Decoded{}, BadRequest(err.Error())
 	}
@@ -78,14 +82,14 @@ func abbreviate(js []byte) string {
 }
 
 func decodeJSONObject(js []byte) (Object, error) {
-	d, err := decodeJSON(js, false)
+	d, err := decodeJSON(js, false, FieldStrict)
 	return d.Object, err
 }
 
 // decodeJSON decodes one object strictly. With lenient set, a field that
 // Kubernetes defines but Barque's types lack is dropped and its path
 // returned instead of refused; a field neither knows is refused either way.
-func decodeJSON(js []byte, lenient bool) (Decoded, error) {
+func decodeJSON(js []byte, lenient bool, mode FieldValidation) (Decoded, error) {
 	tm, err := readTypeMeta(js)
 	if err != nil {
 		return Decoded{}, err
@@ -112,12 +116,12 @@ func decodeJSON(js []byte, lenient bool) (Decoded, error) {
 	if !lenient {
 		root = k8sRef{} // every field Barque lacks is refused
 	}
-	var rep fieldReport
+	rep := fieldReport{dropUnknown: mode != FieldStrict}
 	rep.checkFields(generic, typeOfObject(obj), root, "")
-	if len(rep.unknown) > 0 {
+	if len(rep.unknown) > 0 && mode == FieldStrict {
 		return Decoded{}, strictError(tm.Kind, rep.unknown)
 	}
-	if lenient && len(rep.unimplemented) > 0 {
+	if len(rep.unimplemented) > 0 || len(rep.unknown) > 0 {
 		// The dropped fields are gone from generic; decode what is left.
 		if js, err = json.Marshal(generic); err != nil {
 			return Decoded{}, fmt.Errorf("%s: %w", tm.Kind, err)
@@ -128,7 +132,7 @@ func decodeJSON(js []byte, lenient bool) (Decoded, error) {
 	if err := dec.Decode(obj); err != nil {
 		return Decoded{}, describeDecodeError(tm.Kind, err)
 	}
-	return Decoded{Object: obj, JSON: js, Ignored: rep.unimplemented}, nil
+	return Decoded{Object: obj, JSON: js, Ignored: rep.unimplemented, Unknown: rep.unknown}, nil
 }
 
 // decodeGeneric decodes JSON into maps and slices, keeping numbers as

@@ -18,6 +18,8 @@ func typeOfObject(obj Object) reflect.Type { return reflect.TypeOf(obj).Elem() }
 // indexes and map keys in brackets.
 type fieldReport struct {
 	unknown, unimplemented []string
+	// dropUnknown deletes unknown keys too (fieldValidation Warn, Ignore).
+	dropUnknown bool
 }
 
 // checkFields walks a decoded JSON value alongside the Go type it was meant
@@ -67,6 +69,9 @@ func (r *fieldReport) checkStructFields(m map[string]any, t reflect.Type, k k8sR
 			delete(m, key)
 		default:
 			r.unknown = append(r.unknown, p)
+			if r.dropUnknown {
+				delete(m, key)
+			}
 		}
 	}
 }

@@ -16,6 +16,57 @@ type Decoded struct {
 	// does not implement ("spec.template.spec.containers[0].lifecycle"),
 	// which were dropped.
 	Ignored []string
+	// Unknown are the paths of fields neither defines, dropped under
+	// fieldValidation Warn or Ignore (Strict refuses them).
+	Unknown []string
+}
+
+// FieldValidation is Kubernetes' fieldValidation parameter: what a write
+// does with a field that neither Kubernetes nor Barque defines (a typo).
+// Barque's default is Strict, so that a typo is an error naming it.
+type FieldValidation string
+
+const (
+	FieldStrict FieldValidation = "Strict" // a 400 naming the field
+	FieldWarn   FieldValidation = "Warn"   // dropped, with a warning naming it
+	FieldIgnore FieldValidation = "Ignore" // dropped silently
+)
+
+// ParseFieldValidation reads the parameter; empty means Strict.
+func ParseFieldValidation(s string) (FieldValidation, error) {
+	switch v := FieldValidation(s); v {
+	case "":
+		return FieldStrict, nil
+	case FieldStrict, FieldWarn, FieldIgnore:
+		return v, nil
+	}
+	return "", BadRequest(fmt.Sprintf("fieldValidation: %q is not one of Strict, Warn, Ignore", s))
+}
+
+// DecodeObjectValidated is DecodeObjectWarn under a fieldValidation mode:
+// it returns the warnings to answer with (ignored and, under Warn, unknown
+// fields).
+func DecodeObjectValidated(data []byte, mode FieldValidation) (Object, []string, error) {
+	d, err := decodeOneMode(data, true, mode)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d.Object, fieldWarnings(d.Ignored, d.Unknown, mode), nil
+}
+
+// fieldWarnings words the warnings of a decode: each ignored field, and
+// each unknown one under Warn (Kubernetes' own words).
+func fieldWarnings(ignored, unknown []string, mode FieldValidation) []string {
+	var out []string
+	for _, p := range ignored {
+		out = append(out, UnimplementedWarning(p))
+	}
+	if mode == FieldWarn {
+		for _, p := range unknown {
+			out = append(out, fmt.Sprintf("unknown field %q", p))
+		}
+	}
+	return out
 }
 
 // DecodeLenient decodes one object as DecodeObject does, except that a
@@ -42,34 +93,46 @@ func DecodeObjectWarn(data []byte) (Object, []string, error) {
 // path returned, a field neither knows is a 400. The server decodes a
 // merge-patched object with it.
 func DecodeKindWarn(kind string, js []byte) (Object, []string, error) {
+	obj, ignored, _, err := decodeKind(kind, js, FieldStrict)
+	return obj, ignored, err
+}
+
+// DecodeKindValidated is DecodeKindWarn under a fieldValidation mode,
+// returning the warnings to answer with.
+func DecodeKindValidated(kind string, js []byte, mode FieldValidation) (Object, []string, error) {
+	obj, ignored, unknown, err := decodeKind(kind, js, mode)
+	return obj, fieldWarnings(ignored, unknown, mode), err
+}
+
+func decodeKind(kind string, js []byte, mode FieldValidation) (Object, []string, []string, error) {
 	info, ok := LookupKind(kind)
 	if !ok {
-		return nil, nil, BadRequest(fmt.Sprintf("unknown kind %q", kind))
+		return nil, nil, nil, BadRequest(fmt.Sprintf("unknown kind %q", kind))
 	}
 	if obj := info.New(); decodeFast(js, obj) {
-		return obj, nil, nil // every field is Barque's: the common case
+		return obj, nil, nil, nil // every field is Barque's: the common case
 	}
 	obj := info.New()
 	generic, err := decodeGeneric(js)
 	if err != nil {
-		return nil, nil, BadRequest(fmt.Sprintf("%s: %v", kind, err))
+		return nil, nil, nil, BadRequest(fmt.Sprintf("%s: %v", kind, err))
 	}
-	var rep fieldReport
+	rep := fieldReport{dropUnknown: mode != FieldStrict}
 	rep.checkFields(generic, typeOfObject(obj), k8sRoot(kind), "")
-	if len(rep.unknown) > 0 {
-		return nil, nil, BadRequest(strictError(kind, rep.unknown).Error())
+	if len(rep.unknown) > 0 && mode == FieldStrict {
+		return nil, nil, nil, BadRequest(strictError(kind, rep.unknown).Error())
 	}
-	if len(rep.unimplemented) > 0 {
+	if len(rep.unimplemented) > 0 || len(rep.unknown) > 0 {
 		if js, err = json.Marshal(generic); err != nil {
-			return nil, nil, Internal(err)
+			return nil, nil, nil, Internal(err)
 		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(js))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(obj); err != nil {
-		return nil, nil, BadRequest(describeDecodeError(kind, err).Error())
+		return nil, nil, nil, BadRequest(describeDecodeError(kind, err).Error())
 	}
-	return obj, rep.unimplemented, nil
+	return obj, rep.unimplemented, rep.unknown, nil
 }
 
 // UnimplementedWarning is the warning for an ignored field, in the words

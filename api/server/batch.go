@@ -28,6 +28,11 @@ func (s *Server) handleWriteBatch(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	mode, err := api.ParseFieldValidation(r.URL.Query().Get("fieldValidation"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
 	if batchHasUpdates(batch) {
 		// Updates are checked against the stored version (see updateOp).
 		if err := s.readBarrier(r); err != nil {
@@ -45,7 +50,7 @@ func (s *Server) handleWriteBatch(w http.ResponseWriter, r *http.Request) {
 	// Status patches that lost a race with another write are merged again
 	// onto the newer version, as PATCH itself retries them.
 	for round := 0; len(todo) > 0; round++ {
-		todo = s.writeItems(ctx, batch, todo, out, round < patchAttempts-1)
+		todo = s.writeItems(ctx, batch, mode, todo, out, round < patchAttempts-1)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
@@ -54,15 +59,13 @@ func (s *Server) handleWriteBatch(w http.ResponseWriter, r *http.Request) {
 
 // writeItems admits and commits the items todo, recording their answers in
 // out; it returns the status patches to try again when retry is set.
-func (s *Server) writeItems(ctx context.Context, batch *api.WriteBatch, todo []int, out []api.WriteBatchItemResult, retry bool) []int {
+func (s *Server) writeItems(ctx context.Context, batch *api.WriteBatch, mode api.FieldValidation, todo []int, out []api.WriteBatchItemResult, retry bool) []int {
 	ops := make([]fsm.Op, 0, len(todo))
 	admitted := make([]int, 0, len(todo))
 	for _, i := range todo {
 		out[i] = api.WriteBatchItemResult{}
-		op, ignored, err := s.batchOp(&batch.Items[i])
-		for _, p := range ignored {
-			out[i].Warnings = append(out[i].Warnings, api.UnimplementedWarning(p))
-		}
+		op, warnings, err := s.batchOp(&batch.Items[i], mode)
+		out[i].Warnings = warnings
 		if err != nil {
 			out[i].Status = itemStatus(i, err)
 			continue
@@ -116,10 +119,10 @@ func batchHasUpdates(b *api.WriteBatch) bool {
 
 // batchOp admits one item: the same decoding, defaults and validation as
 // POST, PUT or DELETE on the object's own path.
-func (s *Server) batchOp(it *api.WriteBatchItem) (fsm.Op, []string, error) {
+func (s *Server) batchOp(it *api.WriteBatchItem, mode api.FieldValidation) (fsm.Op, []string, error) {
 	switch it.Verb {
 	case api.BatchCreate, api.BatchUpdate:
-		obj, ignored, err := api.DecodeObjectWarn(bytes.TrimSpace(it.Object))
+		obj, ignored, err := api.DecodeObjectValidated(bytes.TrimSpace(it.Object), mode)
 		if err != nil {
 			return fsm.Op{}, nil, err
 		}
@@ -150,7 +153,7 @@ func (s *Server) batchOp(it *api.WriteBatchItem) (fsm.Op, []string, error) {
 			return fsm.Op{}, nil, api.BadRequest("patch: not valid JSON")
 		}
 		rt.subresource = "status"
-		return s.patchOp(rt, it.Patch)
+		return s.patchOp(rt, it.Patch, mode)
 	}
 	return fsm.Op{}, nil, api.BadRequest(fmt.Sprintf("verb: %q is not one of create, update, delete, patchStatus", it.Verb))
 }

@@ -97,3 +97,53 @@ func TestUnimplementedFieldsWarn(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldValidationParameter: Kubernetes' fieldValidation parameter.
+// Strict (Barque's default) refuses a field neither Kubernetes nor Barque
+// knows; Warn drops it and names it in a Warning; Ignore drops it
+// silently; anything else is a 400 naming the parameter. Fields Kubernetes
+// defines but Barque does not implement are warned about in every mode.
+func TestFieldValidationParameter(t *testing.T) {
+	c := cluster.New(t, 1, cluster.Options{})
+	c.WaitForLeader(10 * time.Second)
+	base := c.Members[0].APIURL()
+	cms := base + "/api/v1/namespaces/default/configmaps"
+	body := func(name string) string {
+		return `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"` + name + `","labelz":{"a":"b"}},"data":{"k":"v"}}`
+	}
+	typo := `299 - "unknown field \"metadata.labelz\""`
+	cases := []struct {
+		query, name string
+		code        int
+		warns       []string
+	}{
+		{"", "strict-default", http.StatusBadRequest, nil},
+		{"?fieldValidation=Strict", "strict", http.StatusBadRequest, nil},
+		{"?fieldValidation=Warn", "warn", http.StatusCreated, []string{typo}},
+		{"?fieldValidation=Ignore", "ignore", http.StatusCreated, nil},
+		{"?fieldValidation=Loose", "loose", http.StatusBadRequest, nil},
+	}
+	for _, tc := range cases {
+		code, obj, warns := doWarn(t, http.MethodPost, cms+tc.query, body(tc.name))
+		msg, _ := obj["message"].(string)
+		if code != tc.code || strings.Join(warns, "|") != strings.Join(tc.warns, "|") {
+			t.Errorf("POST%s: %d %q, warnings %q; want %d, warnings %q", tc.query, code, msg, warns, tc.code, tc.warns)
+		}
+		if tc.query == "?fieldValidation=Loose" && !strings.Contains(msg, "fieldValidation") {
+			t.Errorf("a bad mode: %q does not name the parameter", msg)
+		}
+		if code == http.StatusBadRequest && tc.query != "?fieldValidation=Loose" && !strings.Contains(msg, "metadata.labelz") {
+			t.Errorf("POST%s: %q does not name the field", tc.query, msg)
+		}
+	}
+	// A patch and a batch take it too.
+	code, _, warns := doWarn(t, http.MethodPatch, cms+"/warn?fieldValidation=Warn", `{"data":{"k":"w"},"spec":{"x":1}}`)
+	if code != http.StatusOK || len(warns) != 1 || warns[0] != `299 - "unknown field \"spec\""` {
+		t.Errorf("PATCH with Warn: %d, warnings %q", code, warns)
+	}
+	batch := `{"items":[{"verb":"create","object":{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"b","namespace":"default","labelz":{}}}}]}`
+	code, out, _ := doWarn(t, http.MethodPost, base+"/v1/batch?fieldValidation=Ignore", batch)
+	if items, _ := out["items"].([]any); code != http.StatusOK || len(items) != 1 || items[0].(map[string]any)["status"] != nil {
+		t.Errorf("batch with Ignore: %d %v", code, out)
+	}
+}

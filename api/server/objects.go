@@ -48,7 +48,7 @@ func (s *Server) handleWrite(w http.ResponseWriter, r *http.Request, rt *route, 
 	case "delete":
 		op, err = deleteOp(r, rt)
 	}
-	warnIgnored(w, ignored)
+	writeWarnings(w, ignored)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -94,8 +94,12 @@ func (s *Server) proposeOne(ctx context.Context, op fsm.Op) (api.Object, error) 
 }
 
 // decodeBody reads a JSON or YAML body into a new object of the route's
-// kind (see decodeAs).
+// kind (see decodeAs), under the request's fieldValidation.
 func decodeBody(r *http.Request, rt *route) (api.Object, []string, error) {
+	mode, err := api.ParseFieldValidation(r.URL.Query().Get("fieldValidation"))
+	if err != nil {
+		return nil, nil, err
+	}
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
 		return nil, nil, api.TooLarge(fmt.Sprintf("request body: %v", err))
@@ -105,17 +109,18 @@ func decodeBody(r *http.Request, rt *route) (api.Object, []string, error) {
 			return nil, nil, api.BadRequest(fmt.Sprintf("body is not valid YAML: %v", err))
 		}
 	}
-	return decodeAs(data, rt)
+	return decodeAs(data, rt, mode)
 }
 
-// decodeAs decodes JSON into a new object of the route's kind, strictly:
-// an unknown field is a 400 naming it. A field Kubernetes defines but
-// Barque does not implement is dropped and its path returned, for a
-// Warning header. A body without apiVersion and kind is taken to be of the
-// route's kind.
-func decodeAs(data []byte, rt *route) (api.Object, []string, error) {
+// decodeAs decodes JSON into a new object of the route's kind. An unknown
+// field is a 400 naming it (fieldValidation Strict, the default), or is
+// dropped with (Warn) or without (Ignore) a warning. A field Kubernetes
+// defines but Barque does not implement is dropped with a warning. It
+// returns the warnings, for Warning headers. A body without apiVersion and
+// kind is taken to be of the route's kind.
+func decodeAs(data []byte, rt *route, mode api.FieldValidation) (api.Object, []string, error) {
 	data = withTypeMeta(bytes.TrimSpace(data), rt.kind)
-	obj, ignored, err := api.DecodeObjectWarn(data)
+	obj, ignored, err := api.DecodeObjectValidated(data, mode)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -199,12 +204,12 @@ func (s *Server) updateOpFor(obj api.Object, rt *route) (fsm.Op, error) {
 	return op, err
 }
 
-// warnIgnored answers with a Warning header per field the server
-// ignored, in the form Kubernetes' fieldValidation=Warn uses, so that
-// kubectl and Barque's client show them.
-func warnIgnored(w http.ResponseWriter, paths []string) {
-	for _, p := range paths {
-		w.Header().Add("Warning", fmt.Sprintf("299 - %s", quoteWarning(api.UnimplementedWarning(p))))
+// writeWarnings answers with a Warning header per warning (ignored or
+// dropped fields), in the form Kubernetes uses, so that kubectl and
+// Barque's client show them.
+func writeWarnings(w http.ResponseWriter, texts []string) {
+	for _, text := range texts {
+		w.Header().Add("Warning", fmt.Sprintf("299 - %s", quoteWarning(text)))
 	}
 }
 

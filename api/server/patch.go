@@ -33,15 +33,20 @@ func (s *Server) handlePatch(ctx context.Context, w http.ResponseWriter, r *http
 		writeError(w, api.BadRequest("the patch is not valid JSON"))
 		return
 	}
+	mode, err := api.ParseFieldValidation(r.URL.Query().Get("fieldValidation"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
 	var res api.Object
 	var ignored []string
 	for attempt := 0; attempt < patchAttempts; attempt++ {
-		res, ignored, err = s.patchOnce(ctx, rt, patch)
+		res, ignored, err = s.patchOnce(ctx, rt, patch, mode)
 		if !errors.Is(err, api.ErrConflict) || patchNamesVersion(patch) {
 			break
 		}
 	}
-	warnIgnored(w, ignored)
+	writeWarnings(w, ignored)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -51,8 +56,8 @@ func (s *Server) handlePatch(ctx context.Context, w http.ResponseWriter, r *http
 
 // patchOnce merges the patch onto the stored object and proposes the
 // result.
-func (s *Server) patchOnce(ctx context.Context, rt *route, patch []byte) (api.Object, []string, error) {
-	op, ignored, err := s.patchOp(rt, patch)
+func (s *Server) patchOnce(ctx context.Context, rt *route, patch []byte, mode api.FieldValidation) (api.Object, []string, error) {
+	op, ignored, err := s.patchOp(rt, patch, mode)
 	if err != nil {
 		return nil, ignored, err
 	}
@@ -65,7 +70,7 @@ func (s *Server) patchOnce(ctx context.Context, rt *route, patch []byte) (api.Ob
 // field by field as a body is: a field neither Barque nor Kubernetes knows
 // is a 400, one only Kubernetes knows is dropped and returned for a
 // Warning header.
-func (s *Server) patchOp(rt *route, patch []byte) (fsm.Op, []string, error) {
+func (s *Server) patchOp(rt *route, patch []byte, mode api.FieldValidation) (fsm.Op, []string, error) {
 	cur, _ := s.node.Store().Get(rt.kind.Kind, rt.namespace, rt.name)
 	if cur == nil {
 		return fsm.Op{}, nil, api.NotFound(rt.kind.Resource, rt.name)
@@ -78,7 +83,7 @@ func (s *Server) patchOp(rt *route, patch []byte) (fsm.Op, []string, error) {
 	if err != nil {
 		return fsm.Op{}, nil, api.BadRequest(fmt.Sprintf("applying the merge patch: %v", err))
 	}
-	obj, ignored, err := api.DecodeKindWarn(rt.kind.Kind, merged)
+	obj, ignored, err := api.DecodeKindValidated(rt.kind.Kind, merged, mode)
 	if err != nil {
 		return fsm.Op{}, nil, api.BadRequest(fmt.Sprintf("the patched object is not a valid %s: %v", rt.kind.Kind, err))
 	}
