@@ -41,10 +41,12 @@ func (a *Agent) fingerprint(ctx context.Context) api.NodeStatus {
 	a.addStorage(&st)
 	for name, d := range a.drivers {
 		fp := d.Fingerprint(ctx)
-		st.Attributes["driver."+name] = strconv.FormatBool(fp.Available)
 		for k, v := range fp.Attributes {
 			st.Attributes[k] = v
 		}
+		// The agent's word, after the driver's own: "true" or "false" for
+		// every driver, whatever a driver reports.
+		st.Attributes["driver."+name] = strconv.FormatBool(fp.Available)
 		if fp.Available {
 			st.Drivers = append(st.Drivers, name)
 		} else {
