@@ -95,9 +95,7 @@ func (a *Agent) register(ctx context.Context) error {
 func (a *Agent) registerOnce(ctx context.Context, status api.NodeStatus) error {
 	cur, err := a.client.Get(ctx, "Node", "", a.cfg.Name, client.GetOptions{})
 	if errors.Is(err, api.ErrNotFound) {
-		n := &api.Node{TypeMeta: api.TypeMeta{APIVersion: "v1", Kind: "Node"},
-			ObjectMeta: api.ObjectMeta{Name: a.cfg.Name, Labels: a.nodeLabels()}, Spec: api.NodeSpec{Taints: a.taints()}}
-		if cur, err = a.client.Create(ctx, n); err != nil && !errors.Is(err, api.ErrAlreadyExists) {
+		if cur, err = a.client.Create(ctx, a.newNode()); err != nil && !errors.Is(err, api.ErrAlreadyExists) {
 			return err
 		}
 		if err != nil {
@@ -112,6 +110,12 @@ func (a *Agent) registerOnce(ctx context.Context, status api.NodeStatus) error {
 	a.readySince = node.Status.Conditions[0].LastTransitionTime
 	_, err = a.client.UpdateStatus(ctx, node)
 	return err
+}
+
+// newNode is the Node this agent creates: name, labels and taints.
+func (a *Agent) newNode() *api.Node {
+	return &api.Node{TypeMeta: api.TypeMeta{APIVersion: "v1", Kind: "Node"},
+		ObjectMeta: api.ObjectMeta{Name: a.cfg.Name, Labels: a.nodeLabels()}, Spec: api.NodeSpec{Taints: a.taints()}}
 }
 
 func (a *Agent) nodeLabels() map[string]string {
