@@ -78,6 +78,11 @@ func New(cfg Config) (*Agent, error) {
 	for _, d := range cfg.Drivers {
 		a.drivers[d.Name()] = keepPreviousLogs{d}
 	}
+	// A bad taint or label in the config is a start-up error, not a
+	// registration the servers refuse forever.
+	if err := api.Validate(a.newNode()); err != nil {
+		return nil, fmt.Errorf("the node's name, labels or taints from the config: %w", err)
+	}
 	var err error
 	if a.state, err = openLocalState(cfg.DataDir); err != nil {
 		return nil, err

@@ -41,10 +41,12 @@ func (a *Agent) fingerprint(ctx context.Context) api.NodeStatus {
 	a.addStorage(&st)
 	for name, d := range a.drivers {
 		fp := d.Fingerprint(ctx)
-		st.Attributes["driver."+name] = strconv.FormatBool(fp.Available)
 		for k, v := range fp.Attributes {
 			st.Attributes[k] = v
 		}
+		// The agent's word, after the driver's own: "true" or "false" for
+		// every driver, whatever a driver reports.
+		st.Attributes["driver."+name] = strconv.FormatBool(fp.Available)
 		if fp.Available {
 			st.Drivers = append(st.Drivers, name)
 		} else {
@@ -93,9 +95,7 @@ func (a *Agent) register(ctx context.Context) error {
 func (a *Agent) registerOnce(ctx context.Context, status api.NodeStatus) error {
 	cur, err := a.client.Get(ctx, "Node", "", a.cfg.Name, client.GetOptions{})
 	if errors.Is(err, api.ErrNotFound) {
-		n := &api.Node{TypeMeta: api.TypeMeta{APIVersion: "v1", Kind: "Node"},
-			ObjectMeta: api.ObjectMeta{Name: a.cfg.Name, Labels: a.nodeLabels()}, Spec: api.NodeSpec{Taints: a.taints()}}
-		if cur, err = a.client.Create(ctx, n); err != nil && !errors.Is(err, api.ErrAlreadyExists) {
+		if cur, err = a.client.Create(ctx, a.newNode()); err != nil && !errors.Is(err, api.ErrAlreadyExists) {
 			return err
 		}
 		if err != nil {
@@ -110,6 +110,12 @@ func (a *Agent) registerOnce(ctx context.Context, status api.NodeStatus) error {
 	a.readySince = node.Status.Conditions[0].LastTransitionTime
 	_, err = a.client.UpdateStatus(ctx, node)
 	return err
+}
+
+// newNode is the Node this agent creates: name, labels and taints.
+func (a *Agent) newNode() *api.Node {
+	return &api.Node{TypeMeta: api.TypeMeta{APIVersion: "v1", Kind: "Node"},
+		ObjectMeta: api.ObjectMeta{Name: a.cfg.Name, Labels: a.nodeLabels()}, Spec: api.NodeSpec{Taints: a.taints()}}
 }
 
 func (a *Agent) nodeLabels() map[string]string {

@@ -126,7 +126,12 @@ func (a *Agent) projectVolume(ctx context.Context, pod *api.Pod, v api.Volume, d
 		}
 	}
 	for _, it := range items {
-		if err := os.WriteFile(filepath.Join(dir, filepath.Clean("/"+it.Path)), data[it.Key], 0o644); err != nil {
+		// An item's path may name subdirectories ("conf/app.txt").
+		p := filepath.Join(dir, filepath.Clean("/"+it.Path))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(p, data[it.Key], 0o644); err != nil {
 			return "", err
 		}
 	}

@@ -27,11 +27,19 @@ func (c *procCluster) startAgent(name string) *proc {
 // environment (DOCKER_HOST…).
 func (c *procCluster) startAgentEnv(name string, env ...string) *proc {
 	c.t.Helper()
+	return c.startAgentWith(name, env)
+}
+
+// startAgentWith is startAgentEnv with flags appended to the agent's
+// command line; a repeated flag replaces the default ("-join", addr joins
+// through addr instead of the first server).
+func (c *procCluster) startAgentWith(name string, env []string, flags ...string) *proc {
+	c.t.Helper()
 	ip := c.procs[0].gossip[:strings.LastIndex(c.procs[0].gossip, ":")]
 	ports := freePorts(c.t, ip, 2)
-	p := &proc{name: name, logPath: filepath.Join(c.dir, name+".log"),
-		args: []string{"agent", "-name", name, "-data-dir", filepath.Join(c.dir, name), "-bind", ip,
-			"-gossip-port", fmt.Sprint(ports[0]), "-api-port", fmt.Sprint(ports[1]), "-join", c.procs[0].gossip, "-log-level", "debug"},
+	p := &proc{name: name, logPath: filepath.Join(c.dir, name+".log"), gossip: fmt.Sprintf("%s:%d", ip, ports[0]),
+		args: append([]string{"agent", "-name", name, "-data-dir", filepath.Join(c.dir, name), "-bind", ip,
+			"-gossip-port", fmt.Sprint(ports[0]), "-api-port", fmt.Sprint(ports[1]), "-join", c.procs[0].gossip, "-log-level", "debug"}, flags...),
 		env: env}
 	c.agents = append(c.agents, p)
 	c.start(p)

@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -60,4 +63,75 @@ func TestEmptyDirSharedAndOrphansStopped(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("task %d of a pod deleted while the agent was down still runs", writer)
+}
+
+const projectedPod = `
+metadata: {name: projected, annotations: {barque.io/driver: exec}}
+spec:
+  nodeName: n1
+  restartPolicy: Never
+  volumes:
+  - {name: token, secret: {secretName: api-token}}
+  - {name: conf, configMap: {name: app-config, items: [{key: app.conf, path: conf/app.txt}]}}
+  - {name: host, hostPath: {path: %q, type: Directory}}
+  - {name: made, hostPath: {path: %q, type: DirectoryOrCreate}}
+  containers:
+  - name: reader
+    command: ["sh", "-c", "cat secrets/api/token; cat cfg/conf/app.txt; cat $BARQUE_VOLUME_HOST/hello.txt; ls cfg; echo written > $BARQUE_VOLUME_MADE/out.txt"]
+    volumeMounts:
+    - {name: token, mountPath: /secrets/api, readOnly: true}
+    - {name: conf, mountPath: cfg}
+    - {name: host, mountPath: /host}
+    - {name: made, mountPath: /made}
+`
+
+// TestProjectedAndHostPathVolumes: an exec task reads a Secret projected
+// under its secrets/ directory, the one ConfigMap key its items select
+// (at a nested path), and a file of a hostPath directory; it writes into a
+// hostPath that the agent creates (DirectoryOrCreate).
+func TestProjectedAndHostPathVolumes(t *testing.T) {
+	_, cl, ctx, _ := startWithAgents(t, "n1")
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	host, made := t.TempDir(), filepath.Join(t.TempDir(), "made", "here")
+	if err := writeFile(filepath.Join(host, "hello.txt"), "from-host\n"); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []api.Object{
+		&api.Secret{TypeMeta: api.TypeMeta{APIVersion: "v1", Kind: "Secret"}, ObjectMeta: api.ObjectMeta{Name: "api-token", Namespace: "default"},
+			Data: map[string][]byte{"token": []byte("s3cr3t\n")}},
+		&api.ConfigMap{TypeMeta: api.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}, ObjectMeta: api.ObjectMeta{Name: "app-config", Namespace: "default"},
+			Data: map[string]string{"app.conf": "mode=e2e\n", "unselected": "x\n"}},
+	} {
+		if _, err := cl.Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pod := applyPod(ctx, t, cl, fmt.Sprintf(projectedPod, host, made))
+	p := waitPod(ctx, t, cl, pod.Name, "finished", func(p *api.Pod) bool {
+		cs := p.Status.ContainerStatuses
+		return len(cs) == 1 && cs[0].State.Terminated != nil
+	})
+	logs := podLogs(ctx, t, cl, pod.Name)
+	if code := p.Status.ContainerStatuses[0].State.Terminated.ExitCode; code != 0 || logs != "s3cr3t\nmode=e2e\nfrom-host\nconf\n" {
+		t.Fatalf("exit %d, output %q; want 0 and the secret, the selected key, the host file, and only conf/ in the configMap volume", code, logs)
+	}
+	if got, err := readFile(filepath.Join(made, "out.txt")); err != nil || got != "written\n" {
+		t.Fatalf("the task's file in the DirectoryOrCreate hostPath: %q, %v", got, err)
+	}
+}
+
+// podLogs is the whole output of a pod's only container.
+func podLogs(ctx context.Context, t *testing.T, cl *client.Client, name string) string {
+	t.Helper()
+	rc, err := cl.PodLogs(ctx, "default", name, client.LogOptions{})
+	if err != nil {
+		t.Fatalf("logs of %s: %v", name, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatalf("logs of %s: %v", name, err)
+	}
+	return string(b)
 }

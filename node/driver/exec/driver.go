@@ -90,7 +90,7 @@ func (d *Driver) Fingerprint(ctx context.Context) driver.Fingerprint {
 	}
 	return driver.Fingerprint{
 		Available:  true,
-		Attributes: map[string]string{"driver.exec": "1", "driver.exec.cgroups": detectCgroups().mode},
+		Attributes: map[string]string{"driver.exec.cgroups": detectCgroups().mode},
 	}
 }
 
