@@ -108,6 +108,7 @@ func validateVolumeSource(v *VolumeSource, p string, errs *FieldErrors) {
 			errs.Required(p+".configMap.name", "")
 		}
 		validateKeyToPaths(v.ConfigMap.Items, p+".configMap.items", errs)
+		validateFileMode(v.ConfigMap.DefaultMode, p+".configMap.defaultMode", errs)
 	}
 	if v.Secret != nil {
 		n++
@@ -115,6 +116,7 @@ func validateVolumeSource(v *VolumeSource, p string, errs *FieldErrors) {
 			errs.Required(p+".secret.secretName", "")
 		}
 		validateKeyToPaths(v.Secret.Items, p+".secret.items", errs)
+		validateFileMode(v.Secret.DefaultMode, p+".secret.defaultMode", errs)
 	}
 	if v.PersistentVolumeClaim != nil {
 		n++
@@ -141,6 +143,15 @@ func validateKeyToPaths(items []KeyToPath, path string, errs *FieldErrors) {
 		if it.Path == "" {
 			errs.Required(p+".path", "")
 		}
+		validateFileMode(it.Mode, p+".mode", errs)
+	}
+}
+
+// validateFileMode checks a projected file's mode: permission bits only,
+// 0 to 0777 (511), as Kubernetes allows.
+func validateFileMode(mode *int32, path string, errs *FieldErrors) {
+	if mode != nil && (*mode < 0 || *mode > 0o777) {
+		errs.Invalid(path, strconv.Itoa(int(*mode)), "must be a number between 0 and 0777 (octal), both inclusive")
 	}
 }
 

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -95,47 +96,103 @@ func (a *Agent) prepareVolumes(ctx context.Context, pod *api.Pod, d podDirs) (ma
 	return paths, nil
 }
 
+// projected is what a configMap or secret volume writes: the source's
+// data and the volume's choice of keys, modes and optionality.
+type projected struct {
+	kind, name  string
+	data        map[string][]byte
+	items       []api.KeyToPath
+	defaultMode *int32
+	optional    bool
+}
+
 func (a *Agent) projectVolume(ctx context.Context, pod *api.Pod, v api.Volume, dir string) (string, error) {
-	data := map[string][]byte{}
-	var items []api.KeyToPath
-	if v.ConfigMap != nil {
-		obj, err := a.client.Get(ctx, "ConfigMap", pod.Namespace, v.ConfigMap.Name, client.GetOptions{})
-		if err != nil {
-			return "", err
-		}
-		for k, s := range obj.(*api.ConfigMap).Data {
-			data[k] = []byte(s)
-		}
-		for k, b := range obj.(*api.ConfigMap).BinaryData {
-			data[k] = b
-		}
-		items = v.ConfigMap.Items
-	} else {
-		obj, err := a.client.Get(ctx, "Secret", pod.Namespace, v.Secret.SecretName, client.GetOptions{})
-		if err != nil {
-			return "", err
-		}
-		data, items = obj.(*api.Secret).Data, v.Secret.Items
+	src, err := a.projectedSource(ctx, pod, v)
+	if err != nil {
+		return "", err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
+	items := src.items
 	if len(items) == 0 {
-		for k := range data {
+		for k := range src.data {
 			items = append(items, api.KeyToPath{Key: k, Path: k})
 		}
 	}
 	for _, it := range items {
+		b, ok := src.data[it.Key]
+		if !ok {
+			if src.optional {
+				continue // as Kubernetes: an optional source may lack keys
+			}
+			return "", fmt.Errorf("%s %q has no key %q", src.kind, src.name, it.Key)
+		}
 		// An item's path may name subdirectories ("conf/app.txt").
 		p := filepath.Join(dir, filepath.Clean("/"+it.Path))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return "", err
 		}
-		if err := os.WriteFile(p, data[it.Key], 0o644); err != nil {
+		if err := writeProjectedFile(p, b, fileMode(it.Mode, src.defaultMode)); err != nil {
 			return "", err
 		}
 	}
 	return dir, nil
+}
+
+// projectedSource reads the volume's ConfigMap or Secret. A missing one
+// is an error unless the volume is optional, which then projects nothing.
+func (a *Agent) projectedSource(ctx context.Context, pod *api.Pod, v api.Volume) (projected, error) {
+	src := projected{data: map[string][]byte{}}
+	var kind string
+	var opt *bool
+	if cm := v.ConfigMap; cm != nil {
+		kind, src.kind, src.name, src.items, src.defaultMode, opt = "ConfigMap", "configmap", cm.Name, cm.Items, cm.DefaultMode, cm.Optional
+	} else {
+		s := v.Secret
+		kind, src.kind, src.name, src.items, src.defaultMode, opt = "Secret", "secret", s.SecretName, s.Items, s.DefaultMode, s.Optional
+	}
+	src.optional = opt != nil && *opt
+	obj, err := a.client.Get(ctx, kind, pod.Namespace, src.name, client.GetOptions{})
+	switch {
+	case errors.Is(err, api.ErrNotFound) && src.optional:
+		return src, nil
+	case err != nil:
+		return src, err
+	}
+	switch o := obj.(type) {
+	case *api.ConfigMap:
+		for k, s := range o.Data {
+			src.data[k] = []byte(s)
+		}
+		for k, b := range o.BinaryData {
+			src.data[k] = b
+		}
+	case *api.Secret:
+		src.data = o.Data
+	}
+	return src, nil
+}
+
+// fileMode is an item's mode, else the volume's default, else 0644, as in
+// Kubernetes.
+func fileMode(item, def *int32) os.FileMode {
+	switch {
+	case item != nil:
+		return os.FileMode(*item) & 0o777
+	case def != nil:
+		return os.FileMode(*def) & 0o777
+	}
+	return 0o644
+}
+
+// writeProjectedFile writes b with exactly mode (the umask would narrow
+// os.WriteFile's).
+func writeProjectedFile(p string, b []byte, mode os.FileMode) error {
+	if err := os.WriteFile(p, b, mode); err != nil {
+		return err
+	}
+	return os.Chmod(p, mode)
 }
 
 // taskConfig builds what the driver needs for container c.

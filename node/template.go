@@ -53,7 +53,8 @@ func (a *Agent) taskTemplates(ctx context.Context, pod *api.Pod, c api.Container
 		if v.ConfigMap == nil || tt.files[m.Name] != nil {
 			continue
 		}
-		set, err := a.templateSet(ctx, pod, v.ConfigMap.Name, false)
+		optional := v.ConfigMap.Optional != nil && *v.ConfigMap.Optional
+		set, err := a.templateSet(ctx, pod, v.ConfigMap.Name, optional)
 		if err != nil {
 			return nil, fmt.Errorf("volume %q: %w", m.Name, err)
 		}

@@ -75,20 +75,45 @@ spec:
   - {name: conf, configMap: {name: app-config, items: [{key: app.conf, path: conf/app.txt}]}}
   - {name: host, hostPath: {path: %q, type: Directory}}
   - {name: made, hostPath: {path: %q, type: DirectoryOrCreate}}
+  - {name: modes, configMap: {name: app-config, defaultMode: 256, items: [{key: app.conf, path: a}, {key: unselected, path: b, mode: 384}]}}
+  - {name: absent, configMap: {name: no-such-config, optional: true}}
+  - {name: partial, configMap: {name: app-config, optional: true, items: [{key: app.conf, path: here}, {key: nope, path: gone}]}}
   containers:
   - name: reader
-    command: ["sh", "-c", "cat secrets/api/token; cat cfg/conf/app.txt; cat $BARQUE_VOLUME_HOST/hello.txt; ls cfg; echo written > $BARQUE_VOLUME_MADE/out.txt"]
+    command: ["sh", "-c", "cat secrets/api/token; cat cfg/conf/app.txt; cat $BARQUE_VOLUME_HOST/hello.txt; ls cfg; echo written > $BARQUE_VOLUME_MADE/out.txt; stat -c %%a modes/a modes/b; ls absent | wc -l; ls partial"]
     volumeMounts:
     - {name: token, mountPath: /secrets/api, readOnly: true}
     - {name: conf, mountPath: cfg}
     - {name: host, mountPath: /host}
     - {name: made, mountPath: /made}
+    - {name: modes, mountPath: modes}
+    - {name: absent, mountPath: absent}
+    - {name: partial, mountPath: partial}
+`
+
+// missingKeyPod selects a key its (not optional) ConfigMap lacks.
+const missingKeyPod = `
+metadata: {name: missing-key, labels: {app: missing-key}, annotations: {barque.io/driver: exec}}
+spec:
+  nodeName: n1
+  restartPolicy: Never
+  volumes:
+  - {name: conf, configMap: {name: app-config, items: [{key: nope, path: x}]}}
+  containers:
+  - name: reader
+    command: ["true"]
+    volumeMounts:
+    - {name: conf, mountPath: cfg}
 `
 
 // TestProjectedAndHostPathVolumes: an exec task reads a Secret projected
 // under its secrets/ directory, the one ConfigMap key its items select
 // (at a nested path), and a file of a hostPath directory; it writes into a
-// hostPath that the agent creates (DirectoryOrCreate).
+// hostPath that the agent creates (DirectoryOrCreate). Projected files
+// take the item's mode, else the volume's defaultMode; an optional source
+// that is missing, or lacks a key, projects what it has; a key missing
+// from a source that is not optional keeps the pod from starting, naming
+// the key.
 func TestProjectedAndHostPathVolumes(t *testing.T) {
 	_, cl, ctx, _ := startWithAgents(t, "n1")
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -113,9 +138,12 @@ func TestProjectedAndHostPathVolumes(t *testing.T) {
 		return len(cs) == 1 && cs[0].State.Terminated != nil
 	})
 	logs := podLogs(ctx, t, cl, pod.Name)
-	if code := p.Status.ContainerStatuses[0].State.Terminated.ExitCode; code != 0 || logs != "s3cr3t\nmode=e2e\nfrom-host\nconf\n" {
-		t.Fatalf("exit %d, output %q; want 0 and the secret, the selected key, the host file, and only conf/ in the configMap volume", code, logs)
+	want := "s3cr3t\nmode=e2e\nfrom-host\nconf\n" + "400\n600\n" + "0\n" + "here\n"
+	if code := p.Status.ContainerStatuses[0].State.Terminated.ExitCode; code != 0 || logs != want {
+		t.Fatalf("exit %d, output %q; want 0 and %q: the secret, the selected key, the host file, only conf/ in the configMap volume, modes 400 (default) and 600 (item), an empty optional volume, the one key the optional source has", code, logs, want)
 	}
+	applyPod(ctx, t, cl, missingKeyPod)
+	waitPodWaiting(ctx, t, cl, "app=missing-key", "CreateContainerConfigError", `configmap "app-config" has no key "nope"`)
 	if got, err := readFile(filepath.Join(made, "out.txt")); err != nil || got != "written\n" {
 		t.Fatalf("the task's file in the DirectoryOrCreate hostPath: %q, %v", got, err)
 	}
