@@ -92,6 +92,13 @@ func TestValidatePod(t *testing.T) {
 			p.Spec.Volumes = []Volume{{Name: "data", VolumeSource: VolumeSource{ConfigMap: &ConfigMapVolumeSource{LocalObjectReference{Name: "cfg"}, nil, nil, nil}}}}
 			p.Spec.Containers[0].VolumeMounts = []VolumeMount{{Name: "data", MountPath: "/data"}}
 		}), nil},
+		{"file modes beyond 0777", pod(func(p *Pod) {
+			big, neg := int32(0o1000), int32(-1)
+			p.Spec.Volumes = []Volume{
+				{Name: "a", VolumeSource: VolumeSource{ConfigMap: &ConfigMapVolumeSource{LocalObjectReference{Name: "cfg"}, []KeyToPath{{Key: "k", Path: "p", Mode: &neg}}, &big, nil}}},
+				{Name: "b", VolumeSource: VolumeSource{Secret: &SecretVolumeSource{SecretName: "s", DefaultMode: &big}}},
+			}
+		}), []string{"spec.volumes[0].configMap.items[0].mode", "spec.volumes[0].configMap.defaultMode", "spec.volumes[1].secret.defaultMode"}},
 		{"probe without handler", pod(func(p *Pod) { p.Spec.Containers[0].LivenessProbe = &Probe{} }), []string{"spec.containers[0].livenessProbe"}},
 		{"liveness successThreshold", pod(func(p *Pod) {
 			p.Spec.Containers[0].LivenessProbe = &Probe{ProbeHandler: ProbeHandler{TCPSocket: &TCPSocketAction{Port: FromInt(80)}}, SuccessThreshold: 2}
