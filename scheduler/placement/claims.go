@@ -45,6 +45,17 @@ func (c *cluster) claimsOf(p *podInfo) []podClaim {
 	return p.claims
 }
 
+// reserveClaims charges each node with the storage its bound claims
+// requested: a claim holds its space whether or not its pod runs (it
+// outlives the pod), so new claims must fit beside it.
+func (c *cluster) reserveClaims(claims map[ClaimKey]*api.PersistentVolumeClaim) {
+	for _, cl := range claims {
+		if n := c.byName[cl.ClaimNode()]; n != nil {
+			n.storage += units(c.quantity(cl.Spec.Resources.Requests[api.ResourceStorage]))
+		}
+	}
+}
+
 func containsClaim(list []podClaim, name string) bool {
 	for i := range list {
 		if list[i].name == name {

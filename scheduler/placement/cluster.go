@@ -63,6 +63,7 @@ func newCluster(snap *Snapshot, cfg Config) *cluster {
 		c.nodes = append(c.nodes, n)
 		c.byName[node.Name] = n
 	}
+	c.reserveClaims(snap.Claims)
 	for _, n := range c.nodes {
 		for _, p := range snap.PodsByNode[n.name] {
 			if api.PodIsTerminal(p) {

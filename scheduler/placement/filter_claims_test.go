@@ -62,6 +62,10 @@ func TestClaimStorage(t *testing.T) {
 		{name: "a bound claim's data is already there", nodes: ns, pod: pod("web-0").mount("data-web-0").obj(),
 			claims: claims(claim("data-web-0").size("20Gi").boundTo("small")),
 			want:   map[string]string{"small": "", "big": "", "silent": ""}},
+		{name: "claims bound to a node hold its storage", nodes: ns, pod: pod("web-1").mount("data-web-1").obj(),
+			claims: claims(claim("data-web-1").size("4Gi"), claim("data-web-0").size("8Gi").boundTo("small"),
+				claim("data-db-0").size("90Gi").boundTo("big")),
+			want: map[string]string{"small": ReasonClaimStorage("data-web-1"), "big": "", "silent": ""}},
 	})
 }
 

@@ -12,15 +12,15 @@ func ReasonClaimStorage(claim string) string {
 
 // ClaimStorage rejects nodes whose allocatable ephemeral-storage cannot
 // hold the spec.resources.requests.storage of the pod's claims that are not
-// yet bound (the pod's node will become theirs), less what the unbound
-// claims of pods placed earlier in the same call take. A bound claim asks
-// nothing: its data is already on its node. A node that reports no
-// ephemeral-storage is not checked.
+// yet bound (the pod's node will become theirs), beside what the claims
+// already bound to the node requested (Snapshot.Claims holds them) and
+// what the unbound claims of pods placed earlier in the same call take. A
+// bound claim of the pod asks nothing more: its data is already on its
+// node. A node that reports no ephemeral-storage is not checked.
 //
-// The figure is the agent's (the free space of its data directory when it
-// registered), not a ledger: claims bound since are not subtracted, and
-// a claim's directory has no quota. The check keeps claims off disks that
-// cannot hold them; it does not reserve space.
+// The allocatable figure is the agent's (the free space of its data
+// directory when it registered); requests are reserved against it, as
+// Kubernetes reserves requests, but a claim's directory has no quota.
 type ClaimStorage struct{}
 
 var _ Filter = ClaimStorage{}

@@ -82,11 +82,12 @@ type Decision struct {
 type Snapshot struct {
 	Nodes      []*api.Node
 	PodsByNode map[string][]*api.Pod
-	// Claims holds the PersistentVolumeClaims the pods to place mount (at
-	// least those; others are ignored). A pod's claim bound to a node keeps
-	// it on that node (ClaimNode); an unbound claim's storage request must
-	// fit the node's ephemeral-storage (ClaimStorage). A claim missing here
-	// constrains nothing, so a nil map turns both checks off.
+	// Claims holds the PersistentVolumeClaims the pods to place mount, and
+	// those bound to nodes. A pod's claim bound to a node keeps it on that
+	// node (ClaimNode); an unbound claim's storage request must fit the
+	// node's ephemeral-storage beside the requests of the claims bound
+	// there (ClaimStorage). A claim missing here constrains nothing, so a
+	// nil map turns both checks off.
 	Claims map[ClaimKey]*api.PersistentVolumeClaim
 	// Cache, when set, carries derived pod data between calls.
 	Cache *PodInfoCache
