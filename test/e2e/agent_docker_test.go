@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -27,18 +26,7 @@ spec:
 // docker driver through the agent, on the host network, and answers HTTP;
 // deleting the pod removes the container.
 func TestAgentRunsDockerPod(t *testing.T) {
-	requireDockerImages(t)
-	c := startProcCluster(t)
-	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	c.leader(ctx, cl)
-	waitWritable(ctx, t, cl)
-	c.startAgent("n1")
-	n := waitNodeReady(ctx, t, cl, "n1", api.ConditionTrue)
-	if !strings.Contains(strings.Join(n.Status.Drivers, ","), "docker") {
-		t.Skipf("the node does not advertise the docker driver: %v", n.Status.Drivers)
-	}
+	_, cl, ctx := startDockerCluster(t)
 	port := freePort(t, "127.0.0.1")
 	manifest := strings.ReplaceAll(dockerPod, "PORT", itoa(port))
 	pod := applyPod(ctx, t, cl, manifest)

@@ -215,17 +215,7 @@ const dockerArtifactJob = `job "dart" {
 
 // TestJobArtifactsDocker: artifacts and the payload of a docker task.
 func TestJobArtifactsDocker(t *testing.T) {
-	requireDockerImages(t)
-	c := startProcCluster(t)
-	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	c.leader(ctx, cl)
-	waitWritable(ctx, t, cl)
-	c.startAgent("n1")
-	if n := waitNodeReady(ctx, t, cl, "n1", api.ConditionTrue); !strings.Contains(strings.Join(n.Status.Drivers, ","), "docker") {
-		t.Skipf("the node does not advertise the docker driver: %v", n.Status.Drivers)
-	}
+	c, _, ctx := startDockerCluster(t)
 	env := []string{"BARQUE_ADDR=" + strings.Join(c.addresses(), ","), "HOME=" + t.TempDir()}
 	dir, artDir := t.TempDir(), t.TempDir()
 	if err := writeFile(filepath.Join(artDir, "motd.txt"), "docker-artifact\n"); err != nil {

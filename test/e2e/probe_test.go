@@ -260,18 +260,7 @@ spec:
 // TestProbesDocker: the same probes for a docker task: readiness through
 // docker exec, liveness over HTTP to the host-network port.
 func TestProbesDocker(t *testing.T) {
-	requireDockerImages(t)
-	c := startProcCluster(t)
-	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	c.leader(ctx, cl)
-	waitWritable(ctx, t, cl)
-	c.startAgent("n1")
-	n := waitNodeReady(ctx, t, cl, "n1", api.ConditionTrue)
-	if !strings.Contains(strings.Join(n.Status.Drivers, ","), "docker") {
-		t.Skipf("the node does not advertise the docker driver: %v", n.Status.Drivers)
-	}
+	c, cl, ctx := startDockerCluster(t)
 	ip := c.procs[0].gossip[:strings.LastIndex(c.procs[0].gossip, ":")]
 	port := itoa(freePort(t, ip))
 	pod := applyPod(ctx, t, cl, strings.NewReplacer("IP", ip, "PORT", port).Replace(dockerProbePod))

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -29,4 +30,18 @@ func startWithAgents(t *testing.T, names ...string) (*procCluster, *client.Clien
 		waitNodeReady(ctx, t, cl, name, api.ConditionTrue)
 	}
 	return c, cl, ctx, agents
+}
+
+// startDockerCluster is startWithAgents with one agent, n1, for tests of
+// the docker driver: it skips when the test images are not built or n1
+// does not advertise the driver (no engine).
+func startDockerCluster(t *testing.T) (*procCluster, *client.Client, context.Context) {
+	t.Helper()
+	requireDockerImages(t)
+	c, cl, ctx, _ := startWithAgents(t, "n1")
+	n := waitNodeReady(ctx, t, cl, "n1", api.ConditionTrue)
+	if !slices.Contains(n.Status.Drivers, "docker") {
+		t.Skipf("the node does not advertise the docker driver: %v", n.Status.Drivers)
+	}
+	return c, cl, ctx
 }

@@ -147,18 +147,7 @@ const dockerTemplateJob = `job "dtmpl" {
 
 // TestJobTemplatesRenderedDocker: templates of docker tasks.
 func TestJobTemplatesRenderedDocker(t *testing.T) {
-	requireDockerImages(t)
-	c := startProcCluster(t)
-	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	c.leader(ctx, cl)
-	waitWritable(ctx, t, cl)
-	c.startAgent("n1")
-	n := waitNodeReady(ctx, t, cl, "n1", api.ConditionTrue)
-	if !strings.Contains(strings.Join(n.Status.Drivers, ","), "docker") {
-		t.Skipf("the node does not advertise the docker driver: %v", n.Status.Drivers)
-	}
+	c, cl, ctx := startDockerCluster(t)
 	env := []string{"BARQUE_ADDR=" + strings.Join(c.addresses(), ","), "HOME=" + t.TempDir()}
 	path := t.TempDir() + "/dtmpl.nomad.hcl"
 	if err := writeFile(path, dockerTemplateJob); err != nil {
