@@ -51,21 +51,27 @@ func (d *Driver) wait(ctx context.Context, id string) driver.ExitResult {
 	// Kubernetes shows them); the OOM flag only the inspect tells.
 	// The engine learns of an OOM kill from a separate containerd event
 	// that can land well after the exit (seen at over half a second on a
-	// loaded cgroup v1 host), so a task with a memory limit that died of a
-	// SIGKILL this driver did not send is inspected again for a while
-	// before it is called anything but OOM.
+	// loaded cgroup v1 host), or never: Docker 20.10 on cgroup v1 misses a
+	// kill that comes before containerd watches the new cgroup (a task
+	// that overruns its limit at once). So a task with a memory limit that
+	// died of a SIGKILL this driver did not send is inspected again for a
+	// while, and then taken to be an OOM kill: that is what kills a
+	// memory-limited container unasked.
 	ours := d.takeSigkilled(id)
 	for attempt := 0; ; attempt++ {
 		c, err := d.inspect(ctx, id)
 		if err != nil || c.State == nil {
-			break
+			return out
 		}
 		out.OOMKilled = c.State.OOMKilled
 		if t, err := time.Parse(time.RFC3339Nano, c.State.FinishedAt); err == nil && t.Year() > 1 {
 			out.At = t
 		}
 		limited := c.HostConfig != nil && c.HostConfig.Memory > 0
-		if out.OOMKilled || code != 137 || ours || !limited || attempt == oomRechecks {
+		if out.OOMKilled || code != 137 || ours || !limited {
+			return out
+		}
+		if attempt == oomRechecks {
 			break
 		}
 		select {
@@ -74,6 +80,8 @@ func (d *Driver) wait(ctx context.Context, id string) driver.ExitResult {
 			return out
 		}
 	}
+	d.logger.Debug("SIGKILLed with a memory limit and no OOM flag from the engine: taken as an OOM kill", "container", shortID(id))
+	out.OOMKilled = true
 	return out
 }
 
