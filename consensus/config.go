@@ -32,6 +32,14 @@ type Config struct {
 	// ApplyTimeout bounds how long a proposal waits to enter the log.
 	ApplyTimeout time.Duration
 
+	// GroupCommitDelay is how long the leader holds the next log entry open
+	// for more writes once the previous entry carried groupCommitMinOps or
+	// more (0: never). Under load every entry then carries more writes, so
+	// the per-entry work (an fsync and a bolt commit on every replica, one
+	// AppendEntries per follower, one FSM transaction) is shared by more of
+	// them; a lone writer never waits.
+	GroupCommitDelay time.Duration
+
 	Logger hclog.Logger
 }
 

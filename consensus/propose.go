@@ -3,6 +3,7 @@ package consensus
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/barque-io/barque/api"
 	"github.com/barque-io/barque/fsm"
@@ -15,6 +16,11 @@ const (
 	maxInFlight   = 1
 	maxBatchOps   = 1024
 	maxBatchBytes = 2 << 20
+	// groupCommitMinOps is the entry size from which the proposer takes the
+	// load to be steady and waits Config.GroupCommitDelay before the next
+	// entry. 1 ms at 64 concurrent writers: ~25 instead of ~13 writes per
+	// entry and 20 % more writes per second (docs/BENCHMARKS.md).
+	groupCommitMinOps = 8
 )
 
 type proposal struct {
@@ -40,6 +46,8 @@ type proposer struct {
 	ch     chan *proposal
 	sem    chan struct{}
 	quit   chan struct{}
+	// lastOps is how many writes the previous entry carried.
+	lastOps int
 }
 
 func newProposer(n *Node) *proposer {
@@ -94,7 +102,25 @@ func (p *proposer) run() {
 			first.done <- proposalResult{err: api.Unavailable("this server is shutting down")}
 			return
 		}
-		p.submit(p.drain(first))
+		if d := p.n.cfg.GroupCommitDelay; d > 0 && p.lastOps >= groupCommitMinOps {
+			p.linger(d)
+		}
+		batch := p.drain(first)
+		p.lastOps = 0
+		for _, pr := range batch {
+			p.lastOps += len(pr.ops)
+		}
+		p.submit(batch)
+	}
+}
+
+// linger waits d for more proposals to queue, unless stopping.
+func (p *proposer) linger(d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-p.quit:
 	}
 }
 

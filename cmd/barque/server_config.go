@@ -29,6 +29,7 @@ type fileConfig struct {
 	LogLevel        *string      `hcl:"log_level,optional"`
 	MemoryLimit     *string      `hcl:"memory_limit,optional"`
 	NodeGrace       *string      `hcl:"node_grace,optional"` // a Go duration, "10s"
+	CommitDelay     *string      `hcl:"group_commit_delay,optional"`
 	Ports           *portsConfig `hcl:"ports,block"`
 
 	// Agent fields (barque agent reads the same file format).
@@ -75,6 +76,7 @@ func newServerFlags() *serverFlags {
 	fs.BoolVar(&c.EnableDebug, "enable-debug", false, "serve Go's profiler under /debug/pprof/")
 	fs.StringVar(&f.logLevel, "log-level", "info", "trace, debug, info, warn or error")
 	fs.StringVar(&f.memLimit, "memory-limit", "", "fixed soft limit for the Go heap, e.g. 300Mi or 1Gi (default: none; free memory is returned to the OS when the server goes quiet)")
+	fs.DurationVar(&c.GroupCommitDelay, "group-commit-delay", c.GroupCommitDelay, "under steady write load, how long the leader holds a log entry open for more writes (0: never)")
 	fs.DurationVar(&c.NodeGrace, "node-grace", 0, "how long a node may miss heartbeats before it is marked lost (0: 10s)")
 	return f
 }
@@ -123,7 +125,7 @@ func applyFlags(dst, fl *server.Config, set map[string]bool) {
 		"bootstrap-expect": func() { dst.BootstrapExpect = fl.BootstrapExpect }, "dc": func() { dst.Datacenter = fl.Datacenter },
 		"raft-multiplier": func() { dst.RaftMultiplier = fl.RaftMultiplier }, "http-port": func() { dst.HTTPPort = fl.HTTPPort },
 		"raft-port": func() { dst.RaftPort = fl.RaftPort }, "enable-debug": func() { dst.EnableDebug = fl.EnableDebug }, "gossip-port": func() { dst.GossipPort = fl.GossipPort },
-		"node-grace": func() { dst.NodeGrace = fl.NodeGrace },
+		"node-grace": func() { dst.NodeGrace = fl.NodeGrace }, "group-commit-delay": func() { dst.GroupCommitDelay = fl.GroupCommitDelay },
 	}
 	for name, f := range pick {
 		if set[name] {
@@ -165,6 +167,13 @@ func applyFile(cfg *server.Config, level *string, path string) error {
 			return fmt.Errorf("config file: node_grace: Invalid value: %q: want a duration such as \"10s\"", *fc.NodeGrace)
 		}
 		cfg.NodeGrace = d
+	}
+	if fc.CommitDelay != nil {
+		d, err := time.ParseDuration(*fc.CommitDelay)
+		if err != nil || d < 0 || d > time.Second {
+			return fmt.Errorf("config file: group_commit_delay: Invalid value: %q: want a duration from \"0s\" to \"1s\", such as \"1ms\"", *fc.CommitDelay)
+		}
+		cfg.GroupCommitDelay = d
 	}
 	if p := fc.Ports; p != nil {
 		setI(&cfg.HTTPPort, p.HTTP)

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/barque-io/barque/api/server"
+)
+
+func parseServerArgs(t *testing.T, file string, args ...string) (server.Config, error) {
+	t.Helper()
+	dir := t.TempDir()
+	if file != "" {
+		path := filepath.Join(dir, "server.hcl")
+		if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args = append([]string{"-config", path}, args...)
+	}
+	return newServerFlags().parse(append([]string{"-data-dir", dir}, args...))
+}
+
+// The group commit delay comes from the default, then the file, then the
+// flag; a bad value is refused naming the setting.
+func TestServerGroupCommitDelay(t *testing.T) {
+	for _, c := range []struct {
+		name, file string
+		args       []string
+		want       time.Duration
+	}{
+		{name: "default", want: server.DefaultGroupCommitDelay},
+		{name: "file", file: `group_commit_delay = "3ms"`, want: 3 * time.Millisecond},
+		{name: "flag over file", file: `group_commit_delay = "3ms"`, args: []string{"-group-commit-delay", "0"}, want: 0},
+	} {
+		cfg, err := parseServerArgs(t, c.file, c.args...)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if cfg.GroupCommitDelay != c.want {
+			t.Errorf("%s: group commit delay %v, want %v", c.name, cfg.GroupCommitDelay, c.want)
+		}
+	}
+	for _, bad := range []string{`"soon"`, `"-1ms"`, `"2s"`} {
+		_, err := parseServerArgs(t, "group_commit_delay = "+bad)
+		if err == nil || !strings.Contains(err.Error(), "group_commit_delay") {
+			t.Errorf("group_commit_delay = %s: error %v, want one naming group_commit_delay", bad, err)
+		}
+	}
+}

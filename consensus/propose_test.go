@@ -1,0 +1,96 @@
+package consensus
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/raft"
+
+	"github.com/barque-io/barque/fsm"
+)
+
+// startLoneLeader starts a one-replica Raft group on loopback and waits for
+// it to lead.
+func startLoneLeader(t *testing.T, delay time.Duration) *Node {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.ID, cfg.DataDir, cfg.BindAddr, cfg.GroupCommitDelay = "n1", t.TempDir(), "127.0.0.1:0", delay
+	n, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = n.Shutdown(false) })
+	if err := n.Bootstrap([]raft.Server{{ID: "n1", Address: raft.ServerAddress(n.Addr()), Suffrage: raft.Voter}}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !n.IsLeader() {
+		if time.Now().After(deadline) {
+			t.Fatal("the lone replica never became leader")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return n
+}
+
+func namespaceOps(prefix string, count int) []fsm.Op {
+	ops := make([]fsm.Op, count)
+	for i := range ops {
+		name := fmt.Sprintf("%s-%d", prefix, i)
+		ops[i] = fsm.Op{Type: fsm.OpCreate, Kind: "Namespace", Name: name,
+			Object: []byte(`{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"` + name + `"}}`)}
+	}
+	return ops
+}
+
+func proposeOK(t *testing.T, n *Node, ops []fsm.Op) uint64 {
+	t.Helper()
+	res, index, err := n.Propose(context.Background(), ops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	return index
+}
+
+// A lone writer never waits for the group commit; once an entry carried
+// groupCommitMinOps writes, the next entry stays open for the delay and
+// gathers every write that arrives meanwhile.
+func TestGroupCommitDelay(t *testing.T) {
+	const delay = 1500 * time.Millisecond
+	n := startLoneLeader(t, delay)
+
+	start := time.Now()
+	for i := 0; i < 5; i++ {
+		proposeOK(t, n, namespaceOps(fmt.Sprintf("lone%d", i), 1))
+	}
+	if took := time.Since(start); took >= delay {
+		t.Fatalf("5 writes of one op each took %v: a lone writer waited for the group commit", took)
+	}
+
+	first := proposeOK(t, n, namespaceOps("big", groupCommitMinOps))
+	const writers = 20
+	indexes := make([]uint64, writers)
+	var wg sync.WaitGroup
+	for i := 0; i < writers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			indexes[i] = proposeOK(t, n, namespaceOps(fmt.Sprintf("w%d", i), 1))
+		}()
+		time.Sleep(10 * time.Millisecond)
+	}
+	wg.Wait()
+	for i, idx := range indexes {
+		if idx != first+1 {
+			t.Fatalf("write %d went into entry %d; want all %d writes in entry %d, after the %d-op entry %d", i, idx, writers, first+1, groupCommitMinOps, first)
+		}
+	}
+}
