@@ -20,7 +20,7 @@ require (
 	github.com/prometheus/client_golang v1.23.2
 	github.com/spf13/cobra v1.10.2
 	github.com/zclconf/go-cty v1.19.0
-	go.etcd.io/bbolt v1.3.5
+	go.etcd.io/bbolt v1.4.3
 	go.etcd.io/etcd/api/v3 v3.5.21
 	go.etcd.io/etcd/client/v3 v3.5.21
 	go.uber.org/zap v1.17.0
@@ -108,3 +108,7 @@ require (
 )
 
 replace github.com/hashicorp/go-immutable-radix => ./third_party/go-immutable-radix
+
+replace go.etcd.io/bbolt => ./third_party/bbolt
+
+replace github.com/hashicorp/raft-boltdb/v2 => ./third_party/raft-boltdb
