@@ -36,6 +36,7 @@ FUZZFLAGS = -run '^$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x -parallel 2
 fuzz:
 	$(GO) test $(FUZZFLAGS) -fuzz '^FuzzParse$$' ./api/jobspec
 	$(GO) test $(FUZZFLAGS) -fuzz '^FuzzDecodeManifests$$' ./api
+	$(GO) test $(FUZZFLAGS) -fuzz '^FuzzPeekTypeMeta$$' ./api
 
 test-race:
 	$(GO) test -race -count=1 -timeout 30m ./fsm/... ./api/... ./consensus/... ./gossip/... ./node/... ./internal/... ./test/robustness/...

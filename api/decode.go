@@ -60,8 +60,8 @@ func toJSON(data []byte) ([]byte, error) {
 }
 
 func readTypeMeta(js []byte) (TypeMeta, error) {
-	var tm TypeMeta
-	if err := json.Unmarshal(js, &tm); err != nil {
+	tm, err := PeekTypeMeta(js)
+	if err != nil {
 		return tm, fmt.Errorf("couldn't get version/kind; json parse error: %w", err)
 	}
 	if tm.Kind == "" {

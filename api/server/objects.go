@@ -137,8 +137,10 @@ func decodeAs(data []byte, rt *route, mode api.FieldValidation) (api.Object, []s
 
 // withTypeMeta fills in apiVersion and kind when a JSON body leaves both out.
 func withTypeMeta(data []byte, k *api.KindInfo) []byte {
-	var tm api.TypeMeta
-	if len(data) < 2 || data[0] != '{' || json.Unmarshal(data, &tm) != nil || tm.Kind != "" || tm.APIVersion != "" {
+	if len(data) < 2 || data[0] != '{' {
+		return data
+	}
+	if tm, err := api.PeekTypeMeta(data); err != nil || tm.Kind != "" || tm.APIVersion != "" {
 		return data
 	}
 	head := fmt.Sprintf(`{"apiVersion":%q,"kind":%q`, k.APIVersion(), k.Kind)
