@@ -13,8 +13,8 @@ import (
 	"time"
 
 	v1 "github.com/boltdb/bolt"
-	"github.com/hashicorp/go-msgpack/v2/codec"
 	"github.com/hashicorp/go-metrics/compat"
+	"github.com/hashicorp/go-msgpack/v2/codec"
 	"github.com/hashicorp/raft"
 	"go.etcd.io/bbolt"
 )
