@@ -49,6 +49,9 @@ type ownerLoop struct {
 	resync   time.Duration
 	// keysFor lists the owners one event concerns.
 	keysFor func(view *state.ReadView, ev state.Event) []string
+	// kinds, when set, are the only kinds whose events keysFor maps to
+	// owners: the loop then skips the others without copying them.
+	kinds map[string]bool
 	// all, when set, lists the keys of a full pass in place of every
 	// object of kind (the garbage collector's keys are not one kind's).
 	all  func(view *state.ReadView) []string
@@ -148,12 +151,12 @@ func (l *ownerLoop) fullPass(q *workQueue) (uint64, uint64) {
 func (l *ownerLoop) queueChanges(q *workQueue, last uint64) (uint64, bool) {
 	view := l.store.View()
 	for {
-		evs, _, err := l.store.EventsAfter(last, eventsPerRead)
+		evs, next, err := l.readEvents(last)
 		if err != nil {
 			l.logger.Debug("event history gap, full pass", "error", err)
 			return last, false
 		}
-		if len(evs) == 0 {
+		if next == last {
 			// Writes that changed nothing still move the index.
 			if idx := l.store.Index(); idx > last {
 				last = idx
@@ -165,8 +168,30 @@ func (l *ownerLoop) queueChanges(q *workQueue, last uint64) (uint64, bool) {
 				q.add(k)
 			}
 		}
-		last = evs[len(evs)-1].Index
+		last = next
 	}
+}
+
+// readEvents reads the events after last that the loop looks at, and the
+// index to resume from (last when there were none at all).
+func (l *ownerLoop) readEvents(last uint64) ([]state.Event, uint64, error) {
+	if l.kinds != nil {
+		return l.store.EventsAfterOf(last, eventsPerRead, l.kinds)
+	}
+	evs, _, err := l.store.EventsAfter(last, eventsPerRead)
+	if err != nil || len(evs) == 0 {
+		return nil, last, err
+	}
+	return evs, evs[len(evs)-1].Index, nil
+}
+
+// kindSet is the kinds an ownerLoop looks at.
+func kindSet(kinds ...string) map[string]bool {
+	m := make(map[string]bool, len(kinds))
+	for _, k := range kinds {
+		m[k] = true
+	}
+	return m
 }
 
 func (l *ownerLoop) work(ctx context.Context, q *workQueue) {

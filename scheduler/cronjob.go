@@ -50,7 +50,7 @@ func (c *CronJobController) Run(ctx context.Context) {
 		c.Now = time.Now
 	}
 	l := &ownerLoop{store: c.Store, logger: c.Logger, kind: "CronJob", workers: c.Workers,
-		resync: c.Resync, keysFor: cronJobKeysFor, sync: c.sync}
+		resync: c.Resync, keysFor: cronJobKeysFor, kinds: kindSet("CronJob", "Job"), sync: c.sync}
 	l.run(ctx)
 }
 

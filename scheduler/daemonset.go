@@ -56,7 +56,7 @@ func (c *DaemonSetController) Run(ctx context.Context) {
 	}
 	c.nodeSigs = map[string]string{}
 	l := &ownerLoop{store: c.Store, logger: c.Logger, kind: "DaemonSet", workers: c.Workers,
-		resync: c.Resync, keysFor: c.keysFor, sync: c.sync}
+		resync: c.Resync, keysFor: c.keysFor, kinds: kindSet("DaemonSet", "Pod", "Node"), sync: c.sync}
 	l.run(ctx)
 }
 

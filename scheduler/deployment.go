@@ -68,7 +68,7 @@ func (c *DeploymentController) Run(ctx context.Context) {
 		c.Logger = hclog.NewNullLogger()
 	}
 	l := &ownerLoop{store: c.Store, logger: c.Logger, kind: "Deployment", workers: c.Workers,
-		resync: c.Resync, keysFor: deploymentKeysFor, sync: c.sync}
+		resync: c.Resync, keysFor: deploymentKeysFor, kinds: kindSet("Deployment", "ReplicaSet", "Pod"), sync: c.sync}
 	l.run(ctx)
 }
 

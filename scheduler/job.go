@@ -66,7 +66,7 @@ func (c *JobController) Run(ctx context.Context) {
 		c.Now = time.Now
 	}
 	l := &ownerLoop{store: c.Store, logger: c.Logger, kind: "Job", workers: c.Workers,
-		resync: c.Resync, keysFor: jobKeysFor, sync: c.sync}
+		resync: c.Resync, keysFor: jobKeysFor, kinds: kindSet("Job", "Pod"), sync: c.sync}
 	l.run(ctx)
 }
 

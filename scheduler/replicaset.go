@@ -43,7 +43,7 @@ func (c *ReplicaSetController) Run(ctx context.Context) {
 		c.Logger = hclog.NewNullLogger()
 	}
 	l := &ownerLoop{store: c.Store, logger: c.Logger, kind: "ReplicaSet", workers: c.Workers,
-		resync: c.Resync, keysFor: replicaSetKeysFor, sync: c.sync}
+		resync: c.Resync, keysFor: replicaSetKeysFor, kinds: kindSet("ReplicaSet", "Pod"), sync: c.sync}
 	l.run(ctx)
 }
 

@@ -49,7 +49,7 @@ func (c *StatefulSetController) Run(ctx context.Context) {
 		c.Logger = hclog.NewNullLogger()
 	}
 	l := &ownerLoop{store: c.Store, logger: c.Logger, kind: "StatefulSet", workers: c.Workers,
-		resync: c.Resync, keysFor: statefulSetKeysFor, sync: c.sync}
+		resync: c.Resync, keysFor: statefulSetKeysFor, kinds: kindSet("StatefulSet", "Pod", "PersistentVolumeClaim", "Node"), sync: c.sync}
 	l.run(ctx)
 }
 

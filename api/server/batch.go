@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/barque-io/barque/api"
@@ -90,7 +89,7 @@ func (s *Server) writeItems(ctx context.Context, batch *api.WriteBatch, mode api
 }
 
 func readWriteBatch(r *http.Request) (*api.WriteBatch, error) {
-	body, err := io.ReadAll(r.Body)
+	body, err := readBody(r.Body, r.ContentLength)
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		return nil, api.TooLarge(fmt.Sprintf("request body: a batch holds at most %d bytes", api.MaxBatchBytes))

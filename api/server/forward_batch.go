@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"time"
@@ -209,7 +208,7 @@ func (f *opForwarder) post(leader string, body []byte) ([]forwardResult, error) 
 		return nil, api.Timeout("forwarding to the leader failed; the writes may or may not have been applied: " + err.Error())
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
+	data, err := readBody(resp.Body, resp.ContentLength)
 	if err != nil {
 		return nil, api.Timeout("reading the leader's answer failed; the writes may or may not have been applied")
 	}
@@ -238,7 +237,7 @@ func (s *Server) handlePropose(w http.ResponseWriter, r *http.Request) {
 		writeError(w, api.Unavailable("not the leader, or not ready"))
 		return
 	}
-	body, err := io.ReadAll(r.Body)
+	body, err := readBody(r.Body, r.ContentLength)
 	if err != nil {
 		writeError(w, api.TooLarge(err.Error()))
 		return

@@ -104,16 +104,7 @@ func (h *history) after(rv uint64, max int) (out []Event, ok bool) {
 	if rv < h.floor {
 		return nil, false
 	}
-	// Binary search for the first event with Index > rv.
-	lo, hi := 0, h.n
-	for lo < hi {
-		mid := (lo + hi) / 2
-		if h.at(mid).Index <= rv {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
-	}
+	lo := h.firstAfter(rv)
 	if n := min(h.n-lo, max); n > 0 {
 		out = make([]Event, 0, n)
 	}
@@ -129,4 +120,41 @@ func (h *history) after(rv uint64, max int) (out []Event, ok bool) {
 		}
 	}
 	return out, true
+}
+
+// afterOf is after keeping only the events of the given kinds; it also
+// returns the index of the last event it looked at, matching or not (rv
+// when none), which is where the caller resumes. It looks at up to max
+// events and, like after, never stops inside one entry's events.
+func (h *history) afterOf(rv uint64, max int, kinds map[string]bool) (out []Event, scanned uint64, ok bool) {
+	if rv < h.floor {
+		return nil, 0, false
+	}
+	lo := h.firstAfter(rv)
+	scanned = rv
+	for i := lo; i < h.n; i++ {
+		ev := h.at(i)
+		if i-lo >= max && ev.Index != scanned {
+			break
+		}
+		scanned = ev.Index
+		if kinds[ev.Kind] {
+			out = append(out, *ev)
+		}
+	}
+	return out, scanned, true
+}
+
+// firstAfter is the position of the first event with Index > rv.
+func (h *history) firstAfter(rv uint64) int {
+	lo, hi := 0, h.n
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if h.at(mid).Index <= rv {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
 }

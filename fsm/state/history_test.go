@@ -101,3 +101,39 @@ func TestStoreHistoryBytesAnswersGone(t *testing.T) {
 		t.Fatalf("resume from the floor: %v, %v; want %d..10 with no gap", indexes(evs), err, floor+1)
 	}
 }
+
+// afterOf copies only the kinds asked for, resumes past the others, never
+// stops inside an entry, and is gone below the floor like after.
+func TestHistoryAfterOfKinds(t *testing.T) {
+	h := newHistory(1000, 1<<20, 0)
+	for idx := uint64(1); idx <= 6; idx++ {
+		evs := entry(idx, 3, 10)
+		if idx%2 == 0 {
+			evs[1].Kind = "Pod"
+		}
+		h.append(evs)
+	}
+	pods := map[string]bool{"Pod": true}
+	evs, scanned, ok := h.afterOf(0, 1000, pods)
+	if !ok || scanned != 6 || len(evs) != 3 || evs[0].Index != 2 || evs[2].Index != 6 {
+		t.Fatalf("afterOf(0) = %v, scanned %d, ok %v; want the Pods of entries 2, 4, 6, scanned to 6", indexes(evs), scanned, ok)
+	}
+	// 4 events reach into entry 2: its other events come along, and the
+	// scan resumes after entry 2.
+	evs, scanned, _ = h.afterOf(0, 4, pods)
+	if scanned != 2 || len(evs) != 1 || evs[0].Index != 2 {
+		t.Fatalf("afterOf(0, max 4) = %v, scanned %d; want entry 2's Pod, scanned to 2", indexes(evs), scanned)
+	}
+	evs, scanned, _ = h.afterOf(5, 1000, map[string]bool{"Node": true})
+	if scanned != 6 || len(evs) != 0 {
+		t.Fatalf("afterOf(5) for Nodes = %v, scanned %d; want none, scanned to 6", indexes(evs), scanned)
+	}
+	if _, scanned, _ := h.afterOf(6, 1000, pods); scanned != 6 {
+		t.Fatalf("afterOf(6) scanned to %d; want 6 (nothing after)", scanned)
+	}
+	h.evictOldestIndex()
+	h.evictOldestIndex()
+	if _, _, ok := h.afterOf(1, 1000, pods); ok {
+		t.Fatal("afterOf below the floor succeeded; want gone")
+	}
+}

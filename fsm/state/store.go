@@ -174,6 +174,21 @@ func (s *Store) EventsAfter(rv uint64, max int) ([]Event, <-chan struct{}, error
 	return evs, s.changed, nil
 }
 
+// EventsAfterOf is EventsAfter for the events of some kinds only, without
+// copying the others: each controller loop reads the history after every
+// commit, and under a flood of one kind most events concern none of them.
+// scanned is the index to resume from, which moves past events of other
+// kinds too.
+func (s *Store) EventsAfterOf(rv uint64, max int, kinds map[string]bool) (evs []Event, scanned uint64, err error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	evs, scanned, ok := s.hist.afterOf(rv, max, kinds)
+	if !ok {
+		return nil, 0, api.Gone(fmt.Sprintf("too old resource version: %d (%d)", rv, s.hist.floor))
+	}
+	return evs, scanned, nil
+}
+
 // HistoryFloor is the oldest resourceVersion a watch can resume from.
 func (s *Store) HistoryFloor() uint64 {
 	s.mu.RLock()
