@@ -112,3 +112,5 @@ replace github.com/hashicorp/go-immutable-radix => ./third_party/go-immutable-ra
 replace go.etcd.io/bbolt => ./third_party/bbolt
 
 replace github.com/hashicorp/raft-boltdb/v2 => ./third_party/raft-boltdb
+
+replace github.com/hashicorp/raft => ./third_party/raft

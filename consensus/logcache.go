@@ -27,9 +27,12 @@ type logCache struct {
 	ring   []*raft.Log
 	bytes  int    // sum of logSize over the cached entries
 	lo, hi uint64 // every cached entry has lo <= Index <= hi
+	// stagedHi is the last index StageLogs put in; StoreLogs does not put
+	// entries up to it again.
+	stagedHi uint64
 }
 
-var _ raft.LogStore = (*logCache)(nil)
+var _ raft.StagingLogStore = (*logCache)(nil)
 
 func newLogCache(entries, maxBytes int, store raft.LogStore) *logCache {
 	return &logCache{store: store, maxBytes: maxBytes, ring: make([]*raft.Log, entries)}
@@ -60,8 +63,30 @@ func (c *logCache) GetLog(idx uint64, log *raft.Log) error {
 // StoreLog implements raft.LogStore.
 func (c *logCache) StoreLog(log *raft.Log) error { return c.StoreLogs([]*raft.Log{log}) }
 
-// StoreLogs implements raft.LogStore: the entries are cached only once the
-// backing store has them.
+// StageLogs implements raft.StagingLogStore (third_party/raft): the leader
+// caches a batch before writing it, so that replication reads it from here
+// while the backing store writes it. Only a batch the cache holds whole is
+// staged: a staged entry evicted before its write would be nowhere.
+func (c *logCache) StageLogs(logs []*raft.Log) bool {
+	size := 0
+	for _, l := range logs {
+		size += logSize(l)
+	}
+	if len(logs) == 0 || len(logs) > len(c.ring) || size > c.maxBytes {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, l := range logs {
+		c.put(l)
+	}
+	c.stagedHi = logs[len(logs)-1].Index
+	return true
+}
+
+// StoreLogs implements raft.LogStore. Entries that were not staged are
+// cached only once the backing store has them: a follower must never serve
+// from its cache an entry it has not written.
 func (c *logCache) StoreLogs(logs []*raft.Log) error {
 	if err := c.store.StoreLogs(logs); err != nil {
 		return fmt.Errorf("unable to store logs within log store, err: %q", err)
@@ -69,7 +94,9 @@ func (c *logCache) StoreLogs(logs []*raft.Log) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, l := range logs {
-		c.put(l)
+		if l.Index > c.stagedHi {
+			c.put(l)
+		}
 	}
 	return nil
 }
@@ -102,7 +129,43 @@ func (c *logCache) put(l *raft.Log) {
 
 func (c *logCache) reset() {
 	clear(c.ring)
-	c.bytes, c.lo, c.hi = 0, 0, 0
+	c.bytes, c.lo, c.hi, c.stagedHi = 0, 0, 0, 0
+}
+
+// evict removes the entry of index idx, if cached.
+func (c *logCache) evict(idx uint64) {
+	if s := c.slot(idx); *s != nil && (*s).Index == idx {
+		c.bytes -= logSize(*s)
+		*s = nil
+	}
+}
+
+// drop removes the cached entries with min <= Index <= max and keeps the
+// others: compaction deletes old entries while the leader may have newer
+// ones staged and not yet written.
+func (c *logCache) drop(min, max uint64) {
+	switch {
+	case c.bytes == 0 || max < c.lo || min > c.hi:
+		return
+	case min <= c.lo && max >= c.hi:
+		c.reset()
+		return
+	case min <= c.lo: // compaction: the oldest entries go
+		for ; c.lo <= max; c.lo++ {
+			c.evict(c.lo)
+		}
+	case max >= c.hi: // truncation of a conflicting tail
+		for i := min; i <= c.hi; i++ {
+			c.evict(i)
+		}
+		c.hi = min - 1
+		c.stagedHi = 0
+	default: // a range in the middle: never asked for; stay safe
+		c.reset()
+	}
+	if c.bytes == 0 {
+		c.reset()
+	}
 }
 
 // FirstIndex implements raft.LogStore.
@@ -111,11 +174,11 @@ func (c *logCache) FirstIndex() (uint64, error) { return c.store.FirstIndex() }
 // LastIndex implements raft.LogStore.
 func (c *logCache) LastIndex() (uint64, error) { return c.store.LastIndex() }
 
-// DeleteRange implements raft.LogStore; it empties the cache, as
-// raft.LogCache does.
+// DeleteRange implements raft.LogStore; it drops the range from the cache
+// too.
 func (c *logCache) DeleteRange(min, max uint64) error {
 	c.mu.Lock()
-	c.reset()
+	c.drop(min, max)
 	c.mu.Unlock()
 	return c.store.DeleteRange(min, max)
 }

@@ -80,3 +80,62 @@ func TestLogCacheWrapsByCount(t *testing.T) {
 		t.Fatalf("bytes %d lo %d hi %d; want %d, 7, 10", c.bytes, c.lo, c.hi, want)
 	}
 }
+
+// A staged batch is readable before it is stored, is not put twice when
+// stored, and survives the compaction of older entries; a batch the cache
+// cannot hold whole is not staged.
+func TestLogCacheStaging(t *testing.T) {
+	store := &countingStore{InmemStore: raft.NewInmemStore()}
+	c := newLogCache(8, 4000, store)
+	for i := uint64(1); i <= 3; i++ {
+		if err := c.StoreLog(entryOf(i, 100)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	staged := []*raft.Log{entryOf(4, 100), entryOf(5, 100)}
+	if !c.StageLogs(staged) {
+		t.Fatal("a batch of 2 small entries was not staged")
+	}
+	var l raft.Log
+	if err := c.GetLog(5, &l); err != nil || l.Index != 5 {
+		t.Fatalf("staged entry 5 before its write: %d, %v", l.Index, err)
+	}
+	if err := store.GetLog(5, &l); err == nil {
+		t.Fatal("the store has entry 5 before StoreLogs")
+	}
+	bytesBefore := c.bytes
+	if err := c.DeleteRange(1, 2); err != nil { // compaction meanwhile
+		t.Fatal(err)
+	}
+	if err := c.StoreLogs(staged); err != nil {
+		t.Fatal(err)
+	}
+	if want := bytesBefore - 2*logSize(entryOf(1, 100)); c.bytes != want {
+		t.Fatalf("cache bytes %d after compaction and the staged write, want %d (nothing put twice)", c.bytes, want)
+	}
+	reads := store.reads
+	for i := uint64(3); i <= 5; i++ {
+		if err := c.GetLog(i, &l); err != nil || l.Index != i {
+			t.Fatalf("GetLog(%d) = %d, %v", i, l.Index, err)
+		}
+	}
+	if store.reads != reads {
+		t.Fatal("entries 3..5 were read from the store; want them cached")
+	}
+	if c.StageLogs([]*raft.Log{entryOf(6, 3000), entryOf(7, 3000)}) {
+		t.Fatal("a batch over the byte budget was staged")
+	}
+	if c.StageLogs(nil) {
+		t.Fatal("an empty batch was staged")
+	}
+	// A truncated tail leaves the cache and the store.
+	if err := c.DeleteRange(4, 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.GetLog(5, &l); err == nil {
+		t.Fatal("entry 5 readable after the tail 4..5 was deleted")
+	}
+	if err := c.GetLog(3, &l); err != nil || l.Index != 3 {
+		t.Fatalf("entry 3 after deleting 4..5: %d, %v", l.Index, err)
+	}
+}
