@@ -1150,7 +1150,7 @@ func (db *DB) meta() *common.Meta {
 // allocate returns a contiguous block of memory starting at a given page.
 // maxPooledSpan is the largest span of pages (in pages) whose buffer is
 // recycled (Barque patch).
-const maxPooledSpan = 64
+const maxPooledSpan = 16
 
 func (db *DB) allocate(txid common.Txid, count int) (*common.Page, error) {
 	// Allocate a temporary buffer for the page.
