@@ -18,13 +18,6 @@ const (
 	labelValueMaxLen       = 63
 )
 
-var (
-	dns1123LabelRE   = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-	dns1123Subdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-	qualifiedNameRE  = regexp.MustCompile(`^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`)
-	labelValueRE     = regexp.MustCompile(`^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`)
-	configKeyRE      = regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
-)
 
 // IsDNS1123Label checks a name used as a DNS label (namespaces, services,
 // container names). It returns the problems, none if valid.
@@ -33,7 +26,7 @@ func IsDNS1123Label(v string) []string {
 	if len(v) > dns1123LabelMaxLen {
 		errs = append(errs, fmt.Sprintf("must be no more than %d characters", dns1123LabelMaxLen))
 	}
-	if !dns1123LabelRE.MatchString(v) {
+	if !matchDNS1123Label(v) {
 		errs = append(errs, "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')")
 	}
 	return errs
@@ -45,7 +38,7 @@ func IsDNS1123Subdomain(v string) []string {
 	if len(v) > dns1123SubdomainMaxLen {
 		errs = append(errs, fmt.Sprintf("must be no more than %d characters", dns1123SubdomainMaxLen))
 	}
-	if !dns1123Subdomain.MatchString(v) {
+	if !matchDNS1123Subdomain(v) {
 		errs = append(errs, "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")
 	}
 	return errs
@@ -78,7 +71,7 @@ func IsQualifiedName(v string) []string {
 	} else if len(name) > qualifiedNameMaxLen {
 		errs = append(errs, fmt.Sprintf("name part must be no more than %d characters", qualifiedNameMaxLen))
 	}
-	if name != "" && !qualifiedNameRE.MatchString(name) {
+	if name != "" && !matchQualifiedName(name) {
 		errs = append(errs, "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')")
 	}
 	return errs
@@ -91,7 +84,7 @@ func IsValidLabelValue(v string) []string {
 	if len(v) > labelValueMaxLen {
 		errs = append(errs, fmt.Sprintf("must be no more than %d characters", labelValueMaxLen))
 	}
-	if !labelValueRE.MatchString(v) {
+	if !(v == "" || matchQualifiedName(v)) {
 		errs = append(errs, "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')")
 	}
 	return errs
@@ -103,7 +96,7 @@ func IsConfigMapKey(v string) []string {
 	if len(v) > dns1123SubdomainMaxLen {
 		errs = append(errs, fmt.Sprintf("must be no more than %d characters", dns1123SubdomainMaxLen))
 	}
-	if !configKeyRE.MatchString(v) {
+	if !matchConfigKey(v) {
 		errs = append(errs, "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')")
 	}
 	switch {
