@@ -18,7 +18,6 @@ const (
 	labelValueMaxLen       = 63
 )
 
-
 // IsDNS1123Label checks a name used as a DNS label (namespaces, services,
 // container names). It returns the problems, none if valid.
 func IsDNS1123Label(v string) []string {
