@@ -27,8 +27,9 @@ type logCache struct {
 	ring   []*raft.Log
 	bytes  int    // sum of logSize over the cached entries
 	lo, hi uint64 // every cached entry has lo <= Index <= hi
-	// stagedHi is the last index StageLogs put in; StoreLogs does not put
-	// entries up to it again.
+	// stagedHi is the last index of the batch StageLogs put in, which the
+	// StoreLogs call right after it (the same dispatch of the leader) does
+	// not put again; that call clears it.
 	stagedHi uint64
 }
 
@@ -98,6 +99,7 @@ func (c *logCache) StoreLogs(logs []*raft.Log) error {
 			c.put(l)
 		}
 	}
+	c.stagedHi = 0
 	return nil
 }
 
@@ -159,7 +161,6 @@ func (c *logCache) drop(min, max uint64) {
 			c.evict(i)
 		}
 		c.hi = min - 1
-		c.stagedHi = 0
 	default: // a range in the middle: never asked for; stay safe
 		c.reset()
 	}

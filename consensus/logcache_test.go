@@ -138,4 +138,15 @@ func TestLogCacheStaging(t *testing.T) {
 	if err := c.GetLog(3, &l); err != nil || l.Index != 3 {
 		t.Fatalf("entry 3 after deleting 4..5: %d, %v", l.Index, err)
 	}
+	// A new leader's entry 4 (a later term) is cached as written: staging
+	// left nothing behind that would skip it.
+	rewritten := entryOf(4, 100)
+	rewritten.Term = 2
+	if err := c.StoreLogs([]*raft.Log{rewritten}); err != nil {
+		t.Fatal(err)
+	}
+	reads = store.reads
+	if err := c.GetLog(4, &l); err != nil || l.Term != 2 || store.reads != reads {
+		t.Fatalf("entry 4 after its rewrite: term %d, %v, read from the store: %v; want term 2 from the cache", l.Term, err, store.reads != reads)
+	}
 }
