@@ -12,7 +12,7 @@ import (
 // and by bytes: one entry is a batch of up to 2 MiB, so 128 entries alone
 // could pin 256 MiB while a burst of large writes drains.
 const (
-	logCacheEntries = 128
+	logCacheEntries = 256 // raft's MaxAppendEntries: a whole dispatch can be staged
 	logCacheBytes   = 16 << 20
 )
 
@@ -82,6 +82,13 @@ func (c *logCache) StageLogs(logs []*raft.Log) bool {
 		c.put(l)
 	}
 	c.stagedHi = logs[len(logs)-1].Index
+	// Belt and braces: every staged entry must still be here, or the
+	// leader writes the batch before replicating it.
+	for _, l := range logs {
+		if *c.slot(l.Index) != l {
+			return false
+		}
+	}
 	return true
 }
 
@@ -104,8 +111,12 @@ func (c *logCache) StoreLogs(logs []*raft.Log) error {
 }
 
 func (c *logCache) put(l *raft.Log) {
-	if c.bytes > 0 && l.Index <= c.hi {
-		c.reset() // entries are rewritten only after DeleteRange; stay safe
+	if c.bytes > 0 && l.Index != c.hi+1 {
+		// Entries are rewritten only after DeleteRange, and a gap (a
+		// snapshot installed or restored) leaves stale slots outside
+		// [lo, hi] that the byte budget would count but never evict:
+		// start afresh. Only what is on disk, or staged, is ever cached.
+		c.reset()
 	}
 	s := c.slot(l.Index)
 	if old := *s; old != nil {
