@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -24,12 +23,7 @@ taints      = ["dedicated=e2e:NoSchedule", "gpu:PreferNoSchedule"]
 // metadata and spec, its class, datacenter and meta in the fingerprint
 // (the flag winning over the file), and the machine's own facts.
 func TestAgentConfigReachesNode(t *testing.T) {
-	c := startProcCluster(t)
-	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	c.leader(ctx, cl)
-	waitWritable(ctx, t, cl)
+	c, cl, ctx := startWritable(t, 60*time.Second)
 	file := filepath.Join(t.TempDir(), "agent.hcl")
 	if err := writeFile(file, agentConfigFile); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"net"
 	"path/filepath"
 	"slices"
@@ -16,12 +15,7 @@ import (
 // endpoint accepts them but never answers, both register their nodes in
 // good time and advertise only the exec driver, with driver.docker=false.
 func TestNoDockerEngineNoDockerDriver(t *testing.T) {
-	c := startProcCluster(t)
-	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	c.leader(ctx, cl)
-	waitWritable(ctx, t, cl)
+	c, cl, ctx := startWritable(t, 90*time.Second)
 
 	// A socket file nobody listens on: connect is refused.
 	refused := filepath.Join(c.dir, "refused.sock")

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -15,12 +14,7 @@ import (
 // SIGINT, not SIGTERM: it ignores SIGTERM, and on SIGINT writes a file and
 // exits, well within its 20 s grace period.
 func TestStopSignal(t *testing.T) {
-	c := startProcCluster(t)
-	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	c.leader(ctx, cl)
-	waitWritable(ctx, t, cl)
+	c, cl, ctx := startWritable(t, 90*time.Second)
 	c.startAgent("n1")
 	waitNodeReady(ctx, t, cl, "n1", api.ConditionTrue)
 	mark := filepath.Join(t.TempDir(), "stopped")

@@ -112,12 +112,7 @@ spec:
 // processes; then it dies for good and the leader marks the node and its pod
 // lost.
 func TestAgentRunsPodsAndReattaches(t *testing.T) {
-	c := startProcCluster(t)
-	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	c.leader(ctx, cl)
-	waitWritable(ctx, t, cl)
+	c, cl, ctx := startWritable(t, 90*time.Second)
 	agent := c.startAgent("n1")
 	n := waitNodeReady(ctx, t, cl, "n1", api.ConditionTrue)
 	if !strings.Contains(strings.Join(n.Status.Drivers, ","), "exec") || n.Status.Capacity["cpu"] == "" {

@@ -33,12 +33,7 @@ spec:
 // the agent is killed, the pod deleted while it is down, and the restarted
 // agent stops the pod's remaining task.
 func TestEmptyDirSharedAndOrphansStopped(t *testing.T) {
-	c := startProcCluster(t)
-	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	c.leader(ctx, cl)
-	waitWritable(ctx, t, cl)
+	c, cl, ctx := startWritable(t, 60*time.Second)
 	agent := c.startAgent("n1")
 	waitNodeReady(ctx, t, cl, "n1", api.ConditionTrue)
 	pod := applyPod(ctx, t, cl, emptyDirPod)

@@ -77,12 +77,7 @@ const dispatchJob = `job "echo" {
 // reason ArtifactError; a parameterized job runs nothing until
 // dispatched, and its dispatched child prints its payload and meta.
 func TestJobArtifactsAndDispatch(t *testing.T) {
-	c := startProcCluster(t)
-	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	c.leader(ctx, cl)
-	waitWritable(ctx, t, cl)
+	c, cl, ctx := startWritable(t, 120*time.Second)
 	c.startAgent("n1")
 	waitNodeReady(ctx, t, cl, "n1", api.ConditionTrue)
 	env := []string{"BARQUE_ADDR=" + strings.Join(c.addresses(), ","), "HOME=" + t.TempDir()}

@@ -24,12 +24,7 @@ import (
 // each is meant to show. The examples run side by side to keep the test
 // short.
 func TestExamples(t *testing.T) {
-	c := startProcCluster(t)
-	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	c.leader(ctx, cl)
-	waitWritable(ctx, t, cl)
+	c, cl, ctx := startWritable(t, 90*time.Second)
 	c.startAgent("n1")
 	c.startAgent("n2")
 	waitNodeReady(ctx, t, cl, "n1", api.ConditionTrue)

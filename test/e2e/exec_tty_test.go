@@ -32,12 +32,7 @@ spec:
 // pseudo-terminal, whose resize reaches the remote command and whose
 // terminal modes are restored at the end.
 func TestExecTTY(t *testing.T) {
-	c := startProcCluster(t)
-	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	c.leader(ctx, cl)
-	waitWritable(ctx, t, cl)
+	c, cl, ctx := startWritable(t, 90*time.Second)
 	c.startAgent("n1")
 	waitNodeReady(ctx, t, cl, "n1", api.ConditionTrue)
 	applyPod(ctx, t, cl, ttyHostPod)

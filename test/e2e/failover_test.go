@@ -49,12 +49,7 @@ func (w *writer) run(ctx context.Context, cl *client.Client, prefix string) {
 // while a client writes: a new leader takes over, every acknowledged write
 // is on every replica afterwards, and resourceVersions only grow.
 func TestSIGKILLLeaderUnderWrites(t *testing.T) {
-	c := startProcCluster(t)
-	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	c.leader(ctx, cl)
-	waitWritable(ctx, t, cl)
+	c, cl, ctx := startWritable(t, 90*time.Second)
 
 	wctx, stopWriting := context.WithCancel(ctx)
 	w := &writer{}

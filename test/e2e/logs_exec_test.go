@@ -58,12 +58,7 @@ func lineNumbers(t *testing.T, out string) []int {
 // the agent running the pod: whole logs, --tail, -f, exit codes, stdin, and
 // the errors a user sees.
 func TestLogsAndExec(t *testing.T) {
-	c := startProcCluster(t)
-	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	c.leader(ctx, cl)
-	waitWritable(ctx, t, cl)
+	c, cl, ctx := startWritable(t, 90*time.Second)
 	c.startAgent("n1")
 	n := waitNodeReady(ctx, t, cl, "n1", api.ConditionTrue)
 	if !strings.HasPrefix(n.Status.Attributes["agent.api"], "http://") {

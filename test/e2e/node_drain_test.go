@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -30,12 +29,7 @@ spec:
 // Deployment's pods and evicts them; the Deployment runs again on the other
 // node; `node eligibility --enable` lifts the cordon.
 func TestNodeDrain(t *testing.T) {
-	c := startProcCluster(t)
-	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	c.leader(ctx, cl)
-	waitWritable(ctx, t, cl)
+	c, cl, ctx := startWritable(t, 90*time.Second)
 	c.startAgent("n1")
 	c.startAgent("n2")
 	waitNodeReady(ctx, t, cl, "n1", api.ConditionTrue)

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"syscall"
 	"testing"
@@ -25,12 +24,7 @@ spec:
 // come back (from their data dirs) the agent reconciles without restarting
 // it: same PID, no restart counted.
 func TestTasksSurviveControlPlaneOutage(t *testing.T) {
-	c := startProcCluster(t)
-	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	c.leader(ctx, cl)
-	waitWritable(ctx, t, cl)
+	c, cl, ctx := startWritable(t, 90*time.Second)
 	c.startAgent("n1")
 	waitNodeReady(ctx, t, cl, "n1", api.ConditionTrue)
 	pod := applyPod(ctx, t, cl, steadyPod)

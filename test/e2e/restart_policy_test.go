@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -33,12 +32,7 @@ spec:
 // CrashLoopBackOff with a back-off that doubles (1 s, 2 s, 4 s), seen in
 // the status message and in the time between its runs.
 func TestRestartPolicies(t *testing.T) {
-	c := startProcCluster(t)
-	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	c.leader(ctx, cl)
-	waitWritable(ctx, t, cl)
+	c, cl, ctx := startWritable(t, 90*time.Second)
 	c.startAgent("n1")
 	waitNodeReady(ctx, t, cl, "n1", api.ConditionTrue)
 	runs := `date +%s.%N >> $NOMAD_ALLOC_DIR/runs; `

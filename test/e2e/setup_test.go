@@ -14,14 +14,22 @@ import (
 // the cluster takes writes and every node is Ready, and returns the
 // cluster, a client, a context bounded by the e2e tests' 150 s, and the
 // agents by name.
-func startWithAgents(t *testing.T, names ...string) (*procCluster, *client.Client, context.Context, map[string]*proc) {
+// startWritable starts the servers and returns a client, once a leader
+// takes writes, with a context that ends after timeout or with the test.
+func startWritable(t *testing.T, timeout time.Duration) (*procCluster, *client.Client, context.Context) {
 	t.Helper()
 	c := startProcCluster(t)
 	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	t.Cleanup(cancel)
 	c.leader(ctx, cl)
 	waitWritable(ctx, t, cl)
+	return c, cl, ctx
+}
+
+func startWithAgents(t *testing.T, names ...string) (*procCluster, *client.Client, context.Context, map[string]*proc) {
+	t.Helper()
+	c, cl, ctx := startWritable(t, 150*time.Second)
 	agents := map[string]*proc{}
 	for _, name := range names {
 		agents[name] = c.startAgent(name)

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -29,12 +28,7 @@ spec:
 // keeps running beside the main container, which sees both; when the main
 // container is done the pod succeeds and the sidecar is stopped.
 func TestSidecarRunsBesideMain(t *testing.T) {
-	c := startProcCluster(t)
-	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	c.leader(ctx, cl)
-	waitWritable(ctx, t, cl)
+	c, cl, ctx := startWritable(t, 60*time.Second)
 	c.startAgent("n1")
 	waitNodeReady(ctx, t, cl, "n1", api.ConditionTrue)
 	pod := applyPod(ctx, t, cl, sidecarPod)
