@@ -78,12 +78,7 @@ func TestJobLogsFollowAcrossServerRestart(t *testing.T) {
 // context that ends after timeout.
 func startClusterWithAgent(t *testing.T, timeout time.Duration) (*procCluster, *client.Client, context.Context) {
 	t.Helper()
-	c := startProcCluster(t)
-	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	t.Cleanup(cancel)
-	c.leader(ctx, cl)
-	waitWritable(ctx, t, cl)
+	c, cl, ctx := startWritable(t, timeout)
 	c.startAgent("n1")
 	waitNodeReady(ctx, t, cl, "n1", api.ConditionTrue)
 	return c, cl, ctx
