@@ -40,3 +40,21 @@ func TestGCTargetWanted(t *testing.T) {
 		t.Error("GOGC set: the operator's GOGC should rule alone")
 	}
 }
+
+func TestGCPercentFor(t *testing.T) {
+	const mi = 1 << 20
+	for _, c := range []struct {
+		live uint64
+		want int
+	}{
+		{0, gcMaxPercent},
+		{8 * mi, gcMaxPercent},          // small heap: the cap
+		{96 * mi, 200},                  // grows by the headroom
+		{gcHeadroomBytes, gcMinPercent}, // from here on, as GOGC=100
+		{4096 * mi, gcMinPercent},       // never below 100
+	} {
+		if got := gcPercentFor(c.live); got != c.want {
+			t.Errorf("gcPercentFor(%d MiB) = %d, want %d", c.live/mi, got, c.want)
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -39,6 +40,7 @@ type options struct {
 	barqueArgs []string
 	token      string
 	goClient   bool
+	cpuProfile string
 }
 
 func parseFlags() (options, error) {
@@ -61,6 +63,7 @@ func parseFlags() (options, error) {
 	flag.StringVar(&barqueArgs, "barque-args", "", "extra flags appended to every `barque server` command line (space-separated)")
 	flag.StringVar(&o.token, "barque-token", os.Getenv("BARQUE_TOKEN"), "bearer token for Barque's API (default $BARQUE_TOKEN)")
 	flag.BoolVar(&o.goClient, "barque-go-client", false, "write to Barque through its Go client, which coalesces concurrent creates into batch requests, instead of one HTTP request per create")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write cpbench's own CPU profile (its clients) to this file")
 	flag.Parse()
 	o.barqueArgs = strings.Fields(barqueArgs)
 	if o.short {
@@ -108,6 +111,14 @@ func main() {
 	// every member before the process exits.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if o.cpuProfile != "" {
+		stopProfile, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "cpbench:", err)
+			os.Exit(1)
+		}
+		defer stopProfile()
+	}
 	if err := run(ctx, o); err != nil {
 		if errors.Is(err, context.Canceled) {
 			err = fmt.Errorf("interrupted: %w", err)
@@ -115,4 +126,17 @@ func main() {
 		fmt.Fprintln(os.Stderr, "cpbench:", err)
 		os.Exit(1)
 	}
+}
+
+// startCPUProfile profiles cpbench itself: the clients' side of every run.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
