@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	jsonv2 "github.com/go-json-experiment/json"
 	"net/http"
 	"sync"
 	"time"
@@ -38,8 +39,10 @@ func (c *Client) Batch(ctx context.Context, items []api.WriteBatchItem) ([]api.W
 	if err != nil {
 		return nil, err
 	}
+	// The server encoded the answer: the v2 decoder (as api.DecodeTrusted)
+	// skips encoding/json's scan of every object the answer carries.
 	var res api.WriteBatchResult
-	if err := json.Unmarshal(raw, &res); err != nil {
+	if err := jsonv2.Unmarshal(raw, &res); err != nil {
 		return nil, fmt.Errorf("decoding batch answer: %w", err)
 	}
 	if len(res.Items) != len(items) {

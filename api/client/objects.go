@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"sync"
 
 	"github.com/barque-io/barque/api"
 )
@@ -244,7 +245,8 @@ func encodeObject(obj api.Object) (*api.KindInfo, []byte, error) {
 		return nil, nil, err
 	}
 	if obj.GetTypeMeta().Kind == "" || obj.GetTypeMeta().APIVersion == "" {
-		obj = api.Clone(obj)
+		// A shallow copy is enough: only its TypeMeta changes.
+		obj = api.ShallowCopy(obj)
 		*obj.GetTypeMeta() = api.TypeMeta{APIVersion: ki.APIVersion(), Kind: ki.Kind}
 	}
 	body, err := json.Marshal(obj)
@@ -255,11 +257,14 @@ func encodeObject(obj api.Object) (*api.KindInfo, []byte, error) {
 }
 
 func kindOfType(obj api.Object) string {
-	t := reflect.TypeOf(obj)
-	for _, ki := range api.Kinds() {
-		if reflect.TypeOf(ki.New()) == t {
-			return ki.Kind
-		}
-	}
-	return ""
+	return kindsByType()[reflect.TypeOf(obj)]
 }
+
+// kindsByType maps each kind's Go type to its name, built on first use.
+var kindsByType = sync.OnceValue(func() map[reflect.Type]string {
+	m := map[reflect.Type]string{}
+	for _, ki := range api.Kinds() {
+		m[reflect.TypeOf(ki.New())] = ki.Kind
+	}
+	return m
+})

@@ -3,6 +3,7 @@ package iradix
 import (
 	"bytes"
 	"strings"
+	"sync/atomic"
 
 	"github.com/hashicorp/golang-lru/simplelru"
 )
@@ -74,7 +75,15 @@ type Txn struct {
 	trackChannels map[chan struct{}]struct{}
 	trackOverflow bool
 	trackMutate   bool
+
+	// id stamps the nodes an untracked transaction copies, so that it
+	// knows them writable without the LRU (Barque patch; see writeNode).
+	// 0 until the first copy; reset by Commit and Clone.
+	id uint64
 }
+
+// txnIDs hands out Txn.id values; never 0.
+var txnIDs atomic.Uint64
 
 // Txn starts a new transaction that can be used to mutate the tree
 func (t *Tree) Txn() *Txn {
@@ -91,6 +100,7 @@ func (t *Tree) Txn() *Txn {
 func (t *Txn) Clone() *Txn {
 	// reset the writable node cache to avoid leaking future writes into the clone
 	t.writable = nil
+	t.id = 0
 
 	txn := &Txn{
 		root: t.root,
@@ -172,6 +182,9 @@ func (t *Txn) trackChannel(ch chan struct{}) {
 // forLeafUpdate to true if you are getting a write node to update the leaf,
 // which will set leaf mutation tracking appropriately as well.
 func (t *Txn) writeNode(n *Node, forLeafUpdate bool) *Node {
+	if !t.trackMutate {
+		return t.writeNodeUntracked(n)
+	}
 	// Ensure the writable set exists.
 	if t.writable == nil {
 		lru, err := simplelru.NewLRU(defaultModifiedCache, nil)
@@ -222,6 +235,31 @@ func (t *Txn) writeNode(n *Node, forLeafUpdate bool) *Node {
 
 	// Mark this node as writable.
 	t.writable.Add(nc, nil)
+	return nc
+}
+
+// writeNodeUntracked is writeNode for a transaction that tracks no
+// mutations (Barque patch): the nodes it copied carry its id, so a node is
+// writable when its id matches, with no LRU to keep (an LRU Add allocated a
+// list element and a map slot for every node copied, a fifth of the bytes
+// a go-memdb insert allocated). Nothing is tracked, so there is nothing
+// else to do. Commit and Clone retire the id: the nodes become immutable.
+func (t *Txn) writeNodeUntracked(n *Node) *Node {
+	if t.id == 0 {
+		t.id = txnIDs.Add(1)
+	}
+	if n.writer == t.id {
+		return n
+	}
+	nc := &Node{mutateCh: untrackedCh, leaf: n.leaf, writer: t.id}
+	if n.prefix != nil {
+		nc.prefix = make([]byte, len(n.prefix))
+		copy(nc.prefix, n.prefix)
+	}
+	if len(n.edges) != 0 {
+		nc.edges = make([]edge, len(n.edges))
+		copy(nc.edges, n.edges)
+	}
 	return nc
 }
 
@@ -553,6 +591,7 @@ func (t *Txn) Commit() *Tree {
 func (t *Txn) CommitOnly() *Tree {
 	nt := &Tree{t.root, t.size}
 	t.writable = nil
+	t.id = 0
 	return nt
 }
 

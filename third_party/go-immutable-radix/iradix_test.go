@@ -20,7 +20,7 @@ func CopyTree(t *Tree) *Tree {
 }
 
 func CopyNode(n *Node) *Node {
-	nn := &Node{}
+	nn := &Node{writer: n.writer} // Barque patch: the field is part of a node
 	if n.mutateCh != nil {
 		nn.mutateCh = n.mutateCh
 	}

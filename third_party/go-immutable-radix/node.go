@@ -38,6 +38,10 @@ type Node struct {
 	// We avoid a fully materialized slice to save memory,
 	// since in most cases we expect to be sparse
 	edges edges
+
+	// writer is the id of the untracked transaction that made this copy
+	// and may go on changing it in place (Barque patch; 0 = none).
+	writer uint64
 }
 
 func (n *Node) isLeaf() bool {
