@@ -33,9 +33,13 @@ type forwardResult struct {
 	Status *api.Status     `json:"status,omitempty"`
 }
 
+// forwardReq is one caller's ops: a single write, or a write batch whose
+// items must apply in order. Its ops stay together, in order, within the
+// internal request that carries them.
 type forwardReq struct {
-	op   fsm.Op
-	done chan forwardOutcome
+	ops  []fsm.Op
+	size int
+	done chan []forwardOutcome
 }
 
 type forwardOutcome struct {
@@ -62,50 +66,53 @@ func (f *opForwarder) forward(ctx context.Context, op fsm.Op) (json.RawMessage, 
 	return f.forwardMany(ctx, []fsm.Op{op})[0].result()
 }
 
-// forwardMany hands ops to the leader and waits for each one's outcome. A
-// single op travels with whatever else is being forwarded; several (a
-// write batch) go in requests of their own, one after the other, so that
-// they apply in order.
+// forwardMany hands ops to the leader, in order, and waits for each one's
+// outcome. They travel together with whatever else is being forwarded at
+// that moment (a write batch of a Go client shares the internal request
+// with the other clients' writes); ops beyond one internal request's
+// limits go in requests of their own, one after the other.
 func (f *opForwarder) forwardMany(ctx context.Context, ops []fsm.Op) []forwardOutcome {
-	if len(ops) > 1 {
+	size := opsSize(ops)
+	if len(ops) > forwardMaxOps || size > forwardMaxBytes-api.MaxObjectBytes {
 		return f.forwardInOrder(ops)
 	}
-	reqs := make([]*forwardReq, len(ops))
-	out := make([]forwardOutcome, len(ops))
-	for i := range ops {
-		req := &forwardReq{op: ops[i], done: make(chan forwardOutcome, 1)}
-		select {
-		case f.ch <- req:
-			reqs[i] = req
-		case <-ctx.Done():
-			out[i].err = api.Unavailable("timed out queueing the write for the leader")
-		}
+	req := &forwardReq{ops: ops, size: size, done: make(chan []forwardOutcome, 1)}
+	select {
+	case f.ch <- req:
+	case <-ctx.Done():
+		return failedOutcomes(len(ops), api.Unavailable("timed out queueing the write for the leader"))
 	}
-	for i, req := range reqs {
-		if req == nil {
-			continue
-		}
-		select {
-		case out[i] = <-req.done:
-		case <-ctx.Done():
-			out[i].err = api.Timeout("the write was sent to the leader; its outcome is unknown: " + ctx.Err().Error())
-		}
+	select {
+	case out := <-req.done:
+		return out
+	case <-ctx.Done():
+		return failedOutcomes(len(ops), api.Timeout("the write was sent to the leader; its outcome is unknown: "+ctx.Err().Error()))
+	}
+}
+
+func opsSize(ops []fsm.Op) int {
+	size := 0
+	for i := range ops {
+		size += len(ops[i].Object)
+	}
+	return size
+}
+
+func failedOutcomes(n int, err error) []forwardOutcome {
+	out := make([]forwardOutcome, n)
+	for i := range out {
+		out[i].err = err
 	}
 	return out
 }
 
 func (f *opForwarder) forwardInOrder(ops []fsm.Op) []forwardOutcome {
-	out := make([]forwardOutcome, len(ops))
+	out := make([]forwardOutcome, 0, len(ops))
 	for start := 0; start < len(ops); {
 		end := chunkEnd(ops, start, forwardMaxBytes-api.MaxObjectBytes, forwardMaxOps)
-		batch := make([]*forwardReq, end-start)
-		for i := range batch {
-			batch[i] = &forwardReq{op: ops[start+i], done: make(chan forwardOutcome, 1)}
-		}
-		f.send(batch)
-		for i, r := range batch {
-			out[start+i] = <-r.done
-		}
+		req := &forwardReq{ops: ops[start:end], done: make(chan []forwardOutcome, 1)}
+		f.send([]*forwardReq{req})
+		out = append(out, <-req.done...)
 		start = end
 	}
 	return out
@@ -133,17 +140,18 @@ func (f *opForwarder) run() {
 		select {
 		case f.sem <- struct{}{}:
 		case <-f.quit:
-			first.done <- forwardOutcome{err: api.Unavailable("this server is shutting down")}
+			first.done <- failedOutcomes(len(first.ops), api.Unavailable("this server is shutting down"))
 			return
 		}
 		batch := []*forwardReq{first}
-		size := len(first.op.Object)
+		ops, size := len(first.ops), first.size
 	drain:
-		for len(batch) < forwardMaxOps && size < forwardMaxBytes-api.MaxObjectBytes {
+		for ops < forwardMaxOps && size < forwardMaxBytes-api.MaxObjectBytes {
 			select {
 			case r := <-f.ch:
 				batch = append(batch, r)
-				size += len(r.op.Object)
+				ops += len(r.ops)
+				size += r.size
 			default:
 				break drain
 			}
@@ -158,7 +166,7 @@ func (f *opForwarder) run() {
 func (f *opForwarder) send(batch []*forwardReq) {
 	fail := func(err error) {
 		for _, r := range batch {
-			r.done <- forwardOutcome{err: err}
+			r.done <- failedOutcomes(len(r.ops), err)
 		}
 	}
 	leader := f.s.leaderAPI()
@@ -166,9 +174,9 @@ func (f *opForwarder) send(batch []*forwardReq) {
 		fail(api.Unavailable("no leader is known right now; retry"))
 		return
 	}
-	ops := make([]fsm.Op, len(batch))
-	for i, r := range batch {
-		ops[i] = r.op
+	var ops []fsm.Op
+	for _, r := range batch {
+		ops = append(ops, r.ops...)
 	}
 	body, err := fsm.EncodeOps(ops)
 	if err != nil {
@@ -180,12 +188,17 @@ func (f *opForwarder) send(batch []*forwardReq) {
 		fail(err)
 		return
 	}
-	if len(results) != len(batch) {
-		fail(api.Timeout(fmt.Sprintf("the leader answered %d results for %d writes", len(results), len(batch))))
+	if len(results) != len(ops) {
+		fail(api.Timeout(fmt.Sprintf("the leader answered %d results for %d writes", len(results), len(ops))))
 		return
 	}
-	for i, r := range batch {
-		r.done <- forwardOutcome{res: results[i]}
+	for _, r := range batch {
+		out := make([]forwardOutcome, len(r.ops))
+		for i := range out {
+			out[i].res = results[i]
+		}
+		results = results[len(r.ops):]
+		r.done <- out
 	}
 }
 

@@ -20,11 +20,13 @@ type Barque struct {
 	ExtraArgs []string // appended to every `barque server` command line
 	Token     string   // bearer token for every request, when the API wants one
 	// GoClient writes through Barque's Go client, which coalesces the
-	// concurrent creates of its goroutines into batch requests, instead of
-	// one hand-made HTTP request per create (as curl or kubectl would).
-	// Measured side by side (docs/BENCHMARKS.md) the plain requests were
-	// slightly faster, so they are the default.
+	// concurrent creates of its goroutines into batch requests, as etcd's
+	// Go client multiplexes its puts over one gRPC connection; without it,
+	// each create is one hand-made HTTP request (as curl or kubectl would
+	// send). cpbench measures both (docs/BENCHMARKS.md).
 	GoClient bool
+	// Label names the system in reports ("" = "barque").
+	Label string
 
 	clients [Members]*client.Client
 
@@ -60,7 +62,12 @@ func barqueServerArgs(m barqueMember) []string {
 }
 
 // Name implements System.
-func (b *Barque) Name() string { return "barque" }
+func (b *Barque) Name() string {
+	if b.Label != "" {
+		return b.Label
+	}
+	return "barque"
+}
 
 // Start implements System.
 func (b *Barque) Start(ctx context.Context, dir string) error {

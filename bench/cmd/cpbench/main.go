@@ -23,24 +23,24 @@ import (
 )
 
 type options struct {
-	only       string
-	barqueBin  string
-	etcdBin    string
-	duration   time.Duration
-	clients    []int
-	kills      int
-	objects    int
-	workloads  map[string]bool
-	jsonPath   string
-	keep       bool
-	short      bool
-	writeTick  time.Duration
-	writeLimit time.Duration
-	tmpParent  string
-	barqueArgs []string
-	token      string
-	goClient   bool
-	cpuProfile string
+	only         string
+	barqueBin    string
+	etcdBin      string
+	duration     time.Duration
+	clients      []int
+	kills        int
+	objects      int
+	workloads    map[string]bool
+	jsonPath     string
+	keep         bool
+	short        bool
+	writeTick    time.Duration
+	writeLimit   time.Duration
+	tmpParent    string
+	barqueArgs   []string
+	token        string
+	barqueClient string
+	cpuProfile   string
 }
 
 func parseFlags() (options, error) {
@@ -62,12 +62,17 @@ func parseFlags() (options, error) {
 	flag.StringVar(&o.tmpParent, "dir", "", "parent of the temp dir holding member data (default $TMPDIR); put it on the disk to measure")
 	flag.StringVar(&barqueArgs, "barque-args", "", "extra flags appended to every `barque server` command line (space-separated)")
 	flag.StringVar(&o.token, "barque-token", os.Getenv("BARQUE_TOKEN"), "bearer token for Barque's API (default $BARQUE_TOKEN)")
-	flag.BoolVar(&o.goClient, "barque-go-client", false, "write to Barque through its Go client, which coalesces concurrent creates into batch requests, instead of one HTTP request per create")
+	flag.StringVar(&o.barqueClient, "barque-client", "both", `how Barque's writers write: "go" (Barque's Go client, which coalesces concurrent creates into batch requests, as etcd's Go client shares one gRPC connection), "http" (one HTTP request per create, as curl or kubectl), or "both" (throughput runs each; "barque" is the Go client, "barque-http" the plain requests; failover and memory use the Go client)`)
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write cpbench's own CPU profile (its clients) to this file")
 	flag.Parse()
 	o.barqueArgs = strings.Fields(barqueArgs)
 	if o.short {
 		o.duration, o.kills, o.objects = 3*time.Second, 3, 10000
+	}
+	switch o.barqueClient {
+	case "go", "http", "both":
+	default:
+		return o, fmt.Errorf("-barque-client must be go, http or both, not %q", o.barqueClient)
 	}
 	if o.only != "" && o.only != "etcd" && o.only != "barque" {
 		return o, fmt.Errorf("-only must be etcd or barque, not %q", o.only)

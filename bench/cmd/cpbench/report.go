@@ -80,6 +80,9 @@ func (r *report) computeRatios() {
 		r.addRatio(fmt.Sprintf("throughput c=%d p50 ms", c), b.Latency.P50, e.Latency.P50)
 		r.addRatio(fmt.Sprintf("throughput c=%d p99 ms", c), b.Latency.P99, e.Latency.P99)
 		r.addRatio(fmt.Sprintf("throughput c=%d server CPU us/op", c), b.ServerCPUPerOpUs, e.ServerCPUPerOpUs)
+		if h := findTput(r.Throughput, "barque-http", c); h != nil {
+			r.addRatio(fmt.Sprintf("throughput c=%d ops/s, one HTTP request per create", c), h.OpsPerSec, e.OpsPerSec)
+		}
 	}
 	if e, b := findFail(r.Failover, "etcd"), findFail(r.Failover, "barque"); e != nil && b != nil {
 		r.addRatio("failover window p50 ms", b.Window.P50, e.Window.P50)

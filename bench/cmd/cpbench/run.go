@@ -47,8 +47,11 @@ func run(ctx context.Context, o options) (err error) {
 		if !o.workloads[w] {
 			continue
 		}
-		for _, mk := range systems {
-			sys := mk()
+		for _, sm := range systems {
+			if sm.only != "" && sm.only != w {
+				continue
+			}
+			sys := sm.make()
 			werr := withCluster(ctx, sys, filepath.Join(dir, w+"-"+sys.Name()), func() error {
 				return runWorkload(ctx, o, w, sys, rep)
 			})
@@ -76,13 +79,20 @@ func run(ctx context.Context, o options) (err error) {
 	return rep.lostError()
 }
 
+// systemMaker builds one system to measure; only, when set, is the one
+// workload it runs.
+type systemMaker struct {
+	make func() cp.System
+	only string
+}
+
 // systemMakers returns a constructor per selected system, building barque
 // first when no binary was given.
-func systemMakers(ctx context.Context, o options, dir string) ([]func() cp.System, error) {
-	var out []func() cp.System
+func systemMakers(ctx context.Context, o options, dir string) ([]systemMaker, error) {
+	var out []systemMaker
 	if o.only != "barque" {
 		bin := o.etcdBin
-		out = append(out, func() cp.System { return &cp.Etcd{Bin: bin} })
+		out = append(out, systemMaker{make: func() cp.System { return &cp.Etcd{Bin: bin} }})
 	}
 	if o.only != "etcd" {
 		bin, args, token := o.barqueBin, o.barqueArgs, o.token
@@ -92,7 +102,15 @@ func systemMakers(ctx context.Context, o options, dir string) ([]func() cp.Syste
 				return nil, err
 			}
 		}
-		out = append(out, func() cp.System { return &cp.Barque{Bin: bin, ExtraArgs: args, Token: token, GoClient: o.goClient} })
+		goClient := o.barqueClient != "http"
+		out = append(out, systemMaker{make: func() cp.System {
+			return &cp.Barque{Bin: bin, ExtraArgs: args, Token: token, GoClient: goClient}
+		}})
+		if o.barqueClient == "both" {
+			out = append(out, systemMaker{only: "throughput", make: func() cp.System {
+				return &cp.Barque{Bin: bin, ExtraArgs: args, Token: token, Label: "barque-http"}
+			}})
+		}
 	}
 	return out, nil
 }
