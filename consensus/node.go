@@ -89,13 +89,18 @@ func (n *Node) openTransport() error {
 	return nil
 }
 
-func (n *Node) openRaft(dir string) error {
-	// The freelist is rebuilt on open instead of written with every commit
-	// (as etcd runs bbolt): fewer pages per fsync on the write path.
-	store, err := raftboltdb.New(raftboltdb.Options{
-		Path:        filepath.Join(dir, "raft.db"),
+// openLogStore opens the Raft log and stable store. The freelist is
+// rebuilt on open instead of written with every commit (as etcd runs
+// bbolt): fewer pages per fsync on the write path.
+func openLogStore(path string) (*raftboltdb.BoltStore, error) {
+	return raftboltdb.New(raftboltdb.Options{
+		Path:        path,
 		BoltOptions: &bbolt.Options{Timeout: time.Second, NoFreelistSync: true, FreelistType: bbolt.FreelistMapType},
 	})
+}
+
+func (n *Node) openRaft(dir string) error {
+	store, err := openLogStore(filepath.Join(dir, "raft.db"))
 	if err != nil {
 		return fmt.Errorf("consensus: open log store: %w", err)
 	}

@@ -19,6 +19,10 @@ type node struct {
 	parent     *node
 	children   nodes
 	inodes     common.Inodes
+	// pageCount is how many inodes page pgid holds, and pristine how many
+	// leading inodes are still exactly the page's (Barque patch): a leaf
+	// whose inodes are all still the page's keeps its page (see spill).
+	pageCount, pristine int
 }
 
 // root returns the top-level node this node is attached to.
@@ -128,6 +132,7 @@ func (n *node) put(oldKey, newKey, value []byte, pgId common.Pgid, flags uint32)
 
 	// Add capacity and shift nodes if we don't have an exact match and need to insert.
 	exact := len(n.inodes) > 0 && index < len(n.inodes) && bytes.Equal(n.inodes[index].Key(), oldKey)
+	n.pristine = min(n.pristine, index)
 	if !exact {
 		n.inodes = append(n.inodes, common.Inode{})
 		copy(n.inodes[index+1:], n.inodes[index:])
@@ -153,6 +158,7 @@ func (n *node) del(key []byte) {
 
 	// Delete inode from the node.
 	n.inodes = append(n.inodes[:index], n.inodes[index+1:]...)
+	n.pristine = min(n.pristine, index)
 
 	// Mark the node as needing rebalancing.
 	n.unbalanced = true
@@ -163,6 +169,7 @@ func (n *node) read(p *common.Page) {
 	n.pgid = p.Id()
 	n.isLeaf = p.IsLeafPage()
 	n.inodes = common.ReadInodeFromPage(p)
+	n.pageCount, n.pristine = len(n.inodes), len(n.inodes)
 
 	// Save first key, so we can find the node in the parent when we spill.
 	if len(n.inodes) > 0 {
@@ -229,7 +236,21 @@ func (n *node) split(pageSize uintptr) []*node {
 func (n *node) splitTwo(pageSize uintptr) (*node, *node) {
 	// Ignore the split if the page doesn't have at least enough nodes for
 	// two pages or if the nodes can fit in a single page.
-	if len(n.inodes) <= (common.MinKeysPerPage*2) || n.sizeLessThan(pageSize) {
+	if n.sizeLessThan(pageSize) {
+		return n, nil
+	}
+	// Barque patch: an oversized leaf may split down to one key per page.
+	// Upstream keeps every page at two keys or more (and does not split a
+	// node of four keys or fewer at all), so when values are larger than
+	// a page, as a Raft log's entries are, the last leaf holds up to five
+	// of them and every append rewrites them all: ~80 KB written per
+	// commit of a 14 KB entry. A leaf of one key is valid in bbolt
+	// (node.minKeys is 1 for leaves; rebalance merges only small nodes).
+	minKeys := common.MinKeysPerPage
+	if n.isLeaf {
+		minKeys = n.minKeys()
+	}
+	if len(n.inodes) < minKeys*2 || (!n.isLeaf && len(n.inodes) <= minKeys*2) {
 		return n, nil
 	}
 
@@ -244,6 +265,9 @@ func (n *node) splitTwo(pageSize uintptr) (*node, *node) {
 
 	// Determine split position and sizes of the two pages.
 	splitIndex, _ := n.splitIndex(threshold)
+	if n.isLeaf {
+		splitIndex = uintptr(n.leafSplitIndex(threshold, minKeys))
+	}
 
 	// Split node into two separate nodes.
 	// If there's no parent then we'll need to create one.
@@ -290,6 +314,23 @@ func (n *node) splitIndex(threshold int) (index, sz uintptr) {
 	return
 }
 
+// leafSplitIndex is splitIndex for leaves, whose pages may hold a single
+// key (Barque patch): the first index from minKeys on at which the first
+// page would pass threshold, else the last one that leaves minKeys keys.
+func (n *node) leafSplitIndex(threshold int, minKeys int) int {
+	sz := common.PageHeaderSize
+	last := len(n.inodes) - minKeys
+	for i := 0; i < last; i++ {
+		inode := n.inodes[i]
+		elsize := n.pageElementSize() + uintptr(len(inode.Key())) + uintptr(len(inode.Value()))
+		if i >= minKeys && sz+elsize > uintptr(threshold) {
+			return i
+		}
+		sz += elsize
+	}
+	return last
+}
+
 // spill writes the nodes to dirty pages and splits nodes as it goes.
 // Returns an error if dirty pages cannot be allocated.
 func (n *node) spill() error {
@@ -314,6 +355,23 @@ func (n *node) spill() error {
 	// Split nodes into appropriate sizes. The first node will always be n.
 	var nodes = n.split(uintptr(tx.db.pageSize))
 	for _, node := range nodes {
+		// Barque patch: a leaf that still holds exactly its page's inodes
+		// (say the older half of a split after an append) keeps its page
+		// instead of being written again. An append to a Raft log whose
+		// entries each fill pages then writes the new entry alone.
+		if node.isLeaf && node.pgid > 0 && len(node.inodes) == node.pageCount && node.pristine >= node.pageCount {
+			node.spilled = true
+			if node.parent != nil {
+				key := node.key
+				if key == nil {
+					key = node.inodes[0].Key()
+				}
+				node.parent.put(key, node.inodes[0].Key(), nil, node.pgid, 0)
+				node.key = node.inodes[0].Key()
+			}
+			tx.stats.IncSpill(1)
+			continue
+		}
 		// Add node's page to the freelist if it's not new.
 		if node.pgid > 0 {
 			tx.db.freelist.Free(tx.meta.Txid(), tx.page(node.pgid))
@@ -385,6 +443,7 @@ func (n *node) rebalance() {
 			child := n.bucket.node(n.inodes[0].Pgid(), n)
 			n.isLeaf = child.isLeaf
 			n.inodes = child.inodes[:]
+			n.pristine = 0
 			n.children = child.children
 
 			// Reparent all child nodes being moved.
