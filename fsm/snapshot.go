@@ -2,6 +2,7 @@ package fsm
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -50,32 +51,49 @@ func (s *Snapshot) Index() uint64 { return s.view.Index }
 // Persist writes typed records: a header, then every object of every kind,
 // kinds by name and objects by key, so that equal states give equal bytes.
 func (s *Snapshot) Persist(w io.Writer) error {
-	bw := bufio.NewWriterSize(w, 256<<10)
-	if err := writeRecord(bw, RecordHeader, snapshotHeader{Format: snapshotFormat, Index: s.view.Index, Restamp: s.restamp}); err != nil {
+	rw := newRecordWriter(w)
+	if err := rw.write(RecordHeader, snapshotHeader{Format: snapshotFormat, Index: s.view.Index, Restamp: s.restamp}); err != nil {
 		return err
 	}
 	for _, k := range api.Kinds() {
 		for _, obj := range s.view.List(k.Kind, "", nil) {
-			if err := writeRecord(bw, RecordObject, obj); err != nil {
+			if err := rw.write(RecordObject, obj); err != nil {
 				return err
 			}
 		}
 	}
-	return bw.Flush()
+	return rw.bw.Flush()
 }
 
-func writeRecord(w *bufio.Writer, t RecordType, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
+// recordWriter encodes records through one reused buffer: a snapshot of
+// 100,000 objects no longer leaves 100,000 encoded copies behind for the
+// GC, on a replica that is serving writes at the same time. The bytes are
+// json.Marshal's (the Encoder's trailing newline dropped).
+type recordWriter struct {
+	bw  *bufio.Writer
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+func newRecordWriter(w io.Writer) *recordWriter {
+	rw := &recordWriter{bw: bufio.NewWriterSize(w, 256<<10)}
+	rw.enc = json.NewEncoder(&rw.buf)
+	return rw
+}
+
+func (rw *recordWriter) write(t RecordType, v any) error {
+	rw.buf.Reset()
+	if err := rw.enc.Encode(v); err != nil {
 		return fmt.Errorf("fsm: snapshot record %d: %w", t, err)
 	}
+	b := bytes.TrimSuffix(rw.buf.Bytes(), []byte{'\n'})
 	var hdr [1 + binary.MaxVarintLen64]byte
 	hdr[0] = byte(t)
 	n := binary.PutUvarint(hdr[1:], uint64(len(b)))
-	if _, err := w.Write(hdr[:1+n]); err != nil {
+	if _, err := rw.bw.Write(hdr[:1+n]); err != nil {
 		return err
 	}
-	_, err = w.Write(b)
+	_, err := rw.bw.Write(b)
 	return err
 }
 
@@ -114,14 +132,14 @@ func MarkForRestore(src io.Reader, dst io.Writer) (int64, error) {
 	}
 	h.Restamp = true
 	cw := &countingWriter{w: dst}
-	bw := bufio.NewWriter(cw)
-	if err := writeRecord(bw, RecordHeader, h); err != nil {
+	rw := newRecordWriter(cw)
+	if err := rw.write(RecordHeader, h); err != nil {
 		return 0, err
 	}
-	if _, err := io.Copy(bw, br); err != nil {
+	if _, err := io.Copy(rw.bw, br); err != nil {
 		return 0, err
 	}
-	err = bw.Flush()
+	err = rw.bw.Flush()
 	return cw.n, err
 }
 
