@@ -88,7 +88,7 @@ func checkNamespace(txn *state.Txn, op *Op) error {
 	if !k.Namespaced {
 		return nil
 	}
-	ns := txn.Get("Namespace", "", op.Namespace)
+	ns := txn.Namespace(op.Namespace)
 	if ns == nil {
 		return api.NotFound("namespaces", op.Namespace)
 	}

@@ -3,6 +3,7 @@ package state
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/barque-io/barque/api"
 	"github.com/hashicorp/go-memdb"
@@ -102,8 +103,23 @@ func podPendingOf(obj api.Object) (string, bool) {
 	return "1", true
 }
 
-// tableName is the go-memdb table of a kind.
-func tableName(kind string) string { return strings.ToLower(kind) }
+// tableName is the go-memdb table of a kind. Every read and write names
+// one, so the registered kinds' names are computed once (strings.ToLower
+// allocated a new string on every call).
+func tableName(kind string) string {
+	if n, ok := tableNames()[kind]; ok {
+		return n
+	}
+	return strings.ToLower(kind)
+}
+
+var tableNames = sync.OnceValue(func() map[string]string {
+	m := map[string]string{}
+	for _, k := range api.Kinds() {
+		m[k.Kind] = strings.ToLower(k.Kind)
+	}
+	return m
+})
 
 // schema builds one table per registered kind, with the indexes controllers
 // and the scheduler need.

@@ -19,6 +19,11 @@ type Txn struct {
 	undo   []usageChange
 	// restamped: RestampAll ran (the history restarts at commit).
 	restamped bool
+	// lastNS caches the namespace Namespace looked up last: an entry's
+	// writes mostly share one. Any Put or Delete of a Namespace clears it.
+	lastNS      string
+	lastNSFound api.Object
+	lastNSValid bool
 }
 
 // WriteTxn opens the write transaction for log index idx. Only the FSM calls
@@ -42,6 +47,24 @@ func (t *Txn) Get(kind, ns, name string) api.Object {
 	return raw.(api.Object)
 }
 
+// Namespace is Get("Namespace", "", name), remembered for the next call
+// until a Namespace is written in this transaction.
+func (t *Txn) Namespace(name string) api.Object {
+	if t.lastNSValid && t.lastNS == name {
+		return t.lastNSFound
+	}
+	ns := t.Get("Namespace", "", name)
+	t.lastNS, t.lastNSFound, t.lastNSValid = name, ns, true
+	return ns
+}
+
+// forgetNamespace drops the cached namespace when obj is one.
+func (t *Txn) forgetNamespace(obj api.Object) {
+	if obj.GetTypeMeta().Kind == "Namespace" {
+		t.lastNSValid = false
+	}
+}
+
 // Put inserts or replaces obj, stamping its resourceVersion, and records an
 // event. obj must be a fresh value that no reader has seen.
 func (t *Txn) Put(obj api.Object, ev EventType) error { return t.PutSized(obj, ev, 0) }
@@ -50,6 +73,7 @@ func (t *Txn) Put(obj api.Object, ev EventType) error { return t.PutSized(obj, e
 // write's payload), which the watch history charges for the event; 0 charges
 // defaultEventSize.
 func (t *Txn) PutSized(obj api.Object, ev EventType, size int) error {
+	t.forgetNamespace(obj)
 	obj.GetObjectMeta().ResourceVersion = api.Version(t.index)
 	pod, isPod := obj.(*api.Pod)
 	var oldPod *api.Pod
@@ -73,6 +97,7 @@ func (t *Txn) PutSized(obj api.Object, ev EventType, size int) error {
 // Delete removes a stored object and records a DELETED event whose object
 // carries the deletion's resourceVersion, as Kubernetes reports it.
 func (t *Txn) Delete(obj api.Object) error {
+	t.forgetNamespace(obj)
 	if err := t.tx.Delete(tableName(obj.GetTypeMeta().Kind), obj); err != nil {
 		return fmt.Errorf("state: delete %s %s: %w", obj.GetTypeMeta().Kind, obj.GetObjectMeta().Key(), err)
 	}
@@ -106,6 +131,7 @@ func (t *Txn) RestampAll() {
 		}
 	}
 	t.restamped = true
+	t.lastNSValid = false
 }
 
 // Commit makes the changes visible, appends their events to the history and
