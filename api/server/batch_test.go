@@ -23,12 +23,7 @@ import (
 func TestWriteBatchAdmitsEachItem(t *testing.T) {
 	c := cluster.New(t, 3, cluster.Options{})
 	leader := c.WaitForLeader(10 * time.Second)
-	var follower *cluster.Member
-	for _, m := range c.Members {
-		if m != leader {
-			follower = m
-		}
-	}
+	follower := c.Follower(leader)
 	batchURL := follower.APIURL() + api.PathWriteBatch
 	if code, obj := do(t, http.MethodPost, follower.APIURL()+cmPath, configMap("old", "1")); code != http.StatusCreated {
 		t.Fatalf("create old: %d %v", code, obj)
@@ -234,12 +229,7 @@ func TestCoalescedClientWrites(t *testing.T) {
 func TestConcurrentBatchesKeepTheirOrder(t *testing.T) {
 	c := cluster.New(t, 3, cluster.Options{})
 	leader := c.WaitForLeader(10 * time.Second)
-	var follower *cluster.Member
-	for _, m := range c.Members {
-		if m != leader {
-			follower = m
-		}
-	}
+	follower := c.Follower(leader)
 	cm := func(name, data string) string {
 		return fmt.Sprintf(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":%q,"namespace":"default"},"data":{"k":%q}}`, name, data)
 	}

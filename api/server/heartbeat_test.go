@@ -19,12 +19,7 @@ func TestHeartbeatsKeepNodesReadyWithoutWrites(t *testing.T) {
 	const grace = 2 * time.Second
 	c := cluster.New(t, 3, cluster.Options{NodeGrace: grace})
 	leader := c.WaitForLeader(15 * time.Second)
-	var follower string
-	for _, m := range c.Members {
-		if m != leader {
-			follower = m.APIURL()
-		}
-	}
+	follower := c.Follower(leader).APIURL()
 	cl, err := client.New(client.Config{Addresses: []string{follower}})
 	if err != nil {
 		t.Fatal(err)

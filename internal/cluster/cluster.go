@@ -188,6 +188,16 @@ func (c *Cluster) Leader() *Member {
 	return nil
 }
 
+// Follower returns a running member other than leader (nil if none).
+func (c *Cluster) Follower(leader *Member) *Member {
+	for _, m := range c.Members {
+		if m != leader && m.Server() != nil {
+			return m
+		}
+	}
+	return nil
+}
+
 // WaitForLeader waits until a leader exists and every running replica
 // answers /readyz, and returns the leader.
 func (c *Cluster) WaitForLeader(timeout time.Duration) *Member {
