@@ -5,12 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	jsonv2 "github.com/go-json-experiment/json"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/barque-io/barque/api"
+	jsonv2 "github.com/go-json-experiment/json"
 )
 
 // Write coalescing (Config.CoalesceWrites): concurrent Create, Update,

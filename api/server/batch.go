@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	jsonv2 "github.com/go-json-experiment/json"
 	"net/http"
 
 	"github.com/barque-io/barque/api"
 	"github.com/barque-io/barque/fsm"
+	jsonv2 "github.com/go-json-experiment/json"
 )
 
 // handleWriteBatch serves POST /v1/batch on any server (api.WriteBatch):

@@ -174,7 +174,11 @@ func (f *opForwarder) send(batch []*forwardReq) {
 		fail(api.Unavailable("no leader is known right now; retry"))
 		return
 	}
-	var ops []fsm.Op
+	n := 0
+	for _, r := range batch {
+		n += len(r.ops)
+	}
+	ops := make([]fsm.Op, 0, n)
 	for _, r := range batch {
 		ops = append(ops, r.ops...)
 	}

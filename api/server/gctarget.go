@@ -34,10 +34,12 @@ func gcTargetWanted(memoryLimit string) bool {
 	return memoryLimit == "" && os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == ""
 }
 
-// startGCTarget starts, once per process, the idle trim. It lives as long
-// as the process (several in-process servers in tests share it).
+// startGCTarget starts, once per process, the idle trim and the GOGC that
+// follows the live heap (gcpercent.go). They live as long as the process
+// (several in-process servers in tests share them).
 func startGCTarget() {
 	trimOnce.Do(func() { go trimWhenQuiet(time.Second) })
+	startGCPercentTuner()
 }
 
 var allocSample = []rtmetrics.Sample{{Name: "/gc/heap/allocs:bytes"}}

@@ -79,7 +79,6 @@ func New(cfg Config) (*Server, error) {
 	}
 	if gcTargetWanted(cfg.MemoryLimit) {
 		startGCTarget()
-		startGCPercentTuner()
 	}
 	s := &Server{cfg: cfg, id: id, logger: cfg.Logger.Named("server").With("server", cfg.Name),
 		heartbeats: newHeartbeatTable()}
