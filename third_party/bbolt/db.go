@@ -299,6 +299,15 @@ func Open(path string, mode os.FileMode, options *Options) (db *DB, err error) {
 		return nil, err
 	}
 
+	// Barque patch: roll back a last commit whose pages did not all reach
+	// the disk (barque_onesync.go). Before the freelist is read, which
+	// comes from the meta page this may erase.
+	if err = db.recoverLastCommit(); err != nil {
+		_ = db.close()
+		lg.Errorf("failed to recover the last commit of db file (%s): %v", path, err)
+		return nil, err
+	}
+
 	if db.PreLoadFreelist {
 		db.loadFreelist()
 	}

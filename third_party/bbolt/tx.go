@@ -33,6 +33,9 @@ type Tx struct {
 	pages          map[common.Pgid]*common.Page
 	stats          TxStats
 	commitHandlers []func()
+	// commit is what this transaction wrote, recorded in its meta page
+	// (Barque patch, barque_onesync.go).
+	commit *commitRecord
 
 	// WriteFlag specifies the flag for write-related methods like WriteTo().
 	// Tx opens the database file with the specified flag to copy the data.
@@ -560,8 +563,17 @@ func (tx *Tx) write() error {
 		}
 	}
 
+	// Barque patch: when the meta page can describe these pages, they are
+	// synced with it, once (barque_onesync.go).
+	if tx.commit = newCommitRecord(pages, tx.db.pageSize); tx.commit == nil {
+		tx.commit = &commitRecord{flags: commitSynced}
+	} else if !tx.db.NoSync || common.IgnoreNoSync {
+		// The pages are synced with the meta page, once.
+	} else {
+		tx.commit.flags = commitSynced // no sync at all: nothing to check
+	}
 	// Ignore file sync if flag is set on DB.
-	if !tx.db.NoSync || common.IgnoreNoSync {
+	if (!tx.db.NoSync || common.IgnoreNoSync) && tx.commit.flags&commitSynced != 0 {
 		// gofail: var beforeSyncDataPages struct{}
 		if err := fdatasync(tx.db); err != nil {
 			lg.Errorf("[GOOS: %s, GOARCH: %s] fdatasync failed: %w", runtime.GOOS, runtime.GOARCH, err)
@@ -601,6 +613,9 @@ func (tx *Tx) writeMeta() error {
 	buf := make([]byte, tx.db.pageSize)
 	p := tx.db.pageInBuffer(buf, 0)
 	tx.meta.Write(p)
+	if tx.commit != nil {
+		tx.commit.put(buf, tx.meta.Txid())
+	}
 
 	// Write the meta page to file.
 	tx.db.metalock.Lock()
