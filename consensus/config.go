@@ -5,6 +5,7 @@
 package consensus
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -75,12 +76,12 @@ func (c *Config) raftConfig() *raft.Config {
 	rc.MaxAppendEntries = 256
 	rc.BatchApplyCh = true
 	rc.SnapshotInterval = 30 * time.Second
-	if c.SnapshotThreshold > 0 {
-		rc.SnapshotThreshold = c.SnapshotThreshold
-	}
-	if c.TrailingLogs > 0 {
-		rc.TrailingLogs = c.TrailingLogs
-	}
+	// Zero is DefaultConfig's value, not hashicorp/raft's (8192 entries):
+	// a log entry carries a whole batch of writes, and each snapshot
+	// encodes the whole state on every replica.
+	def := DefaultConfig()
+	rc.SnapshotThreshold = cmp.Or(c.SnapshotThreshold, def.SnapshotThreshold)
+	rc.TrailingLogs = cmp.Or(c.TrailingLogs, def.TrailingLogs)
 	rc.Logger = c.Logger.Named("raft")
 	return rc
 }

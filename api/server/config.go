@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/barque-io/barque/consensus"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -38,7 +39,15 @@ type Config struct {
 	// more writes while writes are arriving steadily (0: never; see
 	// consensus.Config).
 	GroupCommitDelay time.Duration
-	HistorySize      int // watch events retained
+	// RaftSnapshotThreshold is how many log entries, applied since the last
+	// snapshot, make a replica snapshot its state and compact its log;
+	// RaftTrailingLogs is how many entries the compaction keeps, so that a
+	// follower a little behind catches up from the log rather than from a
+	// snapshot (Nomad's raft_snapshot_threshold and raft_trailing_logs).
+	// Zero: consensus.DefaultConfig's.
+	RaftSnapshotThreshold int
+	RaftTrailingLogs      int
+	HistorySize           int // watch events retained
 	// FastGossip shortens gossip failure detection (loopback clusters, tests).
 	FastGossip bool
 	// MemoryLimit is a fixed soft limit for the Go heap ("300Mi", "1Gi"):
@@ -71,9 +80,16 @@ func DefaultConfig() Config {
 	return Config{
 		BindAddr: "127.0.0.1", HTTPPort: DefaultHTTPPort, RaftPort: DefaultRaftPort, GossipPort: DefaultGossipPort,
 		BootstrapExpect: 1, Datacenter: "dc1", RaftMultiplier: 1, ShutdownTransfer: true,
-		GroupCommitDelay: DefaultGroupCommitDelay,
+		GroupCommitDelay:      DefaultGroupCommitDelay,
+		RaftSnapshotThreshold: int(consensus.DefaultConfig().SnapshotThreshold),
+		RaftTrailingLogs:      int(consensus.DefaultConfig().TrailingLogs),
 	}
 }
+
+// minRaftLogSetting bounds raft_snapshot_threshold and raft_trailing_logs
+// from below: a snapshot of the whole state every few entries would cost
+// more than the writes it follows.
+const minRaftLogSetting = 64
 
 func (c *Config) validate() error {
 	if c.DataDir == "" {
@@ -87,6 +103,12 @@ func (c *Config) validate() error {
 	}
 	if c.GroupCommitDelay < 0 || c.GroupCommitDelay > time.Second {
 		return fmt.Errorf("group_commit_delay: Invalid value: %q: must be from 0s to 1s", c.GroupCommitDelay)
+	}
+	if c.RaftSnapshotThreshold != 0 && c.RaftSnapshotThreshold < minRaftLogSetting {
+		return fmt.Errorf("raft_snapshot_threshold: Invalid value: %d: must be at least %d", c.RaftSnapshotThreshold, minRaftLogSetting)
+	}
+	if c.RaftTrailingLogs != 0 && c.RaftTrailingLogs < minRaftLogSetting {
+		return fmt.Errorf("raft_trailing_logs: Invalid value: %d: must be at least %d", c.RaftTrailingLogs, minRaftLogSetting)
 	}
 	return nil
 }

@@ -109,8 +109,9 @@ func (s *Server) start() error {
 	s.node, err = consensus.New(consensus.Config{
 		ID: s.id, DataDir: s.cfg.DataDir, BindAddr: netutil.JoinHostPort(s.cfg.BindAddr, raftPort), Advertise: raftAdv,
 		Multiplier: s.cfg.RaftMultiplier, HistorySize: s.cfg.HistorySize, ApplyTimeout: 10 * time.Second,
-		GroupCommitDelay: s.cfg.GroupCommitDelay,
-		Logger:           s.cfg.Logger.With("server", s.cfg.Name),
+		GroupCommitDelay:  s.cfg.GroupCommitDelay,
+		SnapshotThreshold: uint64(s.cfg.RaftSnapshotThreshold), TrailingLogs: uint64(s.cfg.RaftTrailingLogs),
+		Logger: s.cfg.Logger.With("server", s.cfg.Name),
 	})
 	if err != nil {
 		return err

@@ -30,6 +30,8 @@ type fileConfig struct {
 	MemoryLimit     *string      `hcl:"memory_limit,optional"`
 	NodeGrace       *string      `hcl:"node_grace,optional"` // a Go duration, "10s"
 	CommitDelay     *string      `hcl:"group_commit_delay,optional"`
+	SnapThreshold   *int         `hcl:"raft_snapshot_threshold,optional"`
+	TrailingLogs    *int         `hcl:"raft_trailing_logs,optional"`
 	Ports           *portsConfig `hcl:"ports,block"`
 
 	// Agent fields (barque agent reads the same file format).
@@ -77,6 +79,8 @@ func newServerFlags() *serverFlags {
 	fs.StringVar(&f.logLevel, "log-level", "info", "trace, debug, info, warn or error")
 	fs.StringVar(&f.memLimit, "memory-limit", "", "fixed soft limit for the Go heap, e.g. 300Mi or 1Gi (default: none; free memory is returned to the OS when the server goes quiet)")
 	fs.DurationVar(&c.GroupCommitDelay, "group-commit-delay", c.GroupCommitDelay, "under steady write load, how long the leader holds a log entry open for more writes (0: never)")
+	fs.IntVar(&c.RaftSnapshotThreshold, "raft-snapshot-threshold", c.RaftSnapshotThreshold, "log entries applied since the last snapshot that make a replica snapshot and compact its log")
+	fs.IntVar(&c.RaftTrailingLogs, "raft-trailing-logs", c.RaftTrailingLogs, "log entries a compaction keeps, for followers a little behind")
 	fs.DurationVar(&c.NodeGrace, "node-grace", 0, "how long a node may miss heartbeats before it is marked lost (0: 10s)")
 	return f
 }
@@ -126,6 +130,8 @@ func applyFlags(dst, fl *server.Config, set map[string]bool) {
 		"raft-multiplier": func() { dst.RaftMultiplier = fl.RaftMultiplier }, "http-port": func() { dst.HTTPPort = fl.HTTPPort },
 		"raft-port": func() { dst.RaftPort = fl.RaftPort }, "enable-debug": func() { dst.EnableDebug = fl.EnableDebug }, "gossip-port": func() { dst.GossipPort = fl.GossipPort },
 		"node-grace": func() { dst.NodeGrace = fl.NodeGrace }, "group-commit-delay": func() { dst.GroupCommitDelay = fl.GroupCommitDelay },
+		"raft-snapshot-threshold": func() { dst.RaftSnapshotThreshold = fl.RaftSnapshotThreshold },
+		"raft-trailing-logs":      func() { dst.RaftTrailingLogs = fl.RaftTrailingLogs },
 	}
 	for name, f := range pick {
 		if set[name] {
@@ -156,6 +162,8 @@ func applyFile(cfg *server.Config, level *string, path string) error {
 	setI(&cfg.BootstrapExpect, fc.BootstrapExpect)
 	setS(&cfg.Datacenter, fc.Datacenter)
 	setI(&cfg.RaftMultiplier, fc.RaftMultiplier)
+	setI(&cfg.RaftSnapshotThreshold, fc.SnapThreshold)
+	setI(&cfg.RaftTrailingLogs, fc.TrailingLogs)
 	setS(level, fc.LogLevel)
 	setS(&cfg.MemoryLimit, fc.MemoryLimit)
 	if fc.Join != nil {

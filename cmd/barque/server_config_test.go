@@ -50,3 +50,25 @@ func TestServerGroupCommitDelay(t *testing.T) {
 		}
 	}
 }
+
+// Log compaction settings come from the default, then the file, then the
+// flag (Nomad's raft_snapshot_threshold and raft_trailing_logs).
+func TestServerRaftLogSettings(t *testing.T) {
+	for _, c := range []struct {
+		name, file          string
+		args                []string
+		threshold, trailing int
+	}{
+		{name: "default", threshold: 16384, trailing: 10240},
+		{name: "file", file: "raft_snapshot_threshold = 50000\nraft_trailing_logs = 20000", threshold: 50000, trailing: 20000},
+		{name: "flag over file", file: "raft_snapshot_threshold = 50000", args: []string{"-raft-snapshot-threshold", "4096", "-raft-trailing-logs", "2048"}, threshold: 4096, trailing: 2048},
+	} {
+		cfg, err := parseServerArgs(t, c.file, c.args...)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if cfg.RaftSnapshotThreshold != c.threshold || cfg.RaftTrailingLogs != c.trailing {
+			t.Errorf("%s: snapshot threshold %d, trailing logs %d; want %d, %d", c.name, cfg.RaftSnapshotThreshold, cfg.RaftTrailingLogs, c.threshold, c.trailing)
+		}
+	}
+}
