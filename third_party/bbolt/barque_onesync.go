@@ -50,8 +50,12 @@ const (
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
-// syncCount counts fdatasync calls, for tests.
-var syncCount atomic.Uint64
+// syncCount counts fdatasync calls, for tests; failNextSync, set by a
+// test, is the error the next one returns instead of syncing.
+var (
+	syncCount    atomic.Uint64
+	failNextSync error
+)
 
 // commitExtent is a run of contiguous pages a transaction wrote.
 type commitExtent struct {
@@ -158,11 +162,22 @@ func (db *DB) checkCommit(r *commitRecord) error {
 	if r.flags&commitSynced != 0 {
 		return nil
 	}
+	// The file's size, not the mmap's: the map is rounded up past the end
+	// of the file, and reading there faults (SIGBUS). With NoGrowSync the
+	// file is extended by the page writes alone, so a crash may keep the
+	// meta page but lose the extension: pages past the end did not land.
+	fileSize, err := db.fileSize()
+	if err != nil {
+		return err
+	}
 	var sum uint32
 	for _, e := range r.extents {
 		start, size := int(e.id)*db.pageSize, int(e.count)*db.pageSize
-		if e.count == 0 || start < 2*db.pageSize || start+size > db.datasz {
-			return fmt.Errorf("commit record: pages %d+%d outside the file", e.id, e.count)
+		if e.count == 0 || start < 2*db.pageSize {
+			return fmt.Errorf("commit record: pages %d+%d are not data pages", e.id, e.count)
+		}
+		if end := start + size; end > fileSize || end > db.datasz {
+			return fmt.Errorf("%w: pages %d+%d end past the file (%d bytes)", errIncompleteCommit, e.id, e.count, fileSize)
 		}
 		sum = crc32.Update(sumExtentID(sum, e.id), crcTable, db.data[start:start+size])
 	}
@@ -202,14 +217,36 @@ func (db *DB) recoverLastCommit() error {
 		return fmt.Errorf("bbolt: %v; open the database read-write once to roll back to the previous commit", err)
 	}
 	db.Logger().Warningf("bbolt: rolling back to transaction %d: %v", metas[older].Txid(), err)
-	// A meta page with no meta: the header stays, for tools that check
-	// every page's type.
-	buf := make([]byte, db.pageSize)
-	p := db.pageInBuffer(buf, 0)
-	p.SetId(common.Pgid(newest))
-	p.SetFlags(common.MetaPageFlag)
-	if _, werr := db.ops.writeAt(buf, int64(newest)*int64(db.pageSize)); werr != nil {
+	if werr := db.eraseMeta(common.Pgid(newest)); werr != nil {
 		return werr
 	}
 	return fdatasync(db)
+}
+
+// eraseMeta writes meta page id back without a meta, so that the other
+// meta page is the database. The page header stays, for tools that check
+// every page's type.
+func (db *DB) eraseMeta(id common.Pgid) error {
+	buf := make([]byte, db.pageSize)
+	p := db.pageInBuffer(buf, 0)
+	p.SetId(id)
+	p.SetFlags(common.MetaPageFlag)
+	_, err := db.ops.writeAt(buf, int64(id)*int64(db.pageSize))
+	return err
+}
+
+// unpublishFailedCommit runs when the one fdatasync of a commit fails:
+// the meta page is written, and bolt would read it (through the mmap) as
+// the database from now on, though its pages may never reach the disk.
+// Upstream had synced the pages before writing the meta, so only the meta
+// was in doubt. Erasing it makes the previous commit current again, on
+// disk and in this process; the erase is best effort (the disk is
+// failing), and a commit that did reach the disk is the one that is lost.
+func (tx *Tx) unpublishFailedCommit() {
+	if tx.commit == nil || tx.commit.flags&commitSynced != 0 {
+		return
+	}
+	if err := tx.db.eraseMeta(common.Pgid(tx.meta.Txid() % 2)); err != nil {
+		tx.db.Logger().Errorf("bbolt: erasing the meta page of failed commit %d: %v", tx.meta.Txid(), err)
+	}
 }
