@@ -266,3 +266,63 @@ func TestConcurrentBatchesKeepTheirOrder(t *testing.T) {
 		}
 	}
 }
+
+// gatedTransport holds every batch request until release is closed, and
+// reports each one's arrival.
+type gatedTransport struct {
+	arrived chan struct{}
+	release chan struct{}
+	next    http.RoundTripper
+}
+
+func (g *gatedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Path == api.PathWriteBatch {
+		g.arrived <- struct{}{}
+		<-g.release
+	}
+	return g.next.RoundTrip(r)
+}
+
+// TestCoalescedClientSendsAtOnceWhenFewWrite: while few writes are
+// outstanding (up to 8), each goes out at once in a request of its own,
+// instead of queueing behind two busy batch senders; past 8, writes wait
+// for a sender and share its request. Before, the third of three writers
+// waited for one of the first two answers.
+func TestCoalescedClientSendsAtOnceWhenFewWrite(t *testing.T) {
+	c := cluster.New(t, 1, cluster.Options{})
+	c.WaitForLeader(10 * time.Second)
+	gate := &gatedTransport{arrived: make(chan struct{}, 64), release: make(chan struct{}), next: http.DefaultTransport}
+	cl, err := client.New(client.Config{Addresses: c.Addresses(), Transport: gate, CoalesceWrites: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	const eager, writers = 8, 12
+	errs := make(chan error, writers)
+	for i := range writers {
+		go func() {
+			_, err := cl.Create(ctx, &api.ConfigMap{ObjectMeta: api.ObjectMeta{Name: fmt.Sprintf("few-%d", i), Namespace: "default"}})
+			errs <- err
+		}()
+		if i >= eager {
+			continue // queued: no request of its own
+		}
+		select {
+		case <-gate.arrived:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("write %d of %d outstanding was not sent at once", i+1, i+1)
+		}
+	}
+	select {
+	case <-gate.arrived:
+		t.Fatalf("a write past %d outstanding got a request of its own", eager)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(gate.release)
+	for range writers {
+		if err := <-errs; err != nil {
+			t.Errorf("create: %v", err)
+		}
+	}
+}
