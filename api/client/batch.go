@@ -212,8 +212,9 @@ func (q *coalescer) pace() time.Time {
 }
 
 // take removes the next batch from the queue; nil (and one sender fewer)
-// when the queue is empty or more senders run than senderLimit, and then the unused slot is given back so that
-// the next write after the burst goes at once.
+// when the queue is empty or more senders run than senderLimit, and then
+// the unused slot is given back so that the next write after the burst
+// goes at once.
 func (q *coalescer) take(slot time.Time) []*pendingWrite {
 	q.mu.Lock()
 	defer q.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -91,14 +92,6 @@ func dump(t *testing.T, db *DB) (map[string]string, error) {
 	return out, err
 }
 
-func cloneModel(m map[string]string) map[string]string {
-	o := make(map[string]string, len(m))
-	for k, v := range m {
-		o[k] = v
-	}
-	return o
-}
-
 func randomTx(r *rand.Rand, tx *Tx, model map[string]string, big bool) error {
 	buckets := []string{"a", "b", "c"}
 	nops := 1 + r.Intn(8)
@@ -165,18 +158,6 @@ func randomTx(r *rand.Rand, tx *Tx, model map[string]string, big bool) error {
 	return nil
 }
 
-func sameModel(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
-}
-
 func TestBarqueSectorCrashes(t *testing.T) {
 	seeds := 8 // BARQUE_CRASH_SEEDS=200 for a long run (9,891 crashes in review)
 	if s := os.Getenv("BARQUE_CRASH_SEEDS"); s != "" {
@@ -230,7 +211,7 @@ func sectorCrashRun(t *testing.T, seed int64) {
 			readers[i].Rollback()
 			readers = append(readers[:i], readers[i+1:]...)
 		}
-		next := cloneModel(model)
+		next := maps.Clone(model)
 		sizeBefore := fileSize(t, path)
 		if err := db.Update(func(tx *Tx) error { return randomTx(r, tx, next, true) }); err != nil {
 			t.Fatal(err)
@@ -312,14 +293,14 @@ func sectorCrashRun(t *testing.T, seed int64) {
 		if err != nil {
 			t.Fatalf("step %d mode %d: check: %v", step, mode, err)
 		}
-		isNew, isOld := sameModel(got, next), sameModel(got, model)
+		isNew, isOld := maps.Equal(got, next), maps.Equal(got, model)
 		if !isNew && !isOld {
 			t.Fatalf("step %d mode %d: neither old nor new state (%d keys, old %d new %d)", step, mode, len(got), len(model), len(next))
 		}
 		if allLanded && !isNew {
 			t.Fatalf("step %d mode %d: all writes landed but rolled back (pending %d writes, readers %d)", step, mode, len(rc.pending), len(readers))
 		}
-		if !metaSector0Kept && !isOld && !sameModel(model, next) {
+		if !metaSector0Kept && !isOld && !maps.Equal(model, next) {
 			t.Fatalf("step %d mode %d: meta not landed but new state", step, mode)
 		}
 		// reopen again (recovery idempotent) and do a few commits on it
@@ -329,7 +310,7 @@ func sectorCrashRun(t *testing.T, seed int64) {
 			t.Fatalf("step %d: second open: %v", step, err)
 		}
 		got2, err := dump(t, cdb)
-		if err != nil || !sameModel(got, got2) {
+		if err != nil || !maps.Equal(got, got2) {
 			t.Fatalf("step %d: second open differs: %v", step, err)
 		}
 		// Continue on the crash image as the new live database.
@@ -353,7 +334,7 @@ func sectorCrashRun(t *testing.T, seed int64) {
 		rt.Rollback()
 	}
 	got, err := dump(t, db)
-	if err != nil || !sameModel(got, model) {
+	if err != nil || !maps.Equal(got, model) {
 		t.Fatalf("final state wrong: %v", err)
 	}
 	db.Close()
@@ -417,7 +398,7 @@ func TestBarqueNoGrowSyncLostExtension(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !sameModel(got, model) {
+		if !maps.Equal(got, model) {
 			t.Fatalf("after losing the extension of commit %d: %d keys, want the previous commit's %d", i, len(got), len(model))
 		}
 		return

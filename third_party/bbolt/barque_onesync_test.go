@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -147,29 +148,17 @@ func TestOpenRollsBackAnIncompleteCommit(t *testing.T) {
 			}
 			db = openOneSync(t, path, &Options{NoFreelistSync: true})
 			defer db.Close()
-			if got := readAll(t, db); !mapsEqual(got, want) {
+			if got := readAll(t, db); !maps.Equal(got, want) {
 				t.Fatalf("after the crash: %d keys, last present %v; want %d keys, last present %v",
 					len(got), got["last"] != "", len(want), want["last"] != "")
 			}
 			putKey(t, db, "after", []byte("v")) // and the database goes on
 			want["after"] = "v"
-			if got := readAll(t, db); !mapsEqual(got, want) {
+			if got := readAll(t, db); !maps.Equal(got, want) {
 				t.Fatal("a commit after the recovery is wrong")
 			}
 		})
 	}
-}
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 func TestReadOnlyOpenRefusesAnIncompleteCommit(t *testing.T) {
@@ -246,7 +235,7 @@ func TestRandomCrashes(t *testing.T) {
 			db := openOneSync(t, path, opts)
 			model := map[string]string{}
 			for step := range 200 {
-				next := maps(model)
+				next := maps.Clone(model)
 				if err := db.Update(func(tx *Tx) error {
 					b, err := tx.CreateBucketIfNotExists([]byte("b"))
 					if err != nil {
@@ -277,7 +266,7 @@ func TestRandomCrashes(t *testing.T) {
 				}
 				mode := crashMode(r.Intn(4))
 				crashWrites(db, mode, r)
-				crashed := maps(model)
+				crashed := maps.Clone(model)
 				k := fmt.Sprint("crash", step)
 				v := strings.Repeat("z", r.Intn(12000)+1)
 				putKey(t, db, k, []byte(v))
@@ -288,7 +277,7 @@ func TestRandomCrashes(t *testing.T) {
 					t.Fatal(err)
 				}
 				db = openOneSync(t, path, opts)
-				if got := readAll(t, db); !mapsEqual(got, crashed) {
+				if got := readAll(t, db); !maps.Equal(got, crashed) {
 					t.Fatalf("step %d, crash mode %d: %d keys after reopening, want %d", step, mode, len(got), len(crashed))
 				}
 				model = crashed
@@ -296,14 +285,6 @@ func TestRandomCrashes(t *testing.T) {
 			db.Close()
 		})
 	}
-}
-
-func maps(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // A commit whose one fdatasync fails is not the database afterwards, in

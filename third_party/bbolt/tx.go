@@ -565,15 +565,13 @@ func (tx *Tx) write() error {
 
 	// Barque patch: when the meta page can describe these pages, they are
 	// synced with it, once (barque_onesync.go).
-	if tx.commit = newCommitRecord(pages, tx.db.pageSize); tx.commit == nil {
+	// Without syncs (NoSync) there is nothing to check either.
+	syncing := !tx.db.NoSync || common.IgnoreNoSync
+	if tx.commit = newCommitRecord(pages, tx.db.pageSize); tx.commit == nil || !syncing {
 		tx.commit = &commitRecord{flags: commitSynced}
-	} else if !tx.db.NoSync || common.IgnoreNoSync {
-		// The pages are synced with the meta page, once.
-	} else {
-		tx.commit.flags = commitSynced // no sync at all: nothing to check
 	}
 	// Ignore file sync if flag is set on DB.
-	if (!tx.db.NoSync || common.IgnoreNoSync) && tx.commit.flags&commitSynced != 0 {
+	if syncing && tx.commit.flags&commitSynced != 0 {
 		// gofail: var beforeSyncDataPages struct{}
 		if err := fdatasync(tx.db); err != nil {
 			lg.Errorf("[GOOS: %s, GOARCH: %s] fdatasync failed: %w", runtime.GOOS, runtime.GOARCH, err)
