@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -20,6 +21,10 @@ type streamLayer struct {
 
 	mu     sync.RWMutex
 	filter Filter
+
+	// sent counts writes on connections this replica dialled (replication
+	// and heartbeats when it leads), for tests of idle traffic.
+	sent atomic.Uint64
 }
 
 func (s *streamLayer) allowed(peer string) bool {
@@ -100,6 +105,9 @@ func (c *filteredConn) Read(b []byte) (int, error) {
 func (c *filteredConn) Write(b []byte) (int, error) {
 	if err := c.check(); err != nil {
 		return 0, err
+	}
+	if c.peer != "" {
+		c.layer.sent.Add(1)
 	}
 	return c.Conn.Write(b)
 }

@@ -43,6 +43,12 @@ type followerReplication struct {
 	// which may fall past the end of the log.
 	nextIndex uint64
 
+	// ackedCommit (Barque patch) is the highest leader commit index the
+	// follower acknowledged in a successful AppendEntries. The
+	// CommitTimeout send is skipped while the follower has every entry and
+	// this commit index: it would tell the follower nothing.
+	ackedCommit uint64
+
 	// peer contains the network address and ID of the remote follower.
 	peer Server
 	// peerLock protects 'peer'
@@ -168,6 +174,9 @@ RPC:
 		// follower. See https://github.com/hashicorp/raft/issues/282.
 		case <-randomTimeout(r.config().CommitTimeout):
 			lastLogIdx, _ := r.getLastLog()
+			if r.followerCurrent(s, atomic.LoadUint64(&s.nextIndex), lastLogIdx) {
+				continue
+			}
 			shouldStop = r.replicateTo(s, lastLogIdx)
 		}
 
@@ -494,6 +503,9 @@ SEND:
 			shouldStop = r.pipelineSend(s, pipeline, &nextIndex, lastLogIdx)
 		case <-randomTimeout(r.config().CommitTimeout):
 			lastLogIdx, _ := r.getLastLog()
+			if r.followerCurrent(s, atomic.LoadUint64(&nextIndex), lastLogIdx) {
+				continue
+			}
 			shouldStop = r.pipelineSend(s, pipeline, &nextIndex, lastLogIdx)
 		}
 	}
@@ -659,7 +671,27 @@ func updateLastAppended(s *followerReplication, req *AppendEntriesRequest) {
 		atomic.StoreUint64(&s.nextIndex, last.Index+1)
 		s.commitment.match(s.peer.ID, last.Index)
 	}
+	// Barque patch: remember the commit index the follower now knows
+	// (responses of a pipeline can arrive out of order only across a
+	// pipeline restart, so keep the highest).
+	for {
+		acked := atomic.LoadUint64(&s.ackedCommit)
+		if req.LeaderCommitIndex <= acked || atomic.CompareAndSwapUint64(&s.ackedCommit, acked, req.LeaderCommitIndex) {
+			break
+		}
+	}
 
 	// Notify still leader
 	s.notifyAll(true)
+}
+
+// followerCurrent (Barque patch) reports whether the follower has every
+// entry up to lastLogIdx and has acknowledged the leader's current commit
+// index, so that a CommitTimeout send would carry nothing new. Upstream sends
+// it anyway, every CommitTimeout to every follower, which kept an idle
+// three-server cluster busy with ~400 empty AppendEntries a second.
+// Liveness does not depend on these sends: heartbeats (and their lastContact)
+// run on their own goroutine.
+func (r *Raft) followerCurrent(s *followerReplication, nextIndex, lastLogIdx uint64) bool {
+	return nextIndex > lastLogIdx && atomic.LoadUint64(&s.ackedCommit) >= r.getCommitIndex()
 }
