@@ -48,14 +48,16 @@ type forwardOutcome struct {
 }
 
 type opForwarder struct {
-	s    *Server
-	ch   chan *forwardReq
-	sem  chan struct{}
-	quit <-chan struct{}
+	s      *Server
+	stream *forwardStream // forward_stream.go
+	ch     chan *forwardReq
+	sem    chan struct{}
+	quit   <-chan struct{}
 }
 
 func newOpForwarder(s *Server) *opForwarder {
-	f := &opForwarder{s: s, ch: make(chan *forwardReq, 4096), sem: make(chan struct{}, forwardMaxInFlight), quit: s.ctx.Done()}
+	f := &opForwarder{s: s, stream: newForwardStream(s.ctx), ch: make(chan *forwardReq, 4096),
+		sem: make(chan struct{}, forwardMaxInFlight), quit: s.ctx.Done()}
 	go f.run()
 	return f
 }
@@ -187,7 +189,10 @@ func (f *opForwarder) send(batch []*forwardReq) {
 		fail(api.Internal(err))
 		return
 	}
-	results, err := f.post(leader, body)
+	results, err := f.stream.post(leader, body)
+	if errors.Is(err, errNoStream) {
+		results, err = f.post(leader, body)
+	}
 	if err != nil {
 		fail(err)
 		return

@@ -15,6 +15,9 @@ type metrics struct {
 	reg      *prometheus.Registry
 	commit   prometheus.Histogram
 	requests *prometheus.HistogramVec
+	// proposeStreams counts the followers' propose streams this server
+	// serves now (forward_stream.go).
+	proposeStreams prometheus.Gauge
 }
 
 func newMetrics(s *Server) *metrics {
@@ -41,7 +44,11 @@ func newMetrics(s *Server) *metrics {
 		}
 		return 0
 	})
-	m.reg.MustRegister(m.commit, m.requests, applied, leader,
+	m.proposeStreams = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "barque_propose_streams",
+		Help: "Followers' standing connections that forward writes to this server (the leader serves one per follower).",
+	})
+	m.reg.MustRegister(m.commit, m.requests, applied, leader, m.proposeStreams,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

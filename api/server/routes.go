@@ -72,6 +72,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/v1/status/leader", s.handleLeader)
 	mux.HandleFunc("/v1/internal/read-index", s.handleReadIndex)
 	mux.HandleFunc(pathPropose, s.handlePropose)
+	mux.HandleFunc(pathProposeStream, s.handleProposeStream)
 	mux.HandleFunc(api.PathWriteBatch, s.handleWriteBatch)
 	mux.HandleFunc("/v1/operator/raft/configuration", s.handleRaftConfiguration)
 	mux.HandleFunc("/v1/operator/raft/peer", s.writeOnLeader(s.handleRemovePeer))
