@@ -166,7 +166,17 @@ type forwardStream struct {
 }
 
 func newForwardStream(ctx context.Context) *forwardStream {
-	return &forwardStream{ctx: ctx, httpOnly: map[string]time.Time{}}
+	fs := &forwardStream{ctx: ctx, httpOnly: map[string]time.Time{}}
+	// A stopped server closes its stream, so that the leader's side ends too.
+	context.AfterFunc(ctx, func() {
+		fs.mu.Lock()
+		defer fs.mu.Unlock()
+		if fs.cur != nil {
+			fs.cur.fail(errors.New("this server is shutting down"))
+			fs.cur = nil
+		}
+	})
+	return fs
 }
 
 type streamReply struct {
@@ -245,6 +255,9 @@ func (fs *forwardStream) connTo(leader string) (*streamConn, error) {
 	defer fs.mu.Unlock()
 	if c := fs.cur; c != nil && c.leader == leader && c.usable() {
 		return c, nil
+	}
+	if err := fs.ctx.Err(); err != nil {
+		return nil, err
 	}
 	if until, ok := fs.httpOnly[leader]; ok && time.Now().Before(until) {
 		return nil, errNoStream

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/barque-io/barque/api"
 )
@@ -25,6 +26,8 @@ type scriptedLeader struct {
 	answer func(id uint64, body []byte) (kind byte, reply []byte, ok bool)
 	// refuse, when set, is the HTTP status the upgrade gets instead of 101.
 	refuse int
+	// closed, when set, is closed when the follower ends a stream.
+	closed chan struct{}
 }
 
 func startScriptedLeader(t *testing.T, l *scriptedLeader) string {
@@ -63,6 +66,9 @@ func (l *scriptedLeader) serve(conn net.Conn) {
 	for {
 		var h [requestFrameHeader]byte
 		if _, err := io.ReadFull(br, h[:]); err != nil {
+			if l.closed != nil {
+				close(l.closed)
+			}
 			return
 		}
 		body := make([]byte, binary.BigEndian.Uint32(h[:4]))
@@ -193,4 +199,27 @@ func TestForwardStreamOutcomes(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestForwardStreamClosesWithItsServer: a stopped server's stream ends, so
+// the leader does not keep serving a dead follower's connection.
+func TestForwardStreamClosesWithItsServer(t *testing.T) {
+	closed := make(chan struct{})
+	leader := startScriptedLeader(t, &scriptedLeader{answer: func(_ uint64, body []byte) (byte, []byte, bool) {
+		return answerResults, echoResult(body), true
+	}, closed: closed})
+	ctx, cancel := context.WithCancel(context.Background())
+	fs := newForwardStream(ctx)
+	if _, err := fs.post(leader, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the leader's side of the stream stayed open after the follower stopped")
+	}
+	if _, err := fs.post(leader, []byte("x")); api.AsStatus(err).Code() != http.StatusServiceUnavailable {
+		t.Fatalf("post after stop: %v, want 503", err)
+	}
 }
