@@ -70,48 +70,52 @@ func (s *Server) handleProposeStream(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	defer conn.Close()
-	// The server's read and write deadlines stay on a hijacked connection.
+	// The server's read and write deadlines stay on a hijacked connection,
+	// and http.Server.Shutdown neither drains nor closes it: s.streams does.
 	_ = conn.SetDeadline(time.Time{})
-	// Hijacked connections are not closed by http.Server.Shutdown.
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		select {
-		case <-s.ctx.Done():
-			conn.Close()
-		case <-done:
-		}
-	}()
+	done, ok := s.streams.add(conn)
+	if !ok {
+		conn.Close()
+		return
+	}
+	defer s.streams.remove(conn, done)
 	s.metrics.proposeStreams.Inc()
 	defer s.metrics.proposeStreams.Dec()
 	_, _ = brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: " + proposeStreamProto + "\r\n\r\n")
 	if brw.Flush() != nil {
+		conn.Close()
 		return
 	}
 	s.serveProposeStream(conn, brw.Reader)
 }
 
+// streamMaxInFlight bounds the frames of one stream being proposed at once
+// (a follower sends at most forwardMaxInFlight); the stream is not read
+// further until one finishes.
+const streamMaxInFlight = 16
+
 func (s *Server) serveProposeStream(conn net.Conn, br *bufio.Reader) {
 	var wmu sync.Mutex
 	var handlers sync.WaitGroup
-	defer handlers.Wait()
+	sem := make(chan struct{}, streamMaxInFlight)
 	for {
-		var h [requestFrameHeader]byte
-		if _, err := io.ReadFull(br, h[:]); err != nil {
-			return
-		}
-		n, id := binary.BigEndian.Uint32(h[:4]), binary.BigEndian.Uint64(h[4:])
-		if n > maxProposeFrame {
-			return
-		}
-		body := make([]byte, n)
-		if _, err := io.ReadFull(br, body); err != nil {
+		sem <- struct{}{}
+		body, id, err := readRequestFrame(br)
+		if err != nil {
+			// A graceful shutdown stops the reads (s.streams.drain) and lets
+			// the running proposals answer first; anything else ends the
+			// stream at once, as the follower can no longer use it.
+			if !s.streams.draining() {
+				conn.Close()
+			}
+			handlers.Wait()
+			conn.Close()
 			return
 		}
 		handlers.Add(1)
 		go func() {
 			defer handlers.Done()
+			defer func() { <-sem }()
 			kind, answer := s.proposeFrame(body)
 			frame := make([]byte, answerFrameHeader, answerFrameHeader+len(answer))
 			binary.BigEndian.PutUint32(frame[:4], uint32(len(answer)))
@@ -122,9 +126,87 @@ func (s *Server) serveProposeStream(conn net.Conn, br *bufio.Reader) {
 			defer wmu.Unlock()
 			_ = conn.SetWriteDeadline(time.Now().Add(requestTimeout))
 			if _, err := conn.Write(frame); err != nil {
-				conn.Close() // the follower reports the outcome unknown
+				s.logger.Debug("propose stream: answer lost; the follower reports the outcome unknown", "error", err)
+				conn.Close()
 			}
 		}()
+	}
+}
+
+func readRequestFrame(br *bufio.Reader) ([]byte, uint64, error) {
+	var h [requestFrameHeader]byte
+	if _, err := io.ReadFull(br, h[:]); err != nil {
+		return nil, 0, err
+	}
+	n, id := binary.BigEndian.Uint32(h[:4]), binary.BigEndian.Uint64(h[4:])
+	if n > maxProposeFrame {
+		return nil, 0, fmt.Errorf("a request frame of %d bytes", n)
+	}
+	body := make([]byte, n)
+	if _, err := io.ReadFull(br, body); err != nil {
+		return nil, 0, err
+	}
+	return body, id, nil
+}
+
+// streamSet is the leader's open propose streams.
+type streamSet struct {
+	mu       sync.Mutex
+	conns    map[net.Conn]chan struct{} // closed when the stream's serving ends
+	stopping bool
+}
+
+func newStreamSet() *streamSet { return &streamSet{conns: map[net.Conn]chan struct{}{}} }
+
+func (p *streamSet) add(conn net.Conn) (chan struct{}, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopping {
+		return nil, false
+	}
+	done := make(chan struct{})
+	p.conns[conn] = done
+	return done, true
+}
+
+func (p *streamSet) remove(conn net.Conn, done chan struct{}) {
+	p.mu.Lock()
+	delete(p.conns, conn)
+	p.mu.Unlock()
+	close(done)
+}
+
+func (p *streamSet) draining() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stopping
+}
+
+// drain stops reading every stream, lets the proposals already read finish
+// and answer, and waits (until ctx ends) for the streams to close: what
+// http.Server.Shutdown does for requests. kill cuts them at once instead.
+func (p *streamSet) drain(ctx context.Context, kill bool) {
+	p.mu.Lock()
+	p.stopping = true
+	var waits []chan struct{}
+	for conn, done := range p.conns {
+		if kill {
+			conn.Close()
+		} else {
+			_ = conn.SetReadDeadline(time.Now())
+		}
+		waits = append(waits, done)
+	}
+	p.mu.Unlock()
+	if kill {
+		return
+	}
+	for _, done := range waits {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return
+		}
 	}
 }
 
@@ -141,7 +223,9 @@ func (s *Server) proposeFrame(body []byte) (byte, []byte) {
 	if err != nil {
 		return fail(api.BadRequest(err.Error()))
 	}
-	ctx, cancel := context.WithTimeout(s.ctx, requestTimeout)
+	// Not cancelled with s.ctx: a graceful shutdown lets the proposals a
+	// stream already read finish and answer (streamSet.drain).
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), requestTimeout)
 	defer cancel()
 	start := time.Now()
 	results, _, err := s.node.Propose(ctx, ops)
@@ -193,10 +277,13 @@ type streamConn struct {
 	nextID uint64
 	wait   map[uint64]chan streamReply
 	broken error
+	// retired: the leader changed; close once wait is empty.
+	retired bool
 }
 
 // post sends one encoded ops batch to leader and returns its results.
 func (fs *forwardStream) post(leader string, body []byte) ([]forwardResult, error) {
+	deadline := time.Now().Add(requestTimeout)
 	c, err := fs.connTo(leader)
 	if err != nil {
 		if errors.Is(err, errNoStream) {
@@ -213,20 +300,22 @@ func (fs *forwardStream) post(leader string, body []byte) ([]forwardResult, erro
 	binary.BigEndian.PutUint64(frame[4:], id)
 	frame = append(frame, body...)
 	c.wmu.Lock()
-	_ = c.conn.SetWriteDeadline(time.Now().Add(requestTimeout))
+	_ = c.conn.SetWriteDeadline(deadline)
 	_, err = c.conn.Write(frame)
 	c.wmu.Unlock()
 	if err != nil {
 		c.fail(err)
 	}
-	t := time.NewTimer(requestTimeout)
+	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
 	var r streamReply
 	select {
 	case r = <-ch:
 	case <-t.C:
-		c.forget(id)
-		return nil, api.Timeout("the leader did not answer in time; the writes may or may not have been applied")
+		// A leader that answers nothing in requestTimeout is not to be
+		// trusted with the next batch either: the connection goes.
+		c.fail(errors.New("no answer in time"))
+		r = <-ch
 	case <-fs.ctx.Done():
 		return nil, api.Timeout("this server is shutting down; the writes may or may not have been applied")
 	}
@@ -248,8 +337,8 @@ func (fs *forwardStream) post(leader string, body []byte) ([]forwardResult, erro
 }
 
 // connTo returns the open connection to leader, dialling it when there is
-// none. A connection to an earlier leader is closed: its waiting requests
-// end with an unknown outcome.
+// none. A connection to an earlier leader is retired: it takes no new
+// request and closes once the ones it carries are answered.
 func (fs *forwardStream) connTo(leader string) (*streamConn, error) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
@@ -263,7 +352,7 @@ func (fs *forwardStream) connTo(leader string) (*streamConn, error) {
 		return nil, errNoStream
 	}
 	if fs.cur != nil {
-		fs.cur.fail(errors.New("the leader changed"))
+		fs.cur.retire()
 		fs.cur = nil
 	}
 	conn, br, err := dialProposeStream(fs.ctx, leader)
@@ -319,8 +408,10 @@ func dialProposeStream(ctx context.Context, leader string) (net.Conn, *bufio.Rea
 func (c *streamConn) usable() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.broken == nil
+	return c.broken == nil && !c.retired
 }
+
+var errRetired = errors.New("the leader changed")
 
 func (c *streamConn) register() (uint64, chan streamReply, error) {
 	c.mu.Lock()
@@ -328,16 +419,25 @@ func (c *streamConn) register() (uint64, chan streamReply, error) {
 	if c.broken != nil {
 		return 0, nil, c.broken
 	}
+	if c.retired {
+		return 0, nil, errRetired
+	}
 	c.nextID++
 	ch := make(chan streamReply, 1)
 	c.wait[c.nextID] = ch
 	return c.nextID, ch, nil
 }
 
-func (c *streamConn) forget(id uint64) {
+// retire takes no new requests and closes the connection once the ones in
+// flight are answered.
+func (c *streamConn) retire() {
 	c.mu.Lock()
-	delete(c.wait, id)
+	c.retired = true
+	idle := len(c.wait) == 0
 	c.mu.Unlock()
+	if idle {
+		c.conn.Close()
+	}
 }
 
 // fail closes the connection and ends every waiting request with err.
@@ -374,9 +474,14 @@ func (c *streamConn) readAnswers(br *bufio.Reader) {
 		c.mu.Lock()
 		ch := c.wait[id]
 		delete(c.wait, id)
+		done := c.retired && len(c.wait) == 0
 		c.mu.Unlock()
 		if ch != nil {
 			ch <- streamReply{kind: h[12], body: body}
+		}
+		if done {
+			c.fail(errRetired) // no one waits: this only closes it
+			return
 		}
 	}
 }

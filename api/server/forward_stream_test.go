@@ -223,3 +223,26 @@ func TestForwardStreamClosesWithItsServer(t *testing.T) {
 		t.Fatalf("post after stop: %v, want 503", err)
 	}
 }
+
+// TestForwardStreamLeaderChangeKeepsInFlightAnswers: a batch sent to the
+// previous leader still gets that leader's answer after the follower has
+// moved on to a new one (the old connection is retired, not cut).
+func TestForwardStreamLeaderChangeKeepsInFlightAnswers(t *testing.T) {
+	slow := func(_ uint64, b []byte) (byte, []byte, bool) {
+		time.Sleep(300 * time.Millisecond)
+		return answerResults, echoResult(b), true
+	}
+	fast := func(_ uint64, b []byte) (byte, []byte, bool) { return answerResults, echoResult(b), true }
+	a := startScriptedLeader(t, &scriptedLeader{answer: slow})
+	b := startScriptedLeader(t, &scriptedLeader{answer: fast})
+	fs := newForwardStream(context.Background())
+	errc := make(chan error, 1)
+	go func() { _, err := fs.post(a, []byte("to-a")); errc <- err }()
+	time.Sleep(50 * time.Millisecond)
+	if _, err := fs.post(b, []byte("to-b")); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; err != nil {
+		t.Fatalf("the request to the previous leader: %v", err)
+	}
+}

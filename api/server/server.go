@@ -38,6 +38,7 @@ type Server struct {
 	reads   *readBatcher
 	proxy   *leaderProxy
 	fwd     *opForwarder
+	streams *streamSet // the followers' propose streams, on the leader
 
 	// followerReady: a follower knows a leader and hears from it.
 	// leaderReady: this replica leads and its barrier of this term is done;
@@ -123,6 +124,7 @@ func (s *Server) start() error {
 	s.reads = newReadBatcher(s)
 	s.proxy = newLeaderProxy(s)
 	s.fwd = newOpForwarder(s)
+	s.streams = newStreamSet()
 	s.leaderSvcs = newLeaderServices(s)
 	s.startControllers()
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
@@ -230,6 +232,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		if s.http != nil {
 			_ = s.http.Shutdown(ctx)
 		}
+		if s.streams != nil {
+			s.streams.drain(ctx, false)
+		}
 		if s.pool != nil {
 			_ = s.pool.Leave(time.Second)
 		}
@@ -250,6 +255,9 @@ func (s *Server) Kill() {
 			_ = s.http.Close()
 		} else if s.httpL != nil {
 			_ = s.httpL.Close()
+		}
+		if s.streams != nil {
+			s.streams.drain(context.Background(), true)
 		}
 		if s.pool != nil {
 			_ = s.pool.Shutdown()
