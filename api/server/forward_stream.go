@@ -112,16 +112,12 @@ func (s *Server) serveProposeStream(conn net.Conn, br *bufio.Reader) {
 			conn.Close()
 			return
 		}
-		handlers.Add(1)
-		go func() {
-			defer handlers.Done()
-			defer func() { <-sem }()
-			kind, answer := s.proposeFrame(body)
-			frame := make([]byte, answerFrameHeader, answerFrameHeader+len(answer))
-			binary.BigEndian.PutUint32(frame[:4], uint32(len(answer)))
+		answer := func(kind byte, body []byte) {
+			frame := make([]byte, answerFrameHeader, answerFrameHeader+len(body))
+			binary.BigEndian.PutUint32(frame[:4], uint32(len(body)))
 			binary.BigEndian.PutUint64(frame[4:12], id)
 			frame[12] = kind
-			frame = append(frame, answer...)
+			frame = append(frame, body...)
 			wmu.Lock()
 			defer wmu.Unlock()
 			_ = conn.SetWriteDeadline(time.Now().Add(requestTimeout))
@@ -129,6 +125,20 @@ func (s *Server) serveProposeStream(conn net.Conn, br *bufio.Reader) {
 				s.logger.Debug("propose stream: answer lost; the follower reports the outcome unknown", "error", err)
 				conn.Close()
 			}
+		}
+		if s.streams.draining() {
+			// Read, and refused with nothing applied, rather than left
+			// unread for the follower to report as unknown.
+			st, _ := json.Marshal(api.AsStatus(api.Unavailable("this server is shutting down")).Status)
+			answer(answerStatus, st)
+			<-sem
+			continue
+		}
+		handlers.Add(1)
+		go func() {
+			defer handlers.Done()
+			defer func() { <-sem }()
+			answer(s.proposeFrame(body))
 		}()
 	}
 }
@@ -148,6 +158,11 @@ func readRequestFrame(br *bufio.Reader) ([]byte, uint64, error) {
 	}
 	return body, id, nil
 }
+
+// drainReadWindow: a draining stream still reads (and refuses with a 503)
+// what its follower sends this long, so that a batch already on its way is
+// answered rather than left unread.
+const drainReadWindow = 200 * time.Millisecond
 
 // streamSet is the leader's open propose streams.
 type streamSet struct {
@@ -182,8 +197,8 @@ func (p *streamSet) draining() bool {
 	return p.stopping
 }
 
-// drain stops reading every stream, lets the proposals already read finish
-// and answer, and waits (until ctx ends) for the streams to close: what
+// drain stops every stream (after drainReadWindow, refusing what arrives
+// meanwhile), lets the proposals already read finish and answer, and waits (until ctx ends) for the streams to close: what
 // http.Server.Shutdown does for requests. kill cuts them at once instead.
 func (p *streamSet) drain(ctx context.Context, kill bool) {
 	p.mu.Lock()
@@ -193,7 +208,7 @@ func (p *streamSet) drain(ctx context.Context, kill bool) {
 		if kill {
 			conn.Close()
 		} else {
-			_ = conn.SetReadDeadline(time.Now())
+			_ = conn.SetReadDeadline(time.Now().Add(drainReadWindow))
 		}
 		waits = append(waits, done)
 	}

@@ -64,19 +64,22 @@ func TestGracefulLeaderShutdownKeepsForwardedOutcomes(t *testing.T) {
 	leader := c.WaitForLeader(10 * time.Second)
 	follower := c.Follower(leader)
 	var stop atomic.Bool
-	var n504, nOK atomic.Int64
+	var nCut, nOK atomic.Int64
 	var wg sync.WaitGroup
 	for w := range 16 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := 0; !stop.Load(); i++ {
-				code, _ := do(t, http.MethodPost, follower.APIURL()+cmPath, configMap(fmt.Sprintf("g-%d-%d", w, i), "v"))
-				switch code {
-				case http.StatusGatewayTimeout:
-					n504.Add(1)
-				case http.StatusCreated:
+				code, body := do(t, http.MethodPost, follower.APIURL()+cmPath, configMap(fmt.Sprintf("g-%d-%d", w, i), "v"))
+				switch {
+				case code == http.StatusCreated:
 					nOK.Add(1)
+				case code == http.StatusGatewayTimeout && strings.Contains(fmt.Sprint(body["message"]), "forwarding to the leader failed"):
+					// The follower lost the stream itself. A 504 the leader
+					// answers (its entry was in flight when leadership
+					// moved) is a true unknown outcome, as over HTTP.
+					nCut.Add(1)
 				}
 			}
 		}()
@@ -91,10 +94,7 @@ func TestGracefulLeaderShutdownKeepsForwardedOutcomes(t *testing.T) {
 	if nOK.Load() == 0 {
 		t.Fatal("no write succeeded")
 	}
-	// A write whose entry was on its way when leadership moved can still
-	// end unknown, as with one HTTP request per batch (0-2 in three runs);
-	// cutting the streams made every batch in flight unknown (16-34).
-	if n := n504.Load(); n > 2 {
-		t.Errorf("%d forwarded writes ended 504 on a graceful leader shutdown", n)
+	if n := nCut.Load(); n > 0 {
+		t.Errorf("%d forwarded writes ended 504 because the leader cut its stream on a graceful shutdown", n)
 	}
 }
