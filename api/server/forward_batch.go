@@ -255,7 +255,7 @@ func (s *Server) handlePropose(w http.ResponseWriter, r *http.Request) {
 		writeError(w, api.NewStatusError(http.StatusMethodNotAllowed, api.ReasonMethodNotAllowed, "use POST"))
 		return
 	}
-	if !s.node.IsLeader() || !s.leaderReady.Load() {
+	if !s.readyLeader() {
 		writeError(w, api.Unavailable("not the leader, or not ready"))
 		return
 	}
@@ -264,23 +264,32 @@ func (s *Server) handlePropose(w http.ResponseWriter, r *http.Request) {
 		writeError(w, api.TooLarge(err.Error()))
 		return
 	}
-	ops, err := fsm.DecodeOps(body)
-	if err != nil {
-		writeError(w, api.BadRequest(err.Error()))
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
-	defer cancel()
-	start := time.Now()
-	results, _, err := s.node.Propose(ctx, ops)
-	s.metrics.commit.Observe(time.Since(start).Seconds())
+	answer, err := s.proposeForwarded(r.Context(), body)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(encodeForwardResults(results))
+	_, _ = w.Write(answer)
+}
+
+// proposeForwarded proposes a follower's encoded batch (either transport)
+// and returns the encoded answer, or an error for the whole batch.
+func (s *Server) proposeForwarded(ctx context.Context, body []byte) ([]byte, error) {
+	ops, err := fsm.DecodeOps(body)
+	if err != nil {
+		return nil, api.BadRequest(err.Error())
+	}
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	start := time.Now()
+	results, _, err := s.node.Propose(ctx, ops)
+	s.metrics.commit.Observe(time.Since(start).Seconds())
+	if err != nil {
+		return nil, err
+	}
+	return encodeForwardResults(results), nil
 }
 
 // The internal answer to a forwarded batch is binary: per op, a byte (0: the

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/barque-io/barque/api"
-	"github.com/barque-io/barque/fsm"
 )
 
 // A follower forwards its batches of admitted ops to the leader over one
@@ -57,7 +56,7 @@ func (s *Server) handleProposeStream(w http.ResponseWriter, r *http.Request) {
 		writeError(w, api.BadRequest("send POST with Upgrade: "+proposeStreamProto))
 		return
 	}
-	if !s.node.IsLeader() || !s.leaderReady.Load() {
+	if !s.readyLeader() {
 		writeError(w, api.Unavailable("not the leader, or not ready"))
 		return
 	}
@@ -198,25 +197,11 @@ func (p *streamSet) draining() bool {
 }
 
 // drain stops every stream (after drainReadWindow, refusing what arrives
-// meanwhile), lets the proposals already read finish and answer, and waits (until ctx ends) for the streams to close: what
-// http.Server.Shutdown does for requests. kill cuts them at once instead.
-func (p *streamSet) drain(ctx context.Context, kill bool) {
-	p.mu.Lock()
-	p.stopping = true
-	var waits []chan struct{}
-	for conn, done := range p.conns {
-		if kill {
-			conn.Close()
-		} else {
-			_ = conn.SetReadDeadline(time.Now().Add(drainReadWindow))
-		}
-		waits = append(waits, done)
-	}
-	p.mu.Unlock()
-	if kill {
-		return
-	}
-	for _, done := range waits {
+// meanwhile), lets the proposals already read finish and answer, and waits
+// (until ctx ends) for the streams to close: what http.Server.Shutdown
+// does for requests.
+func (p *streamSet) drain(ctx context.Context) {
+	for _, done := range p.stop(func(conn net.Conn) { _ = conn.SetReadDeadline(time.Now().Add(drainReadWindow)) }) {
 		select {
 		case <-done:
 		case <-ctx.Done():
@@ -225,31 +210,41 @@ func (p *streamSet) drain(ctx context.Context, kill bool) {
 	}
 }
 
-// proposeFrame proposes one forwarded batch and returns its answer.
-func (s *Server) proposeFrame(body []byte) (byte, []byte) {
-	fail := func(err error) (byte, []byte) {
-		st, _ := json.Marshal(api.AsStatus(err).Status)
-		return answerStatus, st
+// cut closes every stream at once (Kill).
+func (p *streamSet) cut() { p.stop(func(conn net.Conn) { conn.Close() }) }
+
+// stop marks the set stopping, applies how to each open stream and returns
+// their done channels.
+func (p *streamSet) stop(how func(net.Conn)) []chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stopping = true
+	var waits []chan struct{}
+	for conn, done := range p.conns {
+		how(conn)
+		waits = append(waits, done)
 	}
-	if !s.node.IsLeader() || !s.leaderReady.Load() {
-		return fail(api.Unavailable("not the leader, or not ready"))
-	}
-	ops, err := fsm.DecodeOps(body)
-	if err != nil {
-		return fail(api.BadRequest(err.Error()))
-	}
-	// Not cancelled with s.ctx: a graceful shutdown lets the proposals a
-	// stream already read finish and answer (streamSet.drain).
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), requestTimeout)
-	defer cancel()
-	start := time.Now()
-	results, _, err := s.node.Propose(ctx, ops)
-	s.metrics.commit.Observe(time.Since(start).Seconds())
-	if err != nil {
-		return fail(err)
-	}
-	return answerResults, encodeForwardResults(results)
+	return waits
 }
+
+// proposeFrame proposes one forwarded batch and returns its answer frame's
+// kind and body.
+func (s *Server) proposeFrame(body []byte) (byte, []byte) {
+	var err error = api.Unavailable("not the leader, or not ready")
+	if s.readyLeader() {
+		// Not cancelled with s.ctx: a graceful shutdown lets the proposals
+		// a stream already read finish and answer (streamSet.drain).
+		var answer []byte
+		if answer, err = s.proposeForwarded(context.WithoutCancel(s.ctx), body); err == nil {
+			return answerResults, answer
+		}
+	}
+	st, _ := json.Marshal(api.AsStatus(err).Status)
+	return answerStatus, st
+}
+
+// readyLeader: this replica leads and may take writes (leaderReady).
+func (s *Server) readyLeader() bool { return s.node.IsLeader() && s.leaderReady.Load() }
 
 // errNoStream: the leader does not serve the stream (an older version);
 // the follower forwards with HTTP requests instead.

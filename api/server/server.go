@@ -233,7 +233,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			_ = s.http.Shutdown(ctx)
 		}
 		if s.streams != nil {
-			s.streams.drain(ctx, false)
+			s.streams.drain(ctx)
 		}
 		if s.pool != nil {
 			_ = s.pool.Leave(time.Second)
@@ -257,7 +257,7 @@ func (s *Server) Kill() {
 			_ = s.httpL.Close()
 		}
 		if s.streams != nil {
-			s.streams.drain(context.Background(), true)
+			s.streams.cut()
 		}
 		if s.pool != nil {
 			_ = s.pool.Shutdown()
