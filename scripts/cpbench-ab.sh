@@ -6,7 +6,8 @@
 #   scripts/cpbench-ab.sh N BIN_A BIN_B [BIN...]
 #
 # Environment: CLIENTS (64), DURATION (10s), CLIENT (go|http, go),
-# ARGS (extra `barque server` flags), CPBENCH (bin/cpbench).
+# ROUTING (pinned|leader|own, pinned), ARGS (extra `barque server` flags),
+# CPBENCH (bin/cpbench).
 set -euo pipefail
 if [ $# -lt 2 ]; then
 	echo "usage: $0 N BIN [BIN...]" >&2
@@ -21,8 +22,9 @@ trap 'rm -f "$out"' EXIT
 for _ in $(seq "$runs"); do
 	for bin in "$@"; do
 		line=$("$cpbench" -only barque -workloads throughput -barque-client "${CLIENT:-go}" \
-			-clients "$clients" -duration "${DURATION:-10s}" -barque "$bin" ${ARGS:+-barque-args "$ARGS"} 2>&1 |
-			awk -v c="$clients" '$1 == c && $2 ~ /^barque/ {print $3, $6}')
+			-routing "${ROUTING:-pinned}" -clients "$clients" -duration "${DURATION:-10s}" \
+			-barque "$bin" ${ARGS:+-barque-args "$ARGS"} 2>&1 |
+			awk -v c="$clients" '$1 == c && $3 ~ /^barque/ {print $4, $7}')
 		echo "$bin ${line:-failed}" | tee -a "$out"
 	done
 done

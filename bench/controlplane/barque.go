@@ -29,6 +29,7 @@ type Barque struct {
 	Label string
 
 	clients [Members]*client.Client
+	own     *client.Client // all members' addresses: writes follow the leader
 
 	procs   [Members]*Proc
 	members [Members]barqueMember
@@ -88,6 +89,16 @@ func (b *Barque) Start(ctx context.Context, dir string) error {
 			return err
 		}
 		b.clients[i] = c
+	}
+	all := make([]string, Members)
+	for i := range all {
+		all[i] = b.baseOf(ports[3*i])
+	}
+	// As a user runs it (BARQUE_ADDR with every server): the client sends
+	// each request where the last answer's X-Barque-Leader points.
+	if b.own, err = client.New(client.Config{Addresses: all, Transport: b.http.Transport,
+		CoalesceWrites: true}); err != nil {
+		return err
 	}
 	for i := 0; i < Members; i++ {
 		b.members[i] = barqueMember{
@@ -190,6 +201,15 @@ func (b *Barque) Writer(i int) Writer {
 		return clientWriter{c: b.clients[i]}
 	}
 	return barqueWriter{c: b.http, base: b.base(i)}
+}
+
+// OwnWriter implements System: Barque's Go client given every server; nil
+// for the plain-HTTP writer, which has no client of its own.
+func (b *Barque) OwnWriter() Writer {
+	if !b.GoClient {
+		return nil
+	}
+	return clientWriter{c: b.own}
 }
 
 // WaitReady implements System: /readyz is 200 on every server ("member of a

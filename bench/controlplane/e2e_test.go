@@ -23,15 +23,23 @@ func TestBarqueEndToEndWithFake(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	b := &Barque{Bin: bin}
+	b := &Barque{Bin: bin, GoClient: true}
 	if err := b.Start(ctx, filepath.Join(dir, "cluster")); err != nil {
 		t.Fatal(err)
 	}
 	defer b.Stop()
 
-	tp := Throughput(ctx, b, 4, 300*time.Millisecond, 256)
-	if tp.Ops == 0 || tp.Errors != 0 {
-		t.Fatalf("throughput: %+v", tp)
+	var tp ThroughputResult
+	for _, r := range []Routing{RoutePinned, RouteLeader, RouteOwn} {
+		res, ok := Throughput(ctx, b, 4, r, 300*time.Millisecond, 256)
+		if !ok || res.Ops == 0 || res.Errors != 0 || res.Routing != r {
+			t.Fatalf("throughput, routing %s: %+v (ok %v)", r, res, ok)
+		}
+		tp = res
+	}
+	plain := &Barque{Bin: bin}
+	if _, ok := Throughput(ctx, plain, 4, RouteOwn, time.Millisecond, 256); ok {
+		t.Fatal("the plain-HTTP writer has no client of its own, yet routing own ran")
 	}
 	fo, err := Failover(ctx, b, FailoverConfig{Kills: 2, Tick: 10 * time.Millisecond,
 		WriteTimeout: time.Second, ValueSize: 256})

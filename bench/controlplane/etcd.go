@@ -20,7 +20,8 @@ type Etcd struct {
 
 	procs   [Members]*Proc
 	clients [Members]*clientv3.Client
-	ids     map[uint64]int // member ID -> index, learnt once the cluster is up
+	own     *clientv3.Client // every member: clientv3's balancer spreads requests
+	ids     map[uint64]int   // member ID -> index, learnt once the cluster is up
 }
 
 // Name implements System.
@@ -84,6 +85,15 @@ func (e *Etcd) Start(ctx context.Context, dir string) error {
 		}
 		e.clients[i] = c
 	}
+	var all []string
+	for _, c := range e.clients {
+		all = append(all, c.Endpoints()...)
+	}
+	own, err := clientv3.New(clientv3.Config{Endpoints: all, DialTimeout: 2 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		return err
+	}
+	e.own = own
 	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	if err := e.WaitReady(wctx); err != nil {
@@ -111,6 +121,10 @@ func (e *Etcd) status(ctx context.Context, i int) (*clientv3.StatusResponse, err
 
 // Stop implements System.
 func (e *Etcd) Stop() {
+	if e.own != nil {
+		e.own.Close()
+		e.own = nil
+	}
 	for i := range e.procs {
 		if e.clients[i] != nil {
 			e.clients[i].Close()
@@ -130,6 +144,11 @@ func (e *Etcd) Stop() {
 func (e *Etcd) Writer(i int) Writer {
 	return etcdWriter{pb.NewKVClient(e.clients[i].ActiveConnection())}
 }
+
+// OwnWriter implements System: one clientv3 given every member, as
+// kube-apiserver's --etcd-servers configures it; its gRPC balancer sends
+// each request to the next member in turn.
+func (e *Etcd) OwnWriter() Writer { return etcdWriter{pb.NewKVClient(e.own.ActiveConnection())} }
 
 type etcdWriter struct{ kv pb.KVClient }
 

@@ -21,6 +21,11 @@ type System interface {
 	Stop()
 	// Writer returns a client whose writes go to member i.
 	Writer(i int) Writer
+	// OwnWriter returns the system's own client given all three members,
+	// routing as that client does for its users (etcd's clientv3 spreads
+	// requests over the members; Barque's Go client follows the leader),
+	// shared by every caller; nil when the system has no such client.
+	OwnWriter() Writer
 	// Leader returns the index (0..Members-1) of the current leader.
 	Leader(ctx context.Context) (int, error)
 	// Kill SIGKILLs member i; Restart starts it again on its data dir.

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	cp "github.com/barque-io/barque/bench/controlplane"
 	"log"
 	"os"
 	"os/signal"
@@ -28,6 +29,7 @@ type options struct {
 	etcdBin      string
 	duration     time.Duration
 	clients      []int
+	routings     []cp.Routing
 	kills        int
 	objects      int
 	workloads    map[string]bool
@@ -45,12 +47,13 @@ type options struct {
 
 func parseFlags() (options, error) {
 	var o options
-	var clients, workloads, barqueArgs string
+	var clients, workloads, barqueArgs, routing string
 	flag.StringVar(&o.only, "only", "", `run one system only: "etcd" or "barque" (default both)`)
 	flag.StringVar(&o.barqueBin, "barque", "", "barque binary (default: go build ./cmd/barque into the temp dir)")
 	flag.StringVar(&o.etcdBin, "etcd", "etcd", "etcd binary (3.4; see scripts/install-etcd.sh)")
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "throughput: time per client count")
 	flag.StringVar(&clients, "clients", "1,16,64", "throughput: client counts")
+	flag.StringVar(&routing, "routing", "pinned,leader,own", `throughput: where clients write. "pinned": client c to member (leader+c) mod 3, at every client count; "leader": every client to the leader; "own": each system's own client given all members (etcd's clientv3 balances over them, Barque's Go client follows the leader); the last two at the largest client count only`)
 	flag.IntVar(&o.kills, "kills", 10, "failover: leader kills per system")
 	flag.IntVar(&o.objects, "objects", 100000, "memory: objects of 1 KiB to load")
 	flag.StringVar(&workloads, "workloads", "throughput,failover,memory", "workloads to run")
@@ -78,6 +81,13 @@ func parseFlags() (options, error) {
 		return o, fmt.Errorf("-only must be etcd or barque, not %q", o.only)
 	}
 	var err error
+	for _, f := range strings.Split(routing, ",") {
+		r, err := cp.ParseRouting(strings.TrimSpace(f))
+		if err != nil {
+			return o, fmt.Errorf("-routing: %w", err)
+		}
+		o.routings = append(o.routings, r)
+	}
 	if o.clients, err = parseInts(clients); err != nil {
 		return o, err
 	}

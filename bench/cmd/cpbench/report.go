@@ -71,17 +71,24 @@ func (r *report) addRatio(metric string, barque, etcd float64) {
 
 func (r *report) computeRatios() {
 	r.Ratios = nil
-	for _, c := range r.Config.Clients {
-		e, b := findTput(r.Throughput, "etcd", c), findTput(r.Throughput, "barque", c)
-		if e == nil || b == nil {
+	for _, t := range r.Throughput {
+		if t.System != "etcd" {
 			continue
 		}
-		r.addRatio(fmt.Sprintf("throughput c=%d ops/s", c), b.OpsPerSec, e.OpsPerSec)
-		r.addRatio(fmt.Sprintf("throughput c=%d p50 ms", c), b.Latency.P50, e.Latency.P50)
-		r.addRatio(fmt.Sprintf("throughput c=%d p99 ms", c), b.Latency.P99, e.Latency.P99)
-		r.addRatio(fmt.Sprintf("throughput c=%d server CPU us/op", c), b.ServerCPUPerOpUs, e.ServerCPUPerOpUs)
-		if h := findTput(r.Throughput, "barque-http", c); h != nil {
-			r.addRatio(fmt.Sprintf("throughput c=%d ops/s, one HTTP request per create", c), h.OpsPerSec, e.OpsPerSec)
+		c, rt := t.Clients, t.Routing
+		e, b := &t, findTput(r.Throughput, "barque", c, rt)
+		name := fmt.Sprintf("throughput c=%d", c)
+		if rt != cp.RoutePinned {
+			name += ", " + string(rt)
+		}
+		if b != nil {
+			r.addRatio(name+" ops/s", b.OpsPerSec, e.OpsPerSec)
+			r.addRatio(name+" p50 ms", b.Latency.P50, e.Latency.P50)
+			r.addRatio(name+" p99 ms", b.Latency.P99, e.Latency.P99)
+			r.addRatio(name+" server CPU us/op", b.ServerCPUPerOpUs, e.ServerCPUPerOpUs)
+		}
+		if h := findTput(r.Throughput, "barque-http", c, rt); h != nil {
+			r.addRatio(name+" ops/s, one HTTP request per create", h.OpsPerSec, e.OpsPerSec)
 		}
 	}
 	if e, b := findFail(r.Failover, "etcd"), findFail(r.Failover, "barque"); e != nil && b != nil {
@@ -93,9 +100,9 @@ func (r *report) computeRatios() {
 	}
 }
 
-func findTput(rs []cp.ThroughputResult, sys string, clients int) *cp.ThroughputResult {
+func findTput(rs []cp.ThroughputResult, sys string, clients int, rt cp.Routing) *cp.ThroughputResult {
 	for i := range rs {
-		if rs[i].System == sys && rs[i].Clients == clients {
+		if rs[i].System == sys && rs[i].Clients == clients && rs[i].Routing == rt {
 			return &rs[i]
 		}
 	}
@@ -167,11 +174,11 @@ func (r *report) printThroughput(out io.Writer) {
 	if len(r.Throughput) == 0 {
 		return
 	}
-	tw := table(out, fmt.Sprintf("1. Throughput: create a new object, %d B value, %.0f s per cell; client c writes to member (leader+c) mod 3",
+	tw := table(out, fmt.Sprintf("1. Throughput: create a new object, %d B value, %.0f s per cell; routing pinned: client c writes to member (leader+c) mod 3; leader: every client to the leader; own: each system's own client given all members",
 		r.Config.ValueBytes, r.Config.DurationS),
-		"clients\tsystem\tops/s\tp50 ms\tp99 ms\tserver CPU us/op\terrors\tsteal %\t")
+		"clients\trouting\tsystem\tops/s\tp50 ms\tp99 ms\tserver CPU us/op\terrors\tsteal %\t")
 	for _, t := range r.Throughput {
-		fmt.Fprintf(tw, "%d\t%s\t%.0f\t%.2f\t%.2f\t%.0f\t%d\t%.1f\t\n", t.Clients, t.System,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%.0f\t%.2f\t%.2f\t%.0f\t%d\t%.1f\t\n", t.Clients, t.Routing, t.System,
 			t.OpsPerSec, t.Latency.P50, t.Latency.P99, t.ServerCPUPerOpUs, t.Errors, t.StealPct)
 	}
 	tw.Flush()

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,17 +44,15 @@ func run(ctx context.Context, o options) (err error) {
 	}
 	rep := newReport(o)
 	steal := cp.StartSteal()
-	for _, w := range []string{"throughput", "failover", "memory"} {
-		if !o.workloads[w] {
-			continue
-		}
+	for _, run := range workloadRuns(o) {
+		w := run.workload
 		for _, sm := range systems {
 			if sm.only != "" && sm.only != w {
 				continue
 			}
 			sys := sm.make()
-			werr := withCluster(ctx, sys, filepath.Join(dir, w+"-"+sys.Name()), func() error {
-				return runWorkload(ctx, o, w, sys, rep)
+			werr := withCluster(ctx, sys, filepath.Join(dir, run.name+"-"+sys.Name()), func() error {
+				return runWorkload(ctx, o, run, sys, rep)
 			})
 			if werr != nil {
 				// Keep going: the other system's figures are still worth printing.
@@ -146,13 +145,16 @@ func withCluster(ctx context.Context, sys cp.System, dir string, f func() error)
 	return f()
 }
 
-func runWorkload(ctx context.Context, o options, w string, sys cp.System, rep *report) error {
-	switch w {
+func runWorkload(ctx context.Context, o options, run workloadRun, sys cp.System, rep *report) error {
+	switch run.workload {
 	case "throughput":
-		for _, c := range o.clients {
-			r := cp.Throughput(ctx, sys, c, o.duration, smallValue)
-			log.Printf("%s throughput c=%d: %.0f ops/s p50 %.2f ms p99 %.2f ms (%d errors)",
-				sys.Name(), c, r.OpsPerSec, r.Latency.P50, r.Latency.P99, r.Errors)
+		for _, c := range run.clients {
+			r, ok := cp.Throughput(ctx, sys, c, run.routing, o.duration, smallValue)
+			if !ok {
+				continue
+			}
+			log.Printf("%s throughput c=%d, %s: %.0f ops/s p50 %.2f ms p99 %.2f ms (%d errors)",
+				sys.Name(), c, run.routing, r.OpsPerSec, r.Latency.P50, r.Latency.P99, r.Errors)
 			rep.Throughput = append(rep.Throughput, r)
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -170,5 +172,43 @@ func runWorkload(ctx context.Context, o options, w string, sys cp.System, rep *r
 		rep.Memory = append(rep.Memory, r)
 		return err
 	}
-	return fmt.Errorf("unknown workload %q", w)
+	return fmt.Errorf("unknown workload %q", run.workload)
+}
+
+// workloadRun is one workload on fresh clusters (one per system).
+type workloadRun struct {
+	name     string // names the member data dir
+	workload string
+	routing  cp.Routing // throughput only
+	clients  []int      // throughput only
+}
+
+// workloadRuns lists the runs in order. Throughput gets one run per
+// routing, each on a fresh cluster so that no routing inherits the store
+// the previous one filled (a larger store costs more GC): pinned at every
+// client count, the other routings at the largest count only (they answer
+// "how does the 64-client figure change with placement").
+func workloadRuns(o options) []workloadRun {
+	var runs []workloadRun
+	for _, w := range []string{"throughput", "failover", "memory"} {
+		if !o.workloads[w] {
+			continue
+		}
+		if w != "throughput" {
+			runs = append(runs, workloadRun{name: w, workload: w})
+			continue
+		}
+		for _, r := range o.routings {
+			clients := o.clients
+			if r != cp.RoutePinned {
+				clients = []int{slices.Max(o.clients)}
+			}
+			name := w
+			if r != cp.RoutePinned {
+				name += "-" + string(r)
+			}
+			runs = append(runs, workloadRun{name: name, workload: w, routing: r, clients: clients})
+		}
+	}
+	return runs
 }
