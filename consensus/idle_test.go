@@ -11,13 +11,17 @@ import (
 
 // startTrio starts a three-replica Raft group on loopback and returns its
 // nodes and the leader.
-func startTrio(t *testing.T) ([]*Node, *Node) {
+func startTrio(t *testing.T) ([]*Node, *Node) { return startTrioWith(t, func(*Config) {}) }
+
+// startTrioWith is startTrio with each replica's config adjusted by set.
+func startTrioWith(t *testing.T, set func(*Config)) ([]*Node, *Node) {
 	t.Helper()
 	nodes := make([]*Node, 3)
 	servers := make([]raft.Server, 3)
 	for i := range nodes {
 		cfg := DefaultConfig()
 		cfg.ID, cfg.DataDir, cfg.BindAddr = fmt.Sprintf("n%d", i+1), t.TempDir(), "127.0.0.1:0"
+		set(&cfg)
 		n, err := New(cfg)
 		if err != nil {
 			t.Fatal(err)

@@ -34,6 +34,7 @@ type Node struct {
 	snaps     *raft.FileSnapshotStore
 	leaderCh  chan bool
 	proposer  *proposer
+	probe     *leaderProbe // leaderprobe.go
 
 	closeOnce sync.Once
 }
@@ -52,7 +53,8 @@ func New(cfg Config) (*Node, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("consensus: %w", err)
 	}
-	n := &Node{cfg: cfg, logger: cfg.Logger.Named("consensus"), fsm: fsm.New(cfg.HistorySize), leaderCh: make(chan bool, 1)}
+	n := &Node{cfg: cfg, logger: cfg.Logger.Named("consensus"), fsm: fsm.New(cfg.HistorySize), leaderCh: make(chan bool, 1),
+		probe: newLeaderProbe(cfg.Logger.Named("leader-probe"))}
 	if err := n.openTransport(); err != nil {
 		return nil, err
 	}
@@ -81,7 +83,7 @@ func (n *Node) openTransport() error {
 	if advAddr.Port == 0 {
 		advAddr.Port = netutil.PortOf(l)
 	}
-	n.stream = &streamLayer{Listener: l, advertise: advAddr}
+	n.stream = &streamLayer{Listener: l, advertise: advAddr, inboundLost: n.probe.connLost}
 	n.transport = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream: n.stream, MaxPool: 3, Timeout: 5 * time.Second,
 		Logger: n.cfg.Logger.Named("raft-net"),
@@ -119,6 +121,7 @@ func (n *Node) openRaft(dir string) error {
 		return fmt.Errorf("consensus: start raft: %w", err)
 	}
 	n.raft, n.logStore, n.snaps, n.logs = r, store, snaps, logs
+	n.probe.raft.Store(r)
 	return nil
 }
 
@@ -256,6 +259,7 @@ func (n *Node) close() error {
 		n.proposer.stop()
 		err = n.raft.Shutdown().Error()
 		n.transport.Close()
+		n.stream.closeAll()
 		n.stable.close()
 		if cerr := n.logStore.Close(); err == nil {
 			err = cerr

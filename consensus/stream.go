@@ -25,6 +25,42 @@ type streamLayer struct {
 	// sent counts writes on connections this replica dialled (replication
 	// and heartbeats when it leads), for tests of idle traffic.
 	sent atomic.Uint64
+
+	// inboundLost, when set, is called once for each inbound connection
+	// whose reads end (leaderprobe.go).
+	inboundLost func()
+
+	// open holds every connection not yet closed, so that closeAll can end
+	// them as a dying process's kernel would.
+	connMu sync.Mutex
+	open   map[*filteredConn]struct{}
+}
+
+// track registers a new connection.
+func (s *streamLayer) track(c net.Conn, peer string) *filteredConn {
+	fc := &filteredConn{Conn: c, peer: peer, layer: s}
+	s.connMu.Lock()
+	if s.open == nil {
+		s.open = map[*filteredConn]struct{}{}
+	}
+	s.open[fc] = struct{}{}
+	s.connMu.Unlock()
+	return fc
+}
+
+// closeAll closes every open connection, in both directions. A replica
+// stopped in-process (the test harness's Kill) thus looks to its peers as a
+// killed process does: Raft's transport leaves pooled connections open.
+func (s *streamLayer) closeAll() {
+	s.connMu.Lock()
+	conns := make([]*filteredConn, 0, len(s.open))
+	for c := range s.open {
+		conns = append(conns, c)
+	}
+	s.connMu.Unlock()
+	for _, c := range conns {
+		c.Close()
+	}
 }
 
 func (s *streamLayer) allowed(peer string) bool {
@@ -51,7 +87,7 @@ func (s *streamLayer) Dial(address raft.ServerAddress, timeout time.Duration) (n
 	if err != nil {
 		return nil, err
 	}
-	return &filteredConn{Conn: c, peer: string(address), layer: s}, nil
+	return s.track(c, string(address)), nil
 }
 
 // Accept returns inbound connections. Inbound peers dial from ephemeral
@@ -63,7 +99,22 @@ func (s *streamLayer) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &filteredConn{Conn: c, layer: s}, nil
+		return s.track(c, ""), nil
+	}
+}
+
+// Close closes the connection and forgets it.
+func (c *filteredConn) Close() error {
+	c.layer.connMu.Lock()
+	delete(c.layer.open, c)
+	c.layer.connMu.Unlock()
+	return c.Conn.Close()
+}
+
+// lost reports an inbound connection's end, once.
+func (c *filteredConn) lost() {
+	if c.peer == "" && c.ended.CompareAndSwap(false, true) && c.layer.inboundLost != nil {
+		c.layer.inboundLost()
 	}
 }
 
@@ -81,6 +132,7 @@ type filteredConn struct {
 	net.Conn
 	peer  string // dialled address, empty for inbound
 	layer *streamLayer
+	ended atomic.Bool
 }
 
 func (c *filteredConn) check() error {
@@ -99,7 +151,11 @@ func (c *filteredConn) Read(b []byte) (int, error) {
 	if err := c.check(); err != nil {
 		return 0, err
 	}
-	return c.Conn.Read(b)
+	n, err := c.Conn.Read(b)
+	if err != nil {
+		c.lost()
+	}
+	return n, err
 }
 
 func (c *filteredConn) Write(b []byte) (int, error) {

@@ -161,6 +161,9 @@ func (r *Raft) runFollower() {
 	r.logger.Info("entering follower state", "follower", r, "leader-address", leaderAddr, "leader-id", leaderID)
 	metrics.IncrCounter([]string{"raft", "state", "follower"}, 1)
 	heartbeatTimer := randomTimeout(r.config().HeartbeatTimeout)
+	// goneAt: when a ReportLeaderGone made this follower give up its
+	// leader (Barque patch, leader_gone.go); zero otherwise.
+	var goneAt time.Time
 
 	for r.getState() == Follower {
 		r.mainThreadSaturation.sleeping()
@@ -210,15 +213,24 @@ func (r *Raft) runFollower() {
 		case <-r.followerNotifyCh:
 			heartbeatTimer = time.After(0)
 
+		case g := <-r.leaderGoneCh:
+			r.mainThreadSaturation.working()
+			if timer, at, ok := r.onLeaderGone(g); ok {
+				heartbeatTimer, goneAt = timer, at
+			}
+
 		case <-heartbeatTimer:
 			r.mainThreadSaturation.working()
 			// Restart the heartbeat timer
 			hbTimeout := r.config().HeartbeatTimeout
 			heartbeatTimer = randomTimeout(hbTimeout)
 
-			// Check if we have had a successful contact
+			// Check if we have had a successful contact. Barque patch: not
+			// when the leader was reported gone and has not been heard
+			// from since (a new leader's contact ends the exception).
 			lastContact := r.LastContact()
-			if time.Since(lastContact) < hbTimeout {
+			reportedGone := !goneAt.IsZero() && !lastContact.After(goneAt)
+			if time.Since(lastContact) < hbTimeout && !reportedGone {
 				continue
 			}
 
