@@ -291,6 +291,18 @@ type streamConn struct {
 	retired bool
 }
 
+// retire lets the current connection deliver what it carries and close:
+// a replica that became leader forwards nothing (it kept an idle
+// connection to its former leader until then).
+func (fs *forwardStream) retire() {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if fs.cur != nil {
+		fs.cur.retire()
+		fs.cur = nil
+	}
+}
+
 // post sends one encoded ops batch to leader and returns its results.
 func (fs *forwardStream) post(leader string, body []byte) ([]forwardResult, error) {
 	deadline := time.Now().Add(requestTimeout)

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"github.com/hashicorp/raft"
 	"io"
 	"net/http"
 	"strings"
@@ -34,6 +35,33 @@ func TestFollowersForwardOverOneStream(t *testing.T) {
 	}
 	if got := proposeStreams(t, leader.APIURL()); got != "1" {
 		t.Fatalf("the leader serves %s propose streams, want 1 (the one follower that forwarded)", got)
+	}
+}
+
+// TestNewLeaderDropsItsStreamToTheOldLeader: a follower that becomes
+// leader forwards nothing, so it closes its stream to its former leader
+// instead of keeping it open idle.
+func TestNewLeaderDropsItsStreamToTheOldLeader(t *testing.T) {
+	c := cluster.New(t, 3, cluster.Options{})
+	leader := c.WaitForLeader(10 * time.Second)
+	follower := c.Follower(leader)
+	item := `{"verb":"create","object":{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"before-transfer","namespace":"default"},"data":{"k":"v"}}}`
+	if code, body := do(t, http.MethodPost, follower.APIURL()+api.PathWriteBatch, `{"items":[`+item+`]}`); code != http.StatusOK {
+		t.Fatalf("batch through the follower: %d %v", code, body)
+	}
+	if got := proposeStreams(t, leader.APIURL()); got != "1" {
+		t.Fatalf("the leader serves %s propose streams, want 1", got)
+	}
+	node := follower.Server().Node()
+	if err := leader.Server().Node().Raft().LeadershipTransferToServer(raft.ServerID(node.ID()), raft.ServerAddress(node.Addr())).Error(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for proposeStreams(t, leader.APIURL()) != "0" {
+		if time.Now().After(deadline) {
+			t.Fatalf("the former leader still serves %s propose streams 10 s after the transfer", proposeStreams(t, leader.APIURL()))
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -84,6 +84,7 @@ func (s *Server) leadershipLoop() {
 			if s.node.IsLeader() {
 				s.logger.Info("gained leadership")
 				s.leaderReady.Store(false) // until this term's barrier is done
+				s.fwd.stream.retire()
 				s.leaderSvcs.start()
 			} else if s.leaderSvcs.running() {
 				s.logger.Info("lost leadership")
