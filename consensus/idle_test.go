@@ -37,6 +37,7 @@ func startTrioWith(t *testing.T, set func(*Config)) ([]*Node, *Node) {
 	for {
 		for _, n := range nodes {
 			if n.IsLeader() {
+				waitAllApplied(t, nodes, proposeOK(t, n, namespaceOps("trio-ready", 1)))
 				return nodes, n
 			}
 		}
@@ -44,6 +45,20 @@ func startTrioWith(t *testing.T, set func(*Config)) ([]*Node, *Node) {
 			t.Fatal("no leader within 10 s")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitAllApplied waits until every node applied index: then each holds the
+// cluster's configuration too (a follower that has not received it yet
+// would refuse to stand for election).
+func waitAllApplied(t *testing.T, nodes []*Node, index uint64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, n := range nodes {
+		if err := n.Store().WaitForIndex(ctx, index); err != nil {
+			t.Fatalf("%s never applied index %d: %v", n.cfg.ID, index, err)
+		}
 	}
 }
 

@@ -15,16 +15,19 @@ import (
 // its Raft address then refuses new ones. A follower notices the first at
 // once, on the connections the leader dialled to it; it checks the second
 // by dialling the leader, and when the kernel refuses (nothing listens
-// there) it reports the leader gone to Raft, which starts an election
-// within a fraction of the heartbeat timeout (third_party/raft,
-// leader_gone.go). Without this a follower waits out the heartbeat
-// timeout, 300-600 ms at multiplier 1.
+// there) it reports the leader gone to Raft. Raft gives the leader up once
+// it has also been silent for a third of the heartbeat timeout, and
+// starts an election (third_party/raft, leader_gone.go). Without this a
+// follower waits out the heartbeat timeout, 300-600 ms at multiplier 1.
 //
 // Connections close for ordinary reasons too (a pool trimmed, a
 // partition, a peer restarting its transport): the dial then succeeds, or
-// fails some other way, and nothing happens. A refused dial is the one
-// answer that proves the leader's process is gone; a machine or network
-// that is gone answers nothing and leaves it to the timeout.
+// fails some other way, and nothing happens. A refused dial is what a
+// dead process's machine answers; a machine or network that is gone
+// answers nothing and leaves it to the timeout. A refusal can also come
+// from a firewall or a wrong advertised address while the leader lives:
+// its heartbeats then keep its followers, because Raft also waits for
+// silence.
 const (
 	// probeAttempts dials, probeGap apart, while they connect: a dying
 	// process's listener may still accept a moment after its other sockets
@@ -61,13 +64,14 @@ func (p *leaderProbe) connLost() {
 		return
 	}
 	addr, _ := r.LeaderWithID()
+	term := r.CurrentTerm()
 	if addr == "" || !p.running.CompareAndSwap(false, true) {
 		return
 	}
 	go func() {
 		defer p.running.Store(false)
 		if p.refused(addr) {
-			r.ReportLeaderGone(addr)
+			r.ReportLeaderGone(addr, term)
 			return
 		}
 		p.logger.Debug("a connection from the leader ended; the leader still listens", "leader", addr)

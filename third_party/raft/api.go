@@ -211,9 +211,11 @@ type Raft struct {
 	// followerNotifyCh is used to tell followers that config has changed
 	followerNotifyCh chan struct{}
 
-	// leaderGoneCh carries ReportLeaderGone to the follower loop (Barque
-	// patch, leader_gone.go).
-	leaderGoneCh chan leaderGone
+	// leaderGoneCh carries ReportLeaderGone to the follower loop, and
+	// lastPreVoteGrant (main loop only) ends an early election that
+	// another follower runs (Barque patch, leader_gone.go).
+	leaderGoneCh     chan leaderGone
+	lastPreVoteGrant time.Time
 
 	// mainThreadSaturation measures the saturation of the main raft goroutine.
 	mainThreadSaturation *saturationMetric

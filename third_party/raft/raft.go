@@ -161,9 +161,9 @@ func (r *Raft) runFollower() {
 	r.logger.Info("entering follower state", "follower", r, "leader-address", leaderAddr, "leader-id", leaderID)
 	metrics.IncrCounter([]string{"raft", "state", "follower"}, 1)
 	heartbeatTimer := randomTimeout(r.config().HeartbeatTimeout)
-	// goneAt: when a ReportLeaderGone made this follower give up its
-	// leader (Barque patch, leader_gone.go); zero otherwise.
-	var goneAt time.Time
+	// early: a ReportLeaderGone being acted on (Barque patch,
+	// leader_gone.go).
+	var early earlyElection
 
 	for r.getState() == Follower {
 		r.mainThreadSaturation.sleeping()
@@ -215,8 +215,8 @@ func (r *Raft) runFollower() {
 
 		case g := <-r.leaderGoneCh:
 			r.mainThreadSaturation.working()
-			if timer, at, ok := r.onLeaderGone(g); ok {
-				heartbeatTimer, goneAt = timer, at
+			if timer, ok := r.onLeaderGone(g, &early); ok {
+				heartbeatTimer = timer
 			}
 
 		case <-heartbeatTimer:
@@ -225,12 +225,19 @@ func (r *Raft) runFollower() {
 			hbTimeout := r.config().HeartbeatTimeout
 			heartbeatTimer = randomTimeout(hbTimeout)
 
-			// Check if we have had a successful contact. Barque patch: not
-			// when the leader was reported gone and has not been heard
-			// from since (a new leader's contact ends the exception).
+			// Check if we have had a successful contact. Barque patch: a
+			// follower acting on a ReportLeaderGone stands when earlyStep
+			// says so, without waiting out the timeout.
+			stand := false
+			if !early.reportedAt.IsZero() {
+				var timer <-chan time.Time
+				if timer, stand = r.earlyStep(&early); !stand {
+					heartbeatTimer = timer
+					continue
+				}
+			}
 			lastContact := r.LastContact()
-			reportedGone := !goneAt.IsZero() && !lastContact.After(goneAt)
-			if time.Since(lastContact) < hbTimeout && !reportedGone {
+			if time.Since(lastContact) < hbTimeout && !stand {
 				continue
 			}
 
@@ -1838,6 +1845,7 @@ func (r *Raft) requestPreVote(rpc RPC, req *RequestPreVoteRequest) {
 	}
 
 	resp.Granted = true
+	r.lastPreVoteGrant = time.Now() // Barque patch: leader_gone.go
 }
 
 // installSnapshot is invoked when we get a InstallSnapshot RPC call.
