@@ -3,6 +3,8 @@ package node
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -134,6 +136,36 @@ func (a *Agent) reconcile(ctx context.Context, pods []api.Object) {
 	for uid, hs := range orphans {
 		a.stopOrphans(ctx, uid, hs)
 	}
+	a.sweepPodDirs(seen)
+}
+
+// sweepPodDirs removes the directories of pods the control plane no longer
+// has (deleted while this agent was down, or while it could not list): a
+// worker removes its pod's directory when the pod goes, but a pod that
+// went while no worker ran left its files behind. Called after the
+// orphans' tasks are stopped, so nothing runs in them any more.
+func (a *Agent) sweepPodDirs(listed map[string]bool) {
+	root := filepath.Join(a.cfg.DataDir, "alloc")
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return // none yet
+	}
+	a.mu.Lock()
+	var gone []string
+	for _, e := range entries {
+		uid := e.Name()
+		if _, running := a.workers[uid]; e.IsDir() && !listed[uid] && !running {
+			gone = append(gone, uid)
+		}
+	}
+	a.mu.Unlock()
+	for _, uid := range gone {
+		if err := os.RemoveAll(a.podDirs(uid).root); err != nil {
+			a.logger.Warn("removing the files of a deleted pod failed", "pod_uid", uid, "error", err)
+			continue
+		}
+		a.logger.Info("removed the files of a pod deleted while the agent was away", "pod_uid", uid)
+	}
 }
 
 func (a *Agent) ensureWorker(ctx context.Context, pod *api.Pod) {
@@ -181,6 +213,9 @@ func (a *Agent) stopWorker(uid string) {
 	delete(a.workers, uid)
 	a.mu.Unlock()
 	if !ok {
+		// A pod that was already terminal when this agent (re)started has
+		// no worker, but may have files (logs kept for `barque logs`).
+		_ = os.RemoveAll(a.podDirs(uid).root)
 		return
 	}
 	w.cancel()

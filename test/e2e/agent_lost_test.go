@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -93,6 +95,22 @@ spec:
 			}
 		}
 	}
+	// The bare pod's files stay for `barque logs` while it exists, although
+	// no worker runs for it on the returned agent; deleting it removes them.
+	soloDir := filepath.Join(c.dir, dead, "alloc", solo.UID)
+	if _, err := os.Stat(soloDir); err != nil {
+		t.Fatalf("the lost pod's directory: %v", err)
+	}
+	if err := cl.Delete(ctx, "Pod", "default", solo.Name, client.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for ctx.Err() == nil {
+		if _, err := os.Stat(soloDir); os.IsNotExist(err) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("the files of deleted pod %s are still in %s", solo.Name, soloDir)
 }
 
 // waitPIDGone waits until process pid has exited (a zombie counts as gone: it

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -31,7 +32,7 @@ spec:
 // TestEmptyDirSharedAndOrphansStopped: two exec tasks share an emptyDir
 // (one through a relative mountPath, one through BARQUE_VOLUME_<NAME>); then
 // the agent is killed, the pod deleted while it is down, and the restarted
-// agent stops the pod's remaining task.
+// agent stops the pod's remaining task and removes the pod's files.
 func TestEmptyDirSharedAndOrphansStopped(t *testing.T) {
 	c, cl, ctx := startWritable(t, 60*time.Second)
 	agent := c.startAgent("n1")
@@ -50,14 +51,24 @@ func TestEmptyDirSharedAndOrphansStopped(t *testing.T) {
 	if err := cl.Delete(ctx, "Pod", "default", pod.Name, client.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	podDir := filepath.Join(c.dir, "n1", "alloc", pod.UID)
+	if _, err := os.Stat(podDir); err != nil {
+		t.Fatalf("the pod's directory %s: %v", podDir, err)
+	}
 	c.start(agent)
+	for ctx.Err() == nil && syscall.Kill(writer, 0) == nil {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("task %d of a pod deleted while the agent was down still runs", writer)
+	}
 	for ctx.Err() == nil {
-		if syscall.Kill(writer, 0) != nil {
-			return // stopped by the restarted agent
+		if _, err := os.Stat(podDir); os.IsNotExist(err) {
+			return // removed by the restarted agent
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("task %d of a pod deleted while the agent was down still runs", writer)
+	t.Fatalf("the files of a pod deleted while the agent was down are still in %s", podDir)
 }
 
 const projectedPod = `
