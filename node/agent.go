@@ -30,6 +30,7 @@ type Agent struct {
 
 	mu        sync.Mutex
 	workers   map[string]*podWorker                    // by pod UID
+	stopping  map[string]bool                          // pod UIDs whose worker is stopping (stopWorker)
 	recovered map[string]map[string]*driver.TaskHandle // pod UID -> task -> handle
 	records   map[string]podRecord                     // pod UID -> what an earlier agent recorded
 	wg        sync.WaitGroup
@@ -73,7 +74,7 @@ func New(cfg Config) (*Agent, error) {
 		return nil, err
 	}
 	a := &Agent{cfg: cfg, logger: cfg.Logger.Named("agent").With("node", cfg.Name),
-		drivers: map[string]driver.Driver{}, workers: map[string]*podWorker{},
+		drivers: map[string]driver.Driver{}, workers: map[string]*podWorker{}, stopping: map[string]bool{},
 		podsListed: make(chan struct{}), claimKick: make(chan struct{}, 1)}
 	for _, d := range cfg.Drivers {
 		a.drivers[d.Name()] = keepPreviousLogs{d}

@@ -143,7 +143,8 @@ func (a *Agent) reconcile(ctx context.Context, pods []api.Object) {
 // has (deleted while this agent was down, or while it could not list): a
 // worker removes its pod's directory when the pod goes, but a pod that
 // went while no worker ran left its files behind. Called after the
-// orphans' tasks are stopped, so nothing runs in them any more.
+// orphans' tasks are stopped, so nothing runs in them any more; a worker
+// still stopping (its tasks in their grace period) removes its own.
 func (a *Agent) sweepPodDirs(listed map[string]bool) {
 	root := filepath.Join(a.cfg.DataDir, "alloc")
 	entries, err := os.ReadDir(root)
@@ -154,7 +155,7 @@ func (a *Agent) sweepPodDirs(listed map[string]bool) {
 	var gone []string
 	for _, e := range entries {
 		uid := e.Name()
-		if _, running := a.workers[uid]; e.IsDir() && !listed[uid] && !running {
+		if _, running := a.workers[uid]; e.IsDir() && !listed[uid] && !running && !a.stopping[uid] {
 			gone = append(gone, uid)
 		}
 	}
@@ -211,6 +212,9 @@ func (a *Agent) stopWorker(uid string) {
 	a.mu.Lock()
 	w, ok := a.workers[uid]
 	delete(a.workers, uid)
+	if ok {
+		a.stopping[uid] = true // sweepPodDirs leaves its files to it
+	}
 	a.mu.Unlock()
 	if !ok {
 		// A pod that was already terminal when this agent (re)started has
@@ -221,6 +225,9 @@ func (a *Agent) stopWorker(uid string) {
 	w.cancel()
 	<-w.done
 	w.removeDirs()
+	a.mu.Lock()
+	delete(a.stopping, uid)
+	a.mu.Unlock()
 	_ = a.state.deletePod(uid)
 	a.kickClaims()
 }
