@@ -41,6 +41,11 @@ type Config struct {
 	// them; a lone writer never waits.
 	GroupCommitDelay time.Duration
 
+	// LogStore is where the Raft log lives: LogStoreBoltDB ("" too) or
+	// LogStoreWAL (logstore.go). A data dir keeps the store it was
+	// created with.
+	LogStore string
+
 	Logger hclog.Logger
 }
 

@@ -1,9 +1,11 @@
 package consensus
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -31,6 +33,7 @@ type Node struct {
 	logStore  *raftboltdb.BoltStore
 	stable    *closingStable
 	logs      raft.LogStore // the cached log store raft reads
+	walCloser io.Closer     // the WAL log store, when Config.LogStore is "wal"
 	snaps     *raft.FileSnapshotStore
 	leaderCh  chan bool
 	proposer  *proposer
@@ -102,25 +105,40 @@ func openLogStore(path string) (*raftboltdb.BoltStore, error) {
 }
 
 func (n *Node) openRaft(dir string) error {
+	kind := cmp.Or(n.cfg.LogStore, LogStoreBoltDB)
+	if err := checkLogStore(dir, kind); err != nil {
+		return err
+	}
 	store, err := openLogStore(filepath.Join(dir, "raft.db"))
 	if err != nil {
 		return fmt.Errorf("consensus: open log store: %w", err)
 	}
-	snaps, err := raft.NewFileSnapshotStoreWithLogger(dir, 2, n.cfg.Logger.Named("snapshots"))
+	backing, walCloser, err := openLogBacking(dir, kind, store)
 	if err != nil {
 		store.Close()
+		return err
+	}
+	closeStores := func() {
+		if walCloser != nil {
+			walCloser.Close()
+		}
+		store.Close()
+	}
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(dir, 2, n.cfg.Logger.Named("snapshots"))
+	if err != nil {
+		closeStores()
 		return fmt.Errorf("consensus: open snapshot store: %w", err)
 	}
-	logs := newLogCache(logCacheEntries, logCacheBytes, store)
+	logs := newLogCache(logCacheEntries, logCacheBytes, backing)
 	rc := n.cfg.raftConfig()
 	rc.NotifyCh = n.leaderCh
 	n.stable = &closingStable{StableStore: store}
 	r, err := raft.NewRaft(rc, &raftFSM{f: n.fsm}, logs, n.stable, snaps, n.transport)
 	if err != nil {
-		store.Close()
+		closeStores()
 		return fmt.Errorf("consensus: start raft: %w", err)
 	}
-	n.raft, n.logStore, n.snaps, n.logs = r, store, snaps, logs
+	n.raft, n.logStore, n.snaps, n.logs, n.walCloser = r, store, snaps, logs, walCloser
 	n.probe.raft.Store(r)
 	return nil
 }
@@ -261,6 +279,11 @@ func (n *Node) close() error {
 		n.transport.Close()
 		n.stream.closeAll()
 		n.stable.close()
+		if n.walCloser != nil {
+			if cerr := n.walCloser.Close(); err == nil {
+				err = cerr
+			}
+		}
 		if cerr := n.logStore.Close(); err == nil {
 			err = cerr
 		}

@@ -47,7 +47,11 @@ type Config struct {
 	// Zero: consensus.DefaultConfig's.
 	RaftSnapshotThreshold int
 	RaftTrailingLogs      int
-	HistorySize           int // watch events retained
+	// RaftLogStore is where the Raft log lives: "boltdb" (default,
+	// raft-boltdb) or "wal" (hashicorp/raft-wal). A replica keeps the store
+	// its data dir was created with (consensus/logstore.go).
+	RaftLogStore string
+	HistorySize  int // watch events retained
 	// FastGossip shortens gossip failure detection (loopback clusters, tests).
 	FastGossip bool
 	// MemoryLimit is a fixed soft limit for the Go heap ("300Mi", "1Gi"):
@@ -103,6 +107,9 @@ func (c *Config) validate() error {
 	}
 	if c.GroupCommitDelay < 0 || c.GroupCommitDelay > time.Second {
 		return fmt.Errorf("group_commit_delay: Invalid value: %q: must be from 0s to 1s", c.GroupCommitDelay)
+	}
+	if !consensus.ValidLogStore(c.RaftLogStore) {
+		return fmt.Errorf("raft_log_store: Unsupported value: %q: supported values: \"boltdb\", \"wal\"", c.RaftLogStore)
 	}
 	if c.RaftSnapshotThreshold != 0 && c.RaftSnapshotThreshold < minRaftLogSetting {
 		return fmt.Errorf("raft_snapshot_threshold: Invalid value: %d: must be at least %d", c.RaftSnapshotThreshold, minRaftLogSetting)

@@ -29,3 +29,18 @@ func TestConfigRaftLogSettings(t *testing.T) {
 		}
 	}
 }
+
+// An unknown Raft log store is refused, naming the setting and the choices.
+func TestConfigRaftLogStore(t *testing.T) {
+	for _, c := range []struct{ store, wantErr string }{
+		{"", ""}, {"boltdb", ""}, {"wal", ""}, {"rocksdb", `raft_log_store: Unsupported value: "rocksdb"`},
+	} {
+		cfg := DefaultConfig()
+		cfg.DataDir = t.TempDir()
+		cfg.RaftLogStore = c.store
+		err := cfg.validate()
+		if c.wantErr == "" && err != nil || c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)) {
+			t.Errorf("%q: %v, want error %q", c.store, err, c.wantErr)
+		}
+	}
+}

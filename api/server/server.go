@@ -112,7 +112,8 @@ func (s *Server) start() error {
 		Multiplier: s.cfg.RaftMultiplier, HistorySize: s.cfg.HistorySize, ApplyTimeout: 10 * time.Second,
 		GroupCommitDelay:  s.cfg.GroupCommitDelay,
 		SnapshotThreshold: uint64(s.cfg.RaftSnapshotThreshold), TrailingLogs: uint64(s.cfg.RaftTrailingLogs),
-		Logger: s.cfg.Logger.With("server", s.cfg.Name),
+		LogStore: s.cfg.RaftLogStore,
+		Logger:   s.cfg.Logger.With("server", s.cfg.Name),
 	})
 	if err != nil {
 		return err

@@ -32,6 +32,7 @@ type fileConfig struct {
 	CommitDelay     *string      `hcl:"group_commit_delay,optional"`
 	SnapThreshold   *int         `hcl:"raft_snapshot_threshold,optional"`
 	TrailingLogs    *int         `hcl:"raft_trailing_logs,optional"`
+	LogStore        *string      `hcl:"raft_log_store,optional"`
 	Ports           *portsConfig `hcl:"ports,block"`
 
 	// Agent fields (barque agent reads the same file format).
@@ -79,6 +80,7 @@ func newServerFlags() *serverFlags {
 	fs.StringVar(&f.logLevel, "log-level", "info", "trace, debug, info, warn or error")
 	fs.StringVar(&f.memLimit, "memory-limit", "", "fixed soft limit for the Go heap, e.g. 300Mi or 1Gi (default: none; free memory is returned to the OS when the server goes quiet)")
 	fs.DurationVar(&c.GroupCommitDelay, "group-commit-delay", c.GroupCommitDelay, "under steady write load, how long the leader holds a log entry open for more writes (0: never)")
+	fs.StringVar(&c.RaftLogStore, "raft-log-store", c.RaftLogStore, `where the Raft log lives: "boltdb" (default) or "wal" (an append-only log, faster writes); a data dir keeps the store it was created with`)
 	fs.IntVar(&c.RaftSnapshotThreshold, "raft-snapshot-threshold", c.RaftSnapshotThreshold, "log entries applied since the last snapshot that make a replica snapshot and compact its log")
 	fs.IntVar(&c.RaftTrailingLogs, "raft-trailing-logs", c.RaftTrailingLogs, "log entries a compaction keeps, for followers a little behind")
 	fs.DurationVar(&c.NodeGrace, "node-grace", 0, "how long a node may miss heartbeats before it is marked lost (0: 10s)")
@@ -132,6 +134,7 @@ func applyFlags(dst, fl *server.Config, set map[string]bool) {
 		"node-grace": func() { dst.NodeGrace = fl.NodeGrace }, "group-commit-delay": func() { dst.GroupCommitDelay = fl.GroupCommitDelay },
 		"raft-snapshot-threshold": func() { dst.RaftSnapshotThreshold = fl.RaftSnapshotThreshold },
 		"raft-trailing-logs":      func() { dst.RaftTrailingLogs = fl.RaftTrailingLogs },
+		"raft-log-store":          func() { dst.RaftLogStore = fl.RaftLogStore },
 	}
 	for name, f := range pick {
 		if set[name] {
@@ -164,6 +167,7 @@ func applyFile(cfg *server.Config, level *string, path string) error {
 	setI(&cfg.RaftMultiplier, fc.RaftMultiplier)
 	setI(&cfg.RaftSnapshotThreshold, fc.SnapThreshold)
 	setI(&cfg.RaftTrailingLogs, fc.TrailingLogs)
+	setS(&cfg.RaftLogStore, fc.LogStore)
 	setS(level, fc.LogLevel)
 	setS(&cfg.MemoryLimit, fc.MemoryLimit)
 	if fc.Join != nil {

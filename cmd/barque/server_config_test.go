@@ -72,3 +72,24 @@ func TestServerRaftLogSettings(t *testing.T) {
 		}
 	}
 }
+
+// The Raft log store comes from the default, then the file, then the flag.
+func TestServerRaftLogStore(t *testing.T) {
+	for _, c := range []struct {
+		name, file string
+		args       []string
+		want       string
+	}{
+		{name: "default", want: ""},
+		{name: "file", file: `raft_log_store = "wal"`, want: "wal"},
+		{name: "flag over file", file: `raft_log_store = "wal"`, args: []string{"-raft-log-store", "boltdb"}, want: "boltdb"},
+	} {
+		cfg, err := parseServerArgs(t, c.file, c.args...)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if cfg.RaftLogStore != c.want {
+			t.Errorf("%s: raft log store %q, want %q", c.name, cfg.RaftLogStore, c.want)
+		}
+	}
+}
