@@ -25,39 +25,102 @@ const (
 	LogStoreWAL    = "wal"
 )
 
-// logStoreMarker records in the data dir which store holds the log: a
-// replica restarted with the other one would find an empty log beside its
-// snapshots and term, and lose the committed entries after the snapshot.
-const logStoreMarker = "log-store"
+// A replica restarted with the other store would find an empty log beside
+// its snapshots and term, and lose the committed entries after the
+// snapshot. So the data dir records its store (logStoreMarker), and the
+// record is checked against what the dir holds (logStoreOnDisk): a WAL
+// directory, or entries in raft.db's log.
+const (
+	logStoreMarker = "log-store"
+	walDir         = "wal"
+	walMetaFile    = "wal-meta.db"
+)
 
 // ValidLogStore reports whether name is a log store (empty: the default).
 func ValidLogStore(name string) bool {
 	return name == "" || name == LogStoreBoltDB || name == LogStoreWAL
 }
 
-// checkLogStore compares the configured store with the one the data dir
-// was created with, and records it on a new data dir. A data dir from
-// before the marker holds a bolt log.
-func checkLogStore(dir, want string) error {
-	path := filepath.Join(dir, logStoreMarker)
-	b, err := os.ReadFile(path)
+// resolveLogStore returns the error that refuses want for the data dir
+// dir, whose bolt store is open; nil when want may be used.
+func resolveLogStore(dir, want string, bolt raft.LogStore) error {
+	marked := readLogStoreMarker(dir)
+	onDisk, err := logStoreOnDisk(dir, bolt)
+	if err != nil {
+		return err
+	}
 	switch {
-	case err == nil:
-		have := strings.TrimSpace(string(b))
-		if have != want {
-			return fmt.Errorf("raft_log_store: Invalid value: %q: this replica's log is in %q (%s); start it with raft_log_store = %q, or remove it from the cluster, empty its data dir and let it join again", want, have, dir, have)
-		}
-		return nil
-	case !errors.Is(err, os.ErrNotExist):
-		return fmt.Errorf("consensus: %w", err)
+	case marked != "" && onDisk != "" && marked != onDisk:
+		return fmt.Errorf("raft_log_store: the data dir %s is marked %q but holds a %q log; refusing to start: repair the marker, or remove this replica from the cluster, empty its data dir and let it join again", dir, marked, onDisk)
+	case marked == "":
+		marked = onDisk
 	}
-	if _, err := os.Stat(filepath.Join(dir, "raft.db")); err == nil && want != LogStoreBoltDB {
-		return fmt.Errorf("raft_log_store: Invalid value: %q: this replica's log is in %q (%s, written before the choice existed); start it with raft_log_store = %q", want, LogStoreBoltDB, dir, LogStoreBoltDB)
-	}
-	if err := os.WriteFile(path, []byte(want+"\n"), 0o600); err != nil {
-		return fmt.Errorf("consensus: %w", err)
+	if marked != "" && marked != want {
+		return fmt.Errorf("raft_log_store: Invalid value: %q: this replica's log is in %q (%s); start it with raft_log_store = %q, or remove it from the cluster, empty its data dir and let it join again", want, marked, dir, marked)
 	}
 	return nil
+}
+
+// readLogStoreMarker returns the recorded store, "" when there is none
+// (or it is unreadable or unknown: then the dir's contents decide).
+func readLogStoreMarker(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, logStoreMarker))
+	if err != nil {
+		return ""
+	}
+	if s := strings.TrimSpace(string(b)); s == LogStoreBoltDB || s == LogStoreWAL {
+		return s
+	}
+	return ""
+}
+
+// logStoreOnDisk says which store holds the dir's log: "" for none yet.
+func logStoreOnDisk(dir string, bolt raft.LogStore) (string, error) {
+	_, err := os.Stat(filepath.Join(dir, walDir, walMetaFile))
+	hasWAL := err == nil
+	last, err := bolt.LastIndex()
+	if err != nil {
+		return "", fmt.Errorf("consensus: reading the bolt log: %w", err)
+	}
+	switch {
+	case hasWAL && last > 0:
+		return "", fmt.Errorf("raft_log_store: the data dir %s holds both a WAL and a bolt log; refusing to start", dir)
+	case hasWAL:
+		return LogStoreWAL, nil
+	case last > 0:
+		return LogStoreBoltDB, nil
+	}
+	return "", nil
+}
+
+// writeLogStoreMarker records the store once it is open: written to a
+// temporary file, synced, renamed over the marker, and the directory
+// synced, so that a crash leaves the old marker or the new one.
+func writeLogStoreMarker(dir, name string) error {
+	if readLogStoreMarker(dir) == name {
+		return nil
+	}
+	path := filepath.Join(dir, logStoreMarker)
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("consensus: %w", err)
+	}
+	_, werr := f.WriteString(name + "\n")
+	serr := f.Sync()
+	cerr := f.Close()
+	if err := errors.Join(werr, serr, cerr); err != nil {
+		return fmt.Errorf("consensus: writing %s: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("consensus: %w", err)
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("consensus: %w", err)
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // openLogBacking returns the store the log lives in, and what to close
@@ -66,7 +129,7 @@ func openLogBacking(dir, name string, bolt raft.LogStore) (raft.LogStore, io.Clo
 	if name != LogStoreWAL {
 		return bolt, nil, nil
 	}
-	wdir := filepath.Join(dir, "wal")
+	wdir := filepath.Join(dir, walDir)
 	if err := os.MkdirAll(wdir, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("consensus: %w", err)
 	}

@@ -3,9 +3,13 @@ package consensus
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/raft"
 )
 
 // TestWALLogStoreKeepsWritesAcrossRestart: a cluster whose logs live in
@@ -31,6 +35,14 @@ func TestWALLogStoreKeepsWritesAcrossRestart(t *testing.T) {
 		}
 	}
 	for _, n := range nodes {
+		// The log is in the WAL's segments, not in raft.db.
+		if last, err := n.logStore.LastIndex(); err != nil || last != 0 {
+			t.Fatalf("%s: raft.db holds log entries up to %d (%v); the log should be in the WAL", n.cfg.ID, last, err)
+		}
+		segs, _ := filepath.Glob(filepath.Join(n.cfg.DataDir, "raft", walDir, "*.wal"))
+		if len(segs) == 0 {
+			t.Fatalf("%s: no WAL segment files", n.cfg.ID)
+		}
 		if err := n.close(); err != nil {
 			t.Fatal(err)
 		}
@@ -65,30 +77,72 @@ func TestWALLogStoreKeepsWritesAcrossRestart(t *testing.T) {
 	}
 }
 
-// TestLogStoreOfADataDirIsKept: a replica whose log is in bolt refuses to
-// start with the WAL (it would find an empty log beside its term and
-// snapshots), naming the setting, and starts again with bolt.
-func TestLogStoreOfADataDirIsKept(t *testing.T) {
-	cfg := DefaultConfig()
-	cfg.ID, cfg.DataDir, cfg.BindAddr = "solo", t.TempDir(), "127.0.0.1:0"
+// startSolo starts a one-replica group on cfg's data dir (bootstrapping
+// it when new) and waits until it leads.
+func startSolo(t *testing.T, cfg Config) *Node {
+	t.Helper()
 	n, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := n.close(); err != nil {
-		t.Fatal(err)
+	if !n.HasState() {
+		if err := n.Bootstrap([]raft.Server{{ID: raft.ServerID(cfg.ID), Address: raft.ServerAddress(n.Addr()), Suffrage: raft.Voter}}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	cfg.LogStore = LogStoreWAL
-	if n, err := New(cfg); err == nil || !strings.Contains(err.Error(), `raft_log_store: Invalid value: "wal"`) {
-		if n != nil {
+	deadline := time.Now().Add(10 * time.Second)
+	for !n.IsLeader() {
+		if time.Now().After(deadline) {
+			t.Fatal("the lone replica did not lead within 10 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return n
+}
+
+// TestLogStoreOfADataDirIsKept: a replica refuses to start with the other
+// log store, naming the setting and the store its log is in, whether the
+// data dir records it or (a data dir from before the record, or one whose
+// record was lost) only holds it; with its own store it starts and has its
+// writes.
+func TestLogStoreOfADataDirIsKept(t *testing.T) {
+	for _, c := range []struct{ store, other string }{
+		{LogStoreBoltDB, LogStoreWAL},
+		{LogStoreWAL, LogStoreBoltDB},
+	} {
+		for _, dropMarker := range []bool{false, true} {
+			cfg := DefaultConfig()
+			cfg.ID, cfg.DataDir, cfg.BindAddr, cfg.LogStore = "solo", t.TempDir(), "127.0.0.1:0", c.store
+			n := startSolo(t, cfg)
+			index := proposeOK(t, n, namespaceOps("kept", 3))
+			if err := n.close(); err != nil {
+				t.Fatal(err)
+			}
+			if dropMarker {
+				if err := os.Remove(filepath.Join(cfg.DataDir, "raft", logStoreMarker)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			other := cfg
+			other.LogStore = c.other
+			want := fmt.Sprintf(`raft_log_store: Invalid value: %q: this replica's log is in %q`, c.other, c.store)
+			if n, err := New(other); err == nil || !strings.Contains(err.Error(), want) {
+				if n != nil {
+					n.close()
+				}
+				t.Fatalf("a %s data dir (marker dropped: %v) opened with %s: %v", c.store, dropMarker, c.other, err)
+			}
+			n = startSolo(t, cfg)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			err := n.Store().WaitForIndex(ctx, index)
+			cancel()
+			if obj, _ := n.Store().Get("Namespace", "", "kept-2"); err != nil || obj == nil {
+				t.Fatalf("%s data dir (marker dropped: %v) lost its writes: %v", c.store, dropMarker, err)
+			}
+			if got := readLogStoreMarker(filepath.Join(cfg.DataDir, "raft")); got != c.store {
+				t.Fatalf("the marker says %q after a start with %s", got, c.store)
+			}
 			n.close()
 		}
-		t.Fatalf("a bolt data dir opened with the WAL: %v", err)
 	}
-	cfg.LogStore = LogStoreBoltDB
-	n, err = New(cfg)
-	if err != nil {
-		t.Fatalf("the bolt data dir with bolt again: %v", err)
-	}
-	n.close()
 }

@@ -106,12 +106,13 @@ func openLogStore(path string) (*raftboltdb.BoltStore, error) {
 
 func (n *Node) openRaft(dir string) error {
 	kind := cmp.Or(n.cfg.LogStore, LogStoreBoltDB)
-	if err := checkLogStore(dir, kind); err != nil {
-		return err
-	}
 	store, err := openLogStore(filepath.Join(dir, "raft.db"))
 	if err != nil {
 		return fmt.Errorf("consensus: open log store: %w", err)
+	}
+	if err := resolveLogStore(dir, kind, store); err != nil {
+		store.Close()
+		return err
 	}
 	backing, walCloser, err := openLogBacking(dir, kind, store)
 	if err != nil {
@@ -140,6 +141,9 @@ func (n *Node) openRaft(dir string) error {
 	}
 	n.raft, n.logStore, n.snaps, n.logs, n.walCloser = r, store, snaps, logs, walCloser
 	n.probe.raft.Store(r)
+	if err := writeLogStoreMarker(dir, kind); err != nil {
+		n.logger.Warn("recording the log store in the data dir failed; its contents still tell", "error", err)
+	}
 	return nil
 }
 
