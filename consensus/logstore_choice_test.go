@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/hashicorp/raft"
 )
 
 // TestWALLogStoreKeepsWritesAcrossRestart: a cluster whose logs live in
@@ -75,29 +73,6 @@ func TestWALLogStoreKeepsWritesAcrossRestart(t *testing.T) {
 			}
 		}
 	}
-}
-
-// startSolo starts a one-replica group on cfg's data dir (bootstrapping
-// it when new) and waits until it leads.
-func startSolo(t *testing.T, cfg Config) *Node {
-	t.Helper()
-	n, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !n.HasState() {
-		if err := n.Bootstrap([]raft.Server{{ID: raft.ServerID(cfg.ID), Address: raft.ServerAddress(n.Addr()), Suffrage: raft.Voter}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for !n.IsLeader() {
-		if time.Now().After(deadline) {
-			t.Fatal("the lone replica did not lead within 10 s")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return n
 }
 
 // TestLogStoreOfADataDirIsKept: a replica refuses to start with the other

@@ -18,20 +18,30 @@ func startLoneLeader(t *testing.T, delay time.Duration) *Node {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.ID, cfg.DataDir, cfg.BindAddr, cfg.GroupCommitDelay = "n1", t.TempDir(), "127.0.0.1:0", delay
+	n := startSolo(t, cfg)
+	t.Cleanup(func() { _ = n.Shutdown(false) })
+	return n
+}
+
+// startSolo starts a one-replica group on cfg's data dir (bootstrapping
+// it when new) and waits until it leads.
+func startSolo(t *testing.T, cfg Config) *Node {
+	t.Helper()
 	n, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = n.Shutdown(false) })
-	if err := n.Bootstrap([]raft.Server{{ID: "n1", Address: raft.ServerAddress(n.Addr()), Suffrage: raft.Voter}}); err != nil {
-		t.Fatal(err)
+	if !n.HasState() {
+		if err := n.Bootstrap([]raft.Server{{ID: raft.ServerID(cfg.ID), Address: raft.ServerAddress(n.Addr()), Suffrage: raft.Voter}}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for !n.IsLeader() {
 		if time.Now().After(deadline) {
-			t.Fatal("the lone replica never became leader")
+			t.Fatal("the lone replica did not lead within 10 s")
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 	}
 	return n
 }
