@@ -1,7 +1,7 @@
 package e2e
 
 import (
-	"bufio"
+	"context"
 	"io"
 	"strings"
 	"testing"
@@ -54,31 +54,14 @@ func TestDockerExecTTY(t *testing.T) {
 		outW.Close()
 		done <- err
 	}()
-	lines := make(chan string, 100)
-	go func() {
-		sc := bufio.NewScanner(outR)
-		for sc.Scan() {
-			lines <- strings.TrimRight(sc.Text(), "\r")
-		}
-		close(lines)
-	}()
+	lines := terminalLines(outR)
 	// Each line typed makes the app print its terminal's size again.
 	waitLine := func(want string) {
 		t.Helper()
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		deadline := time.After(20 * time.Second)
-		for {
-			select {
-			case l := <-lines:
-				if l == want {
-					return
-				}
-			case <-tick.C:
-				_, _ = typed.Write([]byte("\n"))
-			case <-deadline:
-				t.Fatalf("no line %q from the exec on a terminal", want)
-			}
+		wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if !awaitLine(wctx, lines, want, 100*time.Millisecond, func() { _, _ = typed.Write([]byte("\n")) }) {
+			t.Fatalf("no line %q from the exec on a terminal", want)
 		}
 	}
 	waitLine("tty 20 90")

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"os"
 	"os/exec"
@@ -86,32 +85,18 @@ func execOnTerminal(ctx context.Context, t *testing.T, env []string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	lines := make(chan string, 100)
-	go func() {
-		sc := bufio.NewScanner(ptmx)
-		for sc.Scan() {
-			lines <- strings.TrimRight(sc.Text(), "\r")
-		}
-	}()
-	tick := time.NewTicker(200 * time.Millisecond)
-	defer tick.Stop()
+	lines := terminalLines(ptmx)
 	// Every line typed makes the remote shell print its terminal's size.
+	typeLine := func() { _, _ = ptmx.Write([]byte("\n")) }
 	waitLine := func(want string, poke bool) {
 		t.Helper()
-		for {
-			select {
-			case l := <-lines:
-				if l == want {
-					return
-				}
-			case <-tick.C:
-				if poke {
-					_, _ = ptmx.Write([]byte("\n"))
-				}
-			case <-ctx.Done():
-				_ = cmd.Process.Kill()
-				t.Fatalf("no line %q from barque exec -it", want)
-			}
+		var pokeFn func()
+		if poke {
+			pokeFn = typeLine
+		}
+		if !awaitLine(ctx, lines, want, 200*time.Millisecond, pokeFn) {
+			_ = cmd.Process.Kill()
+			t.Fatalf("no line %q from barque exec -it", want)
 		}
 	}
 	waitLine("on a tty", false)
