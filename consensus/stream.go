@@ -136,12 +136,8 @@ type filteredConn struct {
 }
 
 func (c *filteredConn) check() error {
-	if c.peer != "" && !c.layer.allowed(c.peer) {
-		c.Conn.Close()
-		return errPartitioned
-	}
-	if c.peer == "" && !c.layer.allowed("") {
-		c.Conn.Close()
+	if !c.layer.allowed(c.peer) {
+		c.Close()
 		return errPartitioned
 	}
 	return nil
