@@ -46,6 +46,11 @@ type Config struct {
 	// created with.
 	LogStore string
 
+	// walSegmentSize overrides raft-wal's segment size (64 MiB) when set.
+	// The WAL drops compacted entries only with whole segments, so tests
+	// set it small to make a snapshot truncate the log for real.
+	walSegmentSize int
+
 	Logger hclog.Logger
 }
 

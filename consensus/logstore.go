@@ -1,6 +1,7 @@
 package consensus
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -125,7 +126,7 @@ func writeLogStoreMarker(dir, name string) error {
 
 // openLogBacking returns the store the log lives in, and what to close
 // with it (nil when it is bolt, which the node closes anyway).
-func openLogBacking(dir, name string, bolt raft.LogStore) (raft.LogStore, io.Closer, error) {
+func openLogBacking(dir, name string, bolt raft.LogStore, segmentSize int) (raft.LogStore, io.Closer, error) {
 	if name != LogStoreWAL {
 		return bolt, nil, nil
 	}
@@ -136,7 +137,7 @@ func openLogBacking(dir, name string, bolt raft.LogStore) (raft.LogStore, io.Clo
 	// The WAL's own Close leaves its metadata database open (a process
 	// that stops frees it): pass one in, and close both.
 	meta := &metadb.BoltMetaDB{}
-	w, err := wal.Open(wdir, wal.WithMetaStore(meta))
+	w, err := wal.Open(wdir, wal.WithMetaStore(meta), wal.WithSegmentSize(cmp.Or(segmentSize, wal.DefaultSegmentSize)))
 	if err != nil {
 		meta.Close()
 		return nil, nil, fmt.Errorf("consensus: open the WAL log store: %w", err)

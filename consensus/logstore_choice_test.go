@@ -123,15 +123,29 @@ func TestLogStoreOfADataDirIsKept(t *testing.T) {
 }
 
 // TestWALFollowerCatchesUpAfterCompaction: a follower cut off while the
-// leader snapshots and compacts its WAL past the follower's last entry
-// catches up, takes new writes on top, and keeps everything across a
-// restart. (raft-wal drops compacted entries only with whole 64 MiB
-// segments, so here the leader still serves them from its WAL; the
-// snapshot-install path of a WAL follower is not exercised.)
+// leader snapshots and compacts catches up, takes new writes on top, and
+// keeps everything across a restart. At raft-wal's 64 MiB segments the
+// compaction drops no segment, and the leader still serves the missed
+// entries from its WAL; TestWALFollowerInstallsSnapshot covers a log whose
+// segments are gone.
 func TestWALFollowerCatchesUpAfterCompaction(t *testing.T) {
+	testWALFollowerCatchesUp(t, 0)
+}
+
+// TestWALFollowerInstallsSnapshot: with small segments the leader's
+// compaction truncates its WAL past the cut-off follower's last entry, so
+// the follower must install the leader's snapshot, reset its own WAL (raft
+// clears a monotonic log store after a snapshot install) and append the
+// next entries after a gap in its indexes; then it must restart from that
+// WAL and snapshot with everything.
+func TestWALFollowerInstallsSnapshot(t *testing.T) {
+	testWALFollowerCatchesUp(t, 16<<10)
+}
+
+func testWALFollowerCatchesUp(t *testing.T, segmentSize int) {
 	cfgs := map[string]Config{}
 	nodes, leader := startTrioWith(t, func(c *Config) {
-		c.LogStore, c.TrailingLogs = LogStoreWAL, 64
+		c.LogStore, c.TrailingLogs, c.walSegmentSize = LogStoreWAL, 64, segmentSize
 		cfgs[c.ID] = *c
 	})
 	var lagging *Node
@@ -159,16 +173,39 @@ func TestWALFollowerCatchesUpAfterCompaction(t *testing.T) {
 	}
 	index := proposeOK(t, leader, namespaceOps("after", 1))
 	waitAllApplied(t, nodes, index)
+	// raft-wal still reads entries below its first index until their
+	// whole segment is gone, and the leader serves them.
+	installed := lagging.raft.Stats()["last_snapshot_index"] != "0"
+	if want := segmentSize > 0; installed != want {
+		t.Fatalf("follower's last snapshot index %s: installed the leader's snapshot %v, want %v",
+			lagging.raft.Stats()["last_snapshot_index"], installed, want)
+	}
 	for _, name := range []string{"cut0-0", "cut399-0", "after-0"} {
 		if obj, _ := lagging.Store().Get("Namespace", "", name); obj == nil {
 			t.Fatalf("the lagging follower lacks %s after catching up", name)
 		}
 	}
-	if err := lagging.close(); err != nil {
+	again := restartNode(t, lagging, cfgs[lagging.cfg.ID])
+	index = proposeOK(t, leader, namespaceOps("restarted", 1))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := again.Store().WaitForIndex(ctx, index); err != nil {
+		t.Fatalf("the follower after its restart: %v", err)
+	}
+	for _, name := range []string{"cut0-0", "cut399-0", "after-0", "restarted-0"} {
+		if obj, _ := again.Store().Get("Namespace", "", name); obj == nil {
+			t.Fatalf("the restarted follower lacks %s", name)
+		}
+	}
+}
+
+// restartNode closes n and starts it again on its data dir and address.
+func restartNode(t *testing.T, n *Node, cfg Config) *Node {
+	t.Helper()
+	if err := n.close(); err != nil {
 		t.Fatal(err)
 	}
-	cfg := cfgs[lagging.cfg.ID]
-	cfg.BindAddr = lagging.Addr()
+	cfg.BindAddr = n.Addr()
 	var again *Node
 	var err error
 	for attempt := 0; attempt < 50; attempt++ {
@@ -181,15 +218,5 @@ func TestWALFollowerCatchesUpAfterCompaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = again.close() })
-	index = proposeOK(t, leader, namespaceOps("restarted", 1))
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := again.Store().WaitForIndex(ctx, index); err != nil {
-		t.Fatalf("the follower after its restart: %v", err)
-	}
-	for _, name := range []string{"cut0-0", "cut399-0", "after-0", "restarted-0"} {
-		if obj, _ := again.Store().Get("Namespace", "", name); obj == nil {
-			t.Fatalf("the restarted follower lacks %s", name)
-		}
-	}
+	return again
 }

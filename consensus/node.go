@@ -114,7 +114,7 @@ func (n *Node) openRaft(dir string) error {
 		store.Close()
 		return err
 	}
-	backing, walCloser, err := openLogBacking(dir, kind, store)
+	backing, walCloser, err := openLogBacking(dir, kind, store, n.cfg.walSegmentSize)
 	if err != nil {
 		store.Close()
 		return err

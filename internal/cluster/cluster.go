@@ -55,6 +55,9 @@ type Options struct {
 	RaftMultiplier int
 	// NodeGrace is how long nodes may miss heartbeats (0: the default).
 	NodeGrace time.Duration
+	// RaftLogStore is where the replicas keep their Raft log: "boltdb"
+	// (also ""), or "wal".
+	RaftLogStore string
 }
 
 // New starts n replicas that find each other over gossip and bootstrap a
@@ -81,6 +84,7 @@ func New(t testing.TB, n int, opts Options) *Cluster {
 		cfg.HistorySize = opts.HistorySize
 		cfg.DisabledControllers = opts.DisabledControllers
 		cfg.NodeGrace = opts.NodeGrace
+		cfg.RaftLogStore = opts.RaftLogStore
 		if opts.RaftMultiplier > 0 {
 			cfg.RaftMultiplier = opts.RaftMultiplier
 		}
@@ -98,6 +102,15 @@ func New(t testing.TB, n int, opts Options) *Cluster {
 		}
 	}
 	t.Cleanup(c.Stop)
+	if opts.RaftLogStore == "wal" {
+		// The option must reach the replicas: a test "on the WAL" that ran
+		// on bolt would prove nothing.
+		for _, m := range c.Members {
+			if _, err := os.Stat(filepath.Join(m.cfg.DataDir, "raft", "wal", "wal-meta.db")); err != nil {
+				t.Fatalf("%s was asked for a WAL log store but has none: %v", m.cfg.Name, err)
+			}
+		}
+	}
 	return c
 }
 

@@ -18,6 +18,14 @@ import (
 
 const cmPath = "/api/v1/namespaces/default/configmaps"
 
+// onEachLogStore runs a failure test once per Raft log store, each on its
+// own cluster: the WAL must lose nothing the default store keeps.
+func onEachLogStore(t *testing.T, test func(t *testing.T, opts cluster.Options)) {
+	for _, store := range []string{"boltdb", "wal"} {
+		t.Run(store, func(t *testing.T) { test(t, cluster.Options{RaftLogStore: store}) })
+	}
+}
+
 // client is an HTTP client with its own connection pool, closed at the end
 // of the test.
 type client struct {

@@ -104,8 +104,10 @@ func createWriter(t *testing.T, c *client, urls []string, prefix string, start i
 	}
 }
 
-func TestLeaderKillUnderWrites(t *testing.T) {
-	c := cluster.New(t, 3, cluster.Options{})
+func TestLeaderKillUnderWrites(t *testing.T) { onEachLogStore(t, testLeaderKillUnderWrites) }
+
+func testLeaderKillUnderWrites(t *testing.T, opts cluster.Options) {
+	c := cluster.New(t, 3, opts)
 	c.WaitForLeader(20 * time.Second)
 	hc := newClient(t)
 	urls := c.Addresses()

@@ -123,8 +123,10 @@ func (h *history) errorf(format string, args ...any) {
 // endOfHistory is the return time of operations with an unknown outcome.
 const endOfHistory = math.MaxInt64 / 2
 
-func TestLinearizability(t *testing.T) {
-	c := cluster.New(t, 3, cluster.Options{})
+func TestLinearizability(t *testing.T) { onEachLogStore(t, testLinearizability) }
+
+func testLinearizability(t *testing.T, opts cluster.Options) {
+	c := cluster.New(t, 3, opts)
 	c.WaitForLeader(20 * time.Second)
 	hc := newClient(t)
 	urls := c.Addresses()

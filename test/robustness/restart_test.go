@@ -12,7 +12,11 @@ import (
 )
 
 func TestAllReplicasRestartKeepsData(t *testing.T) {
-	c := cluster.New(t, 3, cluster.Options{})
+	onEachLogStore(t, testAllReplicasRestartKeepsData)
+}
+
+func testAllReplicasRestartKeepsData(t *testing.T, opts cluster.Options) {
+	c := cluster.New(t, 3, opts)
 	c.WaitForLeader(20 * time.Second)
 	hc := newClient(t)
 	urls := c.Addresses()

@@ -82,12 +82,15 @@ func withoutVersion(t *testing.T, raw []byte) string {
 	return string(out)
 }
 
-func TestSnapshotSaveRestore(t *testing.T) {
+func TestSnapshotSaveRestore(t *testing.T) { onEachLogStore(t, testSnapshotSaveRestore) }
+
+func testSnapshotSaveRestore(t *testing.T, opts cluster.Options) {
 	// This test checks that a restore reproduces the snapshot exactly, so
 	// nothing else writes meanwhile: the controllers would act on the
 	// restored state (the scheduler marking the unschedulable pod again).
-	c := cluster.New(t, 3, cluster.Options{DisabledControllers: []string{"nodelifecycle", "scheduler",
-		"replicaset", "deployment", "job", "cronjob", "daemonset", "gc", "statefulset"}})
+	opts.DisabledControllers = []string{"nodelifecycle", "scheduler",
+		"replicaset", "deployment", "job", "cronjob", "daemonset", "gc", "statefulset"}
+	c := cluster.New(t, 3, opts)
 	leader := c.WaitForLeader(20 * time.Second)
 	hc := newClient(t)
 	var follower *cluster.Member

@@ -216,8 +216,10 @@ func followerOf(c *cluster.Cluster, leader *cluster.Member) *cluster.Member {
 	return nil
 }
 
-func TestWatchSurvivesLeaderKill(t *testing.T) {
-	c := cluster.New(t, 3, cluster.Options{})
+func TestWatchSurvivesLeaderKill(t *testing.T) { onEachLogStore(t, testWatchSurvivesLeaderKill) }
+
+func testWatchSurvivesLeaderKill(t *testing.T, opts cluster.Options) {
+	c := cluster.New(t, 3, opts)
 	leader := c.WaitForLeader(20 * time.Second)
 	hc := newClient(t)
 	f := followerOf(c, leader)
