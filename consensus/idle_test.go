@@ -93,3 +93,35 @@ func TestIdleLeaderSendsOnlyHeartbeats(t *testing.T) {
 		t.Fatalf("idle leader wrote %.0f times a second to its followers; heartbeats alone are ~45", perSecond)
 	}
 }
+
+// TestRestartedFollowerCatchesUpWhileIdle: a follower that acknowledged
+// every entry and is then restarted knows no commit index (it is not
+// stored). The idle leader, which skips the sends that would tell a
+// current follower nothing (third_party/raft/PATCHED.md, second change),
+// must still tell it: without a later write, its store reaches the
+// leader's index.
+func TestRestartedFollowerCatchesUpWhileIdle(t *testing.T) {
+	cfgs := map[string]Config{}
+	nodes, leader := startTrioWith(t, func(c *Config) { cfgs[c.ID] = *c })
+	var index uint64
+	for i := range 20 {
+		index = proposeOK(t, leader, namespaceOps(fmt.Sprintf("idle%d", i), 1))
+	}
+	waitAllApplied(t, nodes, index)
+	var follower *Node
+	for _, n := range nodes {
+		if n != leader {
+			follower = n
+			break
+		}
+	}
+	// Let the leader see the follower current (its CommitTimeout sends
+	// stop) before the restart.
+	time.Sleep(100 * time.Millisecond)
+	again := restartNode(t, follower, cfgs[follower.cfg.ID])
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := again.Store().WaitForIndex(ctx, index); err != nil {
+		t.Fatalf("the restarted follower applied up to %d of %d with the leader idle: %v", again.Store().Index(), index, err)
+	}
+}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 
@@ -150,11 +151,13 @@ func (s *Server) ensureNamespaces(ctx context.Context) {
 }
 
 // followerReadyLoop keeps a follower's readiness current: it is ready while
-// it knows a leader and hears from it.
+// it knows a leader, hears from it, and has applied what the leader told
+// it is committed (followerCaughtUp).
 func (s *Server) followerReadyLoop() {
 	t := time.NewTicker(200 * time.Millisecond)
 	defer t.Stop()
 	marked := false
+	prevCommit := uint64(math.MaxUint64)
 	for {
 		select {
 		case <-t.C:
@@ -162,16 +165,45 @@ func (s *Server) followerReadyLoop() {
 			return
 		}
 		if s.node.IsLeader() {
+			prevCommit = math.MaxUint64
 			continue
 		}
 		id, _ := s.node.Leader()
-		ok := id != "" && time.Since(s.node.Raft().LastContact()) < 3*time.Second
+		r := s.node.Raft()
+		commit := r.CommitIndex()
+		ok := id != "" && time.Since(r.LastContact()) < 3*time.Second &&
+			followerCaughtUp(commit, prevCommit, r.AppliedIndex())
+		prevCommit = commit
+		if ok && !s.followerReady.Load() {
+			// Becoming ready: Raft's applied index counts entries handed
+			// to the FSM, not yet applied, so ask the leader for its read
+			// index as a linearizable read would, once.
+			ok = s.storeReachedLeader()
+		}
 		s.followerReady.Store(ok)
 		if ok && !marked {
 			s.markBootstrapped()
 			marked = true
 		}
 	}
+}
+
+// followerCaughtUp reports whether a follower's store is current: the
+// leader has told it a commit index (a restarted replica knows none until
+// then, and would serve an old or empty store), and it has applied up to
+// that index as it stood at the previous check (prevCommit; MaxUint64 for
+// none), so that applying just behind a busy leader still counts.
+func followerCaughtUp(commit, prevCommit, applied uint64) bool {
+	return commit > 0 && applied >= min(commit, prevCommit)
+}
+
+// storeReachedLeader reports whether the local store holds everything the
+// leader had applied a moment ago (one read-index round).
+func (s *Server) storeReachedLeader() bool {
+	ctx, cancel := context.WithTimeout(s.ctx, time.Second)
+	defer cancel()
+	idx, err := s.reads.readIndex(ctx)
+	return err == nil && s.node.Store().Index() >= idx
 }
 
 // isReady is /readyz: a leader once its barrier is done, a follower while

@@ -48,6 +48,12 @@ type followerReplication struct {
 	// CommitTimeout send is skipped while the follower has every entry and
 	// this commit index: it would tell the follower nothing.
 	ackedCommit uint64
+	// lastAck (Barque patch) is when the follower last acknowledged an
+	// AppendEntries (unix nanoseconds). A follower counts as current for
+	// at most HeartbeatTimeout after it: then the CommitTimeout send goes
+	// out anyway, so a follower that restarted unnoticed (its heartbeats
+	// never failed) learns the commit index it forgot within that time.
+	lastAck int64
 
 	// peer contains the network address and ID of the remote follower.
 	peer Server
@@ -423,6 +429,10 @@ func (r *Raft) heartbeat(s *followerReplication, stopCh chan struct{}) {
 			r.logger.Error("failed to heartbeat to", "peer", peer.Address, "backoff time",
 				nextBackoffTime, "error", err)
 			r.observe(FailedHeartbeatObservation{PeerID: peer.ID, LastContact: s.LastContact()})
+			// Barque patch: the follower may be restarting, and a
+			// restarted follower knows no commit index until told: stop
+			// counting it current, so that the CommitTimeout sends resume.
+			atomic.StoreUint64(&s.ackedCommit, 0)
 			failures++
 			select {
 			case <-time.After(nextBackoffTime):
@@ -673,7 +683,8 @@ func updateLastAppended(s *followerReplication, req *AppendEntriesRequest) {
 	}
 	// Barque patch: remember the commit index the follower now knows
 	// (responses of a pipeline can arrive out of order only across a
-	// pipeline restart, so keep the highest).
+	// pipeline restart, so keep the highest), and when.
+	atomic.StoreInt64(&s.lastAck, time.Now().UnixNano())
 	for {
 		acked := atomic.LoadUint64(&s.ackedCommit)
 		if req.LeaderCommitIndex <= acked || atomic.CompareAndSwapUint64(&s.ackedCommit, acked, req.LeaderCommitIndex) {
@@ -692,6 +703,12 @@ func updateLastAppended(s *followerReplication, req *AppendEntriesRequest) {
 // three-server cluster busy with ~400 empty AppendEntries a second.
 // Liveness does not depend on these sends: heartbeats (and their lastContact)
 // run on their own goroutine.
+//
+// A restarted follower has forgotten the commit index (it is not stored),
+// so it is current only while nothing suggests a restart: a failed
+// heartbeat clears ackedCommit, and an acknowledgement older than
+// HeartbeatTimeout no longer counts (a restart quicker than a heartbeat).
 func (r *Raft) followerCurrent(s *followerReplication, nextIndex, lastLogIdx uint64) bool {
-	return nextIndex > lastLogIdx && atomic.LoadUint64(&s.ackedCommit) >= r.getCommitIndex()
+	fresh := time.Since(time.Unix(0, atomic.LoadInt64(&s.lastAck))) < r.config().HeartbeatTimeout
+	return fresh && nextIndex > lastLogIdx && atomic.LoadUint64(&s.ackedCommit) >= r.getCommitIndex()
 }
