@@ -16,7 +16,11 @@ import (
 // adds it instead.
 func (s *Server) bootstrapLoop() {
 	expect := s.cfg.BootstrapExpect
-	if expect == 0 || s.node.HasState() {
+	if s.node.HasState() {
+		return
+	}
+	if expect == 0 {
+		s.logger.Info("bootstrap_expect is 0: this server forms no cluster; waiting for the leader of an existing one to add it (set bootstrap_expect on every server of a new cluster)")
 		return
 	}
 	for {

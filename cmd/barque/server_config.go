@@ -54,7 +54,7 @@ type serverFlags struct {
 	fs       *flag.FlagSet
 	config   string
 	logLevel string
-	join     string
+	join     listFlag
 	memLimit string
 	cfg      server.Config
 }
@@ -70,7 +70,7 @@ func newServerFlags() *serverFlags {
 	fs.StringVar(&c.BindAddr, "bind", c.BindAddr, "address every listener binds to")
 	fs.StringVar(&c.AdvertiseAddr, "advertise", "", "address advertised to peers and clients (default: -bind)")
 	fs.IntVar(&c.BootstrapExpect, "bootstrap-expect", c.BootstrapExpect, "bootstrap the cluster once this many servers are seen (0: join an existing cluster)")
-	fs.StringVar(&f.join, "join", "", "comma-separated gossip addresses ADDR[:PORT] of existing members")
+	fs.Var(&f.join, "join", "gossip address ADDR[:PORT] of a member to join; repeat it or separate addresses with commas")
 	fs.StringVar(&c.Datacenter, "dc", c.Datacenter, "datacenter name")
 	fs.IntVar(&c.RaftMultiplier, "raft-multiplier", c.RaftMultiplier, "scale every Raft timer (1 = LAN)")
 	fs.IntVar(&c.HTTPPort, "http-port", c.HTTPPort, "API port")
@@ -99,14 +99,25 @@ func (f *serverFlags) parse(args []string) (server.Config, error) {
 	f.fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	cfg := server.DefaultConfig()
 	level := "info"
+	expectSet := set["bootstrap-expect"]
 	if f.config != "" {
-		if err := applyFile(&cfg, &level, f.config); err != nil {
+		fileExpect, err := applyFile(&cfg, &level, f.config)
+		if err != nil {
 			return server.Config{}, err
 		}
+		expectSet = expectSet || fileExpect
 	}
 	applyFlags(&cfg, &f.cfg, set)
 	if set["join"] {
-		cfg.Join = splitList(f.join)
+		cfg.Join = f.join
+	}
+	// A server told to join others but not how many servers form the
+	// cluster joins an existing one. Bootstrapping alone (the default of
+	// a lone server, 1) would give every such server a cluster of its
+	// own, with objects of its own, before the leader of one added the
+	// others: their stores would differ at the same resourceVersions.
+	if !expectSet && len(cfg.Join) > 0 {
+		cfg.BootstrapExpect = 0
 	}
 	if set["log-level"] {
 		level = f.logLevel
@@ -143,10 +154,12 @@ func applyFlags(dst, fl *server.Config, set map[string]bool) {
 	}
 }
 
-func applyFile(cfg *server.Config, level *string, path string) error {
+// applyFile merges the HCL file at path into cfg; it reports whether the
+// file sets bootstrap_expect.
+func applyFile(cfg *server.Config, level *string, path string) (bool, error) {
 	var fc fileConfig
 	if err := hclsimple.DecodeFile(path, nil, &fc); err != nil {
-		return fmt.Errorf("config file: %w", err)
+		return false, fmt.Errorf("config file: %w", err)
 	}
 	setS := func(dst *string, v *string) {
 		if v != nil {
@@ -176,14 +189,14 @@ func applyFile(cfg *server.Config, level *string, path string) error {
 	if fc.NodeGrace != nil {
 		d, err := time.ParseDuration(*fc.NodeGrace)
 		if err != nil || d < 0 {
-			return fmt.Errorf("config file: node_grace: Invalid value: %q: want a duration such as \"10s\"", *fc.NodeGrace)
+			return false, fmt.Errorf("config file: node_grace: Invalid value: %q: want a duration such as \"10s\"", *fc.NodeGrace)
 		}
 		cfg.NodeGrace = d
 	}
 	if fc.CommitDelay != nil {
 		d, err := time.ParseDuration(*fc.CommitDelay)
 		if err != nil || d < 0 || d > time.Second {
-			return fmt.Errorf("config file: group_commit_delay: Invalid value: %q: want a duration from \"0s\" to \"1s\", such as \"1ms\"", *fc.CommitDelay)
+			return false, fmt.Errorf("config file: group_commit_delay: Invalid value: %q: want a duration from \"0s\" to \"1s\", such as \"1ms\"", *fc.CommitDelay)
 		}
 		cfg.GroupCommitDelay = d
 	}
@@ -192,6 +205,17 @@ func applyFile(cfg *server.Config, level *string, path string) error {
 		setI(&cfg.RaftPort, p.Raft)
 		setI(&cfg.GossipPort, p.Gossip)
 	}
+	return fc.BootstrapExpect != nil, nil
+}
+
+// listFlag is a flag that may be repeated; each value may also list
+// several items separated by commas (-join a -join b, or -join a,b).
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, splitList(v)...)
 	return nil
 }
 

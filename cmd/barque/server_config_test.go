@@ -93,3 +93,35 @@ func TestServerRaftLogStore(t *testing.T) {
 		}
 	}
 }
+
+// A server given -join but no bootstrap_expect joins an existing cluster
+// (expect 0) instead of bootstrapping one of its own (the lone server's
+// default, 1): servers started together that way each formed a cluster and
+// ended with different objects at the same resourceVersions. -join may be
+// repeated, as with Nomad and Consul.
+func TestServerJoinAndBootstrapExpect(t *testing.T) {
+	for _, c := range []struct {
+		name, file string
+		args       []string
+		expect     int
+		join       []string
+	}{
+		{name: "lone server", expect: 1},
+		{name: "join without expect", args: []string{"-join", "10.0.0.1"}, expect: 0, join: []string{"10.0.0.1"}},
+		{name: "join with expect", args: []string{"-join", "10.0.0.1", "-bootstrap-expect", "3"}, expect: 3, join: []string{"10.0.0.1"}},
+		{name: "join with expect 1 said", args: []string{"-bootstrap-expect", "1", "-join", "10.0.0.1"}, expect: 1, join: []string{"10.0.0.1"}},
+		{name: "repeated join", args: []string{"-join", "10.0.0.1", "-join", "10.0.0.2:7082,10.0.0.3"}, expect: 0,
+			join: []string{"10.0.0.1", "10.0.0.2:7082", "10.0.0.3"}},
+		{name: "file join without expect", file: `join = ["10.0.0.1"]`, expect: 0, join: []string{"10.0.0.1"}},
+		{name: "file join and expect", file: "join = [\"10.0.0.1\"]\nbootstrap_expect = 3", expect: 3, join: []string{"10.0.0.1"}},
+		{name: "file expect, flag join", file: `bootstrap_expect = 3`, args: []string{"-join", "10.0.0.1"}, expect: 3, join: []string{"10.0.0.1"}},
+	} {
+		cfg, err := parseServerArgs(t, c.file, c.args...)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if cfg.BootstrapExpect != c.expect || strings.Join(cfg.Join, " ") != strings.Join(c.join, " ") {
+			t.Errorf("%s: bootstrap_expect %d join %q, want %d %q", c.name, cfg.BootstrapExpect, cfg.Join, c.expect, c.join)
+		}
+	}
+}
