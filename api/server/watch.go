@@ -85,9 +85,10 @@ func (s *Server) streamEvents(r *http.Request, ws *watchStream, rv, restores uin
 			return
 		}
 		for _, ev := range evs {
-			if ev.Kind == ws.rt.kind.Kind && (ws.rt.namespace == "" || ws.rt.namespace == ev.Object.GetObjectMeta().Namespace) &&
-				(ws.match == nil || ws.match(ev.Object)) {
-				ws.send(string(ev.Type), ev.Object)
+			if ev.Kind == ws.rt.kind.Kind && (ws.rt.namespace == "" || ws.rt.namespace == ev.Object.GetObjectMeta().Namespace) {
+				if typ, obj, ok := selectedEvent(ev, ws.match); ok {
+					ws.send(typ, obj)
+				}
 			}
 			rv = ev.Index
 		}
@@ -164,4 +165,32 @@ func (ws *watchStream) flush() error {
 		ws.flusher.Flush()
 	}
 	return nil
+}
+
+// selectedEvent is what a watch with a selector (match; nil for none) sees
+// of an event, as Kubernetes' watch cache decides it: a change that makes
+// an object match is ADDED, one that makes it stop matching is DELETED
+// (carrying the version that matched, at the change's resourceVersion),
+// and a change to an object that matches neither before nor after is not
+// sent.
+func selectedEvent(ev state.Event, match func(api.Object) bool) (string, api.Object, bool) {
+	if match == nil {
+		return string(ev.Type), ev.Object, true
+	}
+	now := match(ev.Object)
+	if ev.Type != state.Modified {
+		return string(ev.Type), ev.Object, now
+	}
+	before := ev.Prev != nil && match(ev.Prev)
+	switch {
+	case now && before:
+		return string(state.Modified), ev.Object, true
+	case now:
+		return string(state.Added), ev.Object, true
+	case before:
+		gone := api.ShallowCopy(ev.Prev)
+		gone.GetObjectMeta().ResourceVersion = api.Version(ev.Index)
+		return string(state.Deleted), gone, true
+	}
+	return "", nil, false
 }

@@ -19,7 +19,12 @@ type Event struct {
 	Index  uint64
 	Kind   string
 	Object api.Object
-	Size   int
+	// Prev is the version a Modified event replaced, so that a watch with
+	// a selector can tell an object that starts or stops matching (ADDED,
+	// DELETED), as Kubernetes does. Usually an earlier event of the
+	// history holds it anyway; it is not charged to Size.
+	Prev api.Object
+	Size int
 }
 
 // eventOverhead is charged per retained event on top of its object's

@@ -76,11 +76,12 @@ func (t *Txn) PutSized(obj api.Object, ev EventType, size int) error {
 	t.forgetNamespace(obj)
 	obj.GetObjectMeta().ResourceVersion = api.Version(t.index)
 	pod, isPod := obj.(*api.Pod)
-	var oldPod *api.Pod
-	if isPod {
-		old, _ := t.tx.First(tableName("Pod"), IndexID, objectKey(pod.Namespace, pod.Name))
-		oldPod, _ = old.(*api.Pod)
+	var prev api.Object
+	if isPod || ev == Modified {
+		m := obj.GetObjectMeta()
+		prev = t.Get(obj.GetTypeMeta().Kind, m.Namespace, m.Name)
 	}
+	oldPod, _ := prev.(*api.Pod)
 	if err := t.tx.Insert(tableName(obj.GetTypeMeta().Kind), obj); err != nil {
 		return fmt.Errorf("state: insert %s %s: %w", obj.GetTypeMeta().Kind, obj.GetObjectMeta().Key(), err)
 	}
@@ -90,7 +91,10 @@ func (t *Txn) PutSized(obj api.Object, ev EventType, size int) error {
 	if size <= 0 {
 		size = defaultEventSize
 	}
-	t.events = append(t.events, Event{Type: ev, Index: t.index, Kind: obj.GetTypeMeta().Kind, Object: obj, Size: size + eventOverhead})
+	if ev != Modified {
+		prev = nil
+	}
+	t.events = append(t.events, Event{Type: ev, Index: t.index, Kind: obj.GetTypeMeta().Kind, Object: obj, Prev: prev, Size: size + eventOverhead})
 	return nil
 }
 

@@ -35,10 +35,16 @@ type watcher struct {
 // unless the server answers 200.
 func startWatch(t *testing.T, base string, rv uint64) *watcher {
 	t.Helper()
+	return startWatchQuery(t, base, rv, "")
+}
+
+// startWatchQuery is startWatch with more query parameters ("&k=v...").
+func startWatchQuery(t *testing.T, base string, rv uint64, query string) *watcher {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &watcher{cancel: cancel, done: make(chan struct{})}
 	t.Cleanup(func() { cancel(); <-w.done })
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s%s?watch=true&resourceVersion=%d", base, cmPath, rv), nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s%s?watch=true&resourceVersion=%d%s", base, cmPath, rv, query), nil)
 	// No client timeout: the stream lives as long as the test wants.
 	resp, err := (&http.Client{Transport: &http.Transport{}}).Do(req)
 	if err != nil {
@@ -381,5 +387,74 @@ func TestWatchFromCompactedVersionIsGone(t *testing.T) {
 			resp.Body.Close()
 		}
 		cancel()
+	}
+}
+
+// TestWatchWithSelectorSeesObjectsEnterAndLeave: a watch with a label
+// selector gets ADDED when a change makes an object match, DELETED (at the
+// change's resourceVersion) when a change makes it stop matching, and
+// nothing for an object that matches neither before nor after, as
+// Kubernetes' watches do; informers with selectors rely on it.
+func TestWatchWithSelectorSeesObjectsEnterAndLeave(t *testing.T) {
+	c := cluster.New(t, 3, cluster.Options{})
+	leader := c.WaitForLeader(20 * time.Second)
+	hc := newClient(t)
+	base := leader.APIURL()
+	w := startWatchQuery(t, c.Follower(leader).APIURL(), listIndex(t, hc, base), "&labelSelector=env%3Dprod")
+
+	write := func(method, name string, body string) uint64 {
+		t.Helper()
+		url, ctype := base+cmPath+"/"+name, "application/merge-patch+json"
+		if method == http.MethodPost {
+			url, ctype = base+cmPath, "application/json"
+		}
+		var b []byte
+		if body != "" {
+			b = []byte(body)
+		}
+		r := hc.doCtx(context.Background(), method, url, b, ctype)
+		if r.code/100 != 2 {
+			t.Fatalf("%s %s: %s", method, name, r)
+		}
+		var o object
+		if err := json.Unmarshal(r.body, &o); err != nil {
+			t.Fatal(err)
+		}
+		rv, _ := strconv.ParseUint(o.Metadata.ResourceVersion, 10, 64)
+		return rv
+	}
+	labelled := func(name, env string) string {
+		return fmt.Sprintf(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":%q,"labels":{"env":%q}},"data":{"v":"1"}}`, name, env)
+	}
+	write(http.MethodPost, "", labelled("sel", "dev"))
+	enter := write(http.MethodPatch, "sel", `{"metadata":{"labels":{"env":"prod"}}}`)
+	change := write(http.MethodPatch, "sel", `{"data":{"v":"2"}}`)
+	leave := write(http.MethodPatch, "sel", `{"metadata":{"labels":{"env":"dev"}}}`)
+	write(http.MethodPatch, "sel", `{"data":{"v":"3"}}`)
+	write(http.MethodDelete, "sel", "")
+	born := write(http.MethodPost, "", labelled("sel2", "prod"))
+	write(http.MethodDelete, "sel2", "")
+
+	want := []seenEvent{
+		{"ADDED", "sel", enter}, {"MODIFIED", "sel", change}, {"DELETED", "sel", leave},
+		{"ADDED", "sel2", born}, {"DELETED", "sel2", 0},
+	}
+	var got []seenEvent
+	waitFor(5*time.Second, func() bool {
+		got, _, _ = w.snapshot()
+		return len(got) >= len(want)
+	})
+	time.Sleep(100 * time.Millisecond) // nothing more may come
+	got, errs, _ := w.snapshot()
+	if len(errs) > 0 {
+		t.Fatalf("watch errors: %v", errs)
+	}
+	// A DELETE answers with the object as it was; its DELETED event
+	// carries the deletion's resourceVersion, later than that.
+	if len(got) == len(want) && got[4].rv > born {
+		want[4].rv = got[4].rv
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("events\n got %v\nwant %v (the last at a resourceVersion after %d)", got, want, born)
 	}
 }
