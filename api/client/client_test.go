@@ -249,3 +249,31 @@ func TestRememberFollowsLeaderHeader(t *testing.T) {
 		t.Fatalf("follower %d, leader %d requests; want 1 each", len(follower.requests()), len(leader.requests()))
 	}
 }
+
+// A DELETE whose answer is lost is repeated; when the repeat finds the
+// object gone, the lost attempt deleted it, and the caller hears success,
+// not NotFound. A DELETE that never had a lost attempt still reports 404.
+func TestDeleteRepeatedAfterLostAnswerSucceeds(t *testing.T) {
+	f := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		_, _ = io.ReadAll(r.Body)
+		if n == 0 { // the delete is applied, then the answer is lost
+			resetConn(w)
+			return
+		}
+		writeStatus(w, api.NotFound("configmaps", "cfg"))
+	})
+	tr := newTransport()
+	tr.DisableKeepAlives = true
+	c, _ := New(Config{Addresses: []string{f.URL}, Transport: tr, RetryFor: 2 * time.Second})
+	if err := c.Delete(context.Background(), "ConfigMap", "web", "cfg", DeleteOptions{}); err != nil {
+		t.Fatalf("delete after a lost answer: %v, want success", err)
+	}
+	if n := len(f.requests()); n != 2 {
+		t.Fatalf("%d requests, want 2", n)
+	}
+	err := c.Delete(context.Background(), "ConfigMap", "web", "cfg", DeleteOptions{})
+	var se *api.StatusError
+	if !errors.As(err, &se) || se.Code() != http.StatusNotFound {
+		t.Fatalf("delete of a missing object: %v, want NotFound", err)
+	}
+}

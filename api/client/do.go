@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"sync/atomic"
 	"time"
+
+	"github.com/barque-io/barque/api"
 )
 
 // ErrUnknownOutcome marks a non-idempotent request (a create) that was sent
@@ -41,8 +43,19 @@ type request struct {
 
 // idempotent reports whether repeating the request after an unknown outcome
 // cannot apply it twice. PUT carries the full object (and usually a CAS
-// version), PATCH a merge patch, DELETE a name: repeating them converges.
+// version), PATCH a merge patch (applying one twice gives what applying it
+// once gives), DELETE a name: repeating them converges, as if the request
+// had been applied only when repeated. A repeated DELETE finds the object
+// gone if the lost attempt deleted it; do reports that as the success it
+// was (goneAfterLostDelete). A POST (create) is never repeated.
 func (r *request) idempotent() bool { return r.method != http.MethodPost }
+
+// goneAfterLostDelete reports whether err, the answer to a repeated DELETE
+// whose earlier attempt was sent and lost, is the 404 that attempt caused.
+func goneAfterLostDelete(r *request, lostEarlier bool, err error) bool {
+	var se *api.StatusError
+	return r.method == http.MethodDelete && lostEarlier && errors.As(err, &se) && se.Code() == http.StatusNotFound
+}
 
 // failure classes decide what may be retried.
 type failure int
@@ -81,15 +94,22 @@ func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 	addrs := c.addresses()
 	start := int(c.preferred.Load())
 	backoff := backoffStart
+	lost := false // an attempt was sent and its answer lost (or 504)
 	for attempt := 0; ; attempt++ {
 		i := (start + attempt) % len(addrs)
 		res, class, err := c.attempt(ctx, addrs[i], r)
 		if class == final {
+			if goneAfterLostDelete(r, lost, err) {
+				return &response{resp: &http.Response{StatusCode: http.StatusOK, Header: http.Header{}}, cancel: func() {}}, nil
+			}
 			c.remember(addrs, i, res)
 			return res, err
 		}
-		if class == unknown && !r.idempotent() {
-			return nil, outcomeUnknown(err)
+		if class == unknown {
+			if !r.idempotent() {
+				return nil, outcomeUnknown(err)
+			}
+			lost = true
 		}
 		// Connection failures rotate at once; after a full round, and for
 		// every 503 or lost answer, wait so a leader election can finish.
