@@ -155,8 +155,12 @@ func (s *Server) batchOp(it *api.WriteBatchItem, mode api.FieldValidation) (fsm.
 		if !json.Valid(it.Patch) {
 			return fsm.Op{}, nil, api.BadRequest("patch: not valid JSON")
 		}
+		apply, err := mergePatch.parse(it.Patch)
+		if err != nil {
+			return fsm.Op{}, nil, err
+		}
 		rt.subresource = "status"
-		return s.patchOp(rt, it.Patch, mode)
+		return s.patchOp(rt, apply, mode)
 	}
 	return fsm.Op{}, nil, api.BadRequest(fmt.Sprintf("verb: %q is not one of create, update, delete, patchStatus", it.Verb))
 }

@@ -6,22 +6,22 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
-	"strings"
 
 	"github.com/barque-io/barque/api"
 	"github.com/barque-io/barque/fsm"
 	jsonpatch "github.com/evanphx/json-patch/v5"
 )
 
-// handlePatch applies a JSON merge patch (RFC 7386) to the stored object.
-// The update it proposes is conditional on the version it patched, and is
-// retried on conflict unless the patch itself names a resourceVersion.
+// handlePatch applies a JSON merge patch (RFC 7386) or a JSON patch (RFC
+// 6902) to the stored object. The update it proposes is conditional on the
+// version it patched, and is retried on conflict unless the patch itself
+// names a resourceVersion.
 func (s *Server) handlePatch(ctx context.Context, w http.ResponseWriter, r *http.Request, rt *route) {
-	ct := r.Header.Get("Content-Type")
-	if ct != "" && !strings.Contains(ct, "merge-patch") && !strings.Contains(ct, "application/json") {
-		writeError(w, api.NewStatusError(http.StatusUnsupportedMediaType, "UnsupportedMediaType",
-			fmt.Sprintf("the patch type %q is not supported; use application/merge-patch+json", ct)))
+	kind, err := patchKindOf(r.Header.Get("Content-Type"))
+	if err != nil {
+		writeError(w, err)
 		return
 	}
 	patch, err := io.ReadAll(r.Body)
@@ -29,8 +29,9 @@ func (s *Server) handlePatch(ctx context.Context, w http.ResponseWriter, r *http
 		writeError(w, api.TooLarge(err.Error()))
 		return
 	}
-	if !json.Valid(patch) {
-		writeError(w, api.BadRequest("the patch is not valid JSON"))
+	apply, err := kind.parse(patch)
+	if err != nil {
+		writeError(w, err)
 		return
 	}
 	mode, err := api.ParseFieldValidation(r.URL.Query().Get("fieldValidation"))
@@ -41,7 +42,7 @@ func (s *Server) handlePatch(ctx context.Context, w http.ResponseWriter, r *http
 	var res api.Object
 	var ignored []string
 	for attempt := 0; attempt < patchAttempts; attempt++ {
-		res, ignored, err = s.patchOnce(ctx, rt, patch, mode)
+		res, ignored, err = s.patchOnce(ctx, rt, apply, mode)
 		if !errors.Is(err, api.ErrConflict) || patchNamesVersion(patch) {
 			break
 		}
@@ -56,8 +57,8 @@ func (s *Server) handlePatch(ctx context.Context, w http.ResponseWriter, r *http
 
 // patchOnce merges the patch onto the stored object and proposes the
 // result.
-func (s *Server) patchOnce(ctx context.Context, rt *route, patch []byte, mode api.FieldValidation) (api.Object, []string, error) {
-	op, ignored, err := s.patchOp(rt, patch, mode)
+func (s *Server) patchOnce(ctx context.Context, rt *route, apply patchFunc, mode api.FieldValidation) (api.Object, []string, error) {
+	op, ignored, err := s.patchOp(rt, apply, mode)
 	if err != nil {
 		return nil, ignored, err
 	}
@@ -70,7 +71,7 @@ func (s *Server) patchOnce(ctx context.Context, rt *route, patch []byte, mode ap
 // field by field as a body is: a field neither Barque nor Kubernetes knows
 // is a 400, one only Kubernetes knows is dropped and returned for a
 // Warning header.
-func (s *Server) patchOp(rt *route, patch []byte, mode api.FieldValidation) (fsm.Op, []string, error) {
+func (s *Server) patchOp(rt *route, apply patchFunc, mode api.FieldValidation) (fsm.Op, []string, error) {
 	cur, _ := s.node.Store().Get(rt.kind.Kind, rt.namespace, rt.name)
 	if cur == nil {
 		return fsm.Op{}, nil, api.NotFound(rt.kind.Resource, rt.name)
@@ -79,9 +80,9 @@ func (s *Server) patchOp(rt *route, patch []byte, mode api.FieldValidation) (fsm
 	if err != nil {
 		return fsm.Op{}, nil, api.Internal(err)
 	}
-	merged, err := jsonpatch.MergePatch(orig, patch)
+	merged, err := apply(orig)
 	if err != nil {
-		return fsm.Op{}, nil, api.BadRequest(fmt.Sprintf("applying the merge patch: %v", err))
+		return fsm.Op{}, nil, err
 	}
 	obj, ignored, err := api.DecodeKindValidated(rt.kind.Kind, merged, mode)
 	if err != nil {
@@ -113,4 +114,72 @@ func patchNamesVersion(patch []byte) bool {
 		} `json:"metadata"`
 	}
 	return json.Unmarshal(patch, &p) == nil && p.Metadata.ResourceVersion != nil
+}
+
+// patchFunc applies a parsed patch to an object's JSON.
+type patchFunc func(orig []byte) ([]byte, error)
+
+// patchKind is a patch format, chosen by the request's Content-Type.
+type patchKind int
+
+const (
+	mergePatch patchKind = iota // RFC 7386
+	jsonPatch                   // RFC 6902
+)
+
+// patchKindOf maps a Content-Type to the patch format, as Kubernetes names
+// them; plain application/json (and none) is a merge patch, as Barque's
+// earlier clients send it. Strategic merge patch and server-side apply are
+// refused with 415 rather than taken for a merge patch: a merge patch
+// replaces lists that they would merge by key (a Deployment's containers).
+func patchKindOf(contentType string) (patchKind, error) {
+	if contentType == "" {
+		return mergePatch, nil
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	switch {
+	case err != nil:
+	case mt == "application/merge-patch+json" || mt == "application/json":
+		return mergePatch, nil
+	case mt == "application/json-patch+json":
+		return jsonPatch, nil
+	case mt == "application/strategic-merge-patch+json":
+		return 0, unsupportedPatch("strategic merge patch (application/strategic-merge-patch+json) is not supported yet; " +
+			"send a JSON merge patch (application/merge-patch+json, kubectl patch --type merge) or, to change one item of a list, " +
+			"a JSON patch (application/json-patch+json, kubectl patch --type json)")
+	case mt == "application/apply-patch+yaml":
+		return 0, unsupportedPatch("server-side apply (application/apply-patch+yaml) is not supported; use barque apply, or a JSON merge patch")
+	}
+	return 0, unsupportedPatch(fmt.Sprintf("the patch type %q is not supported; use application/merge-patch+json or application/json-patch+json", contentType))
+}
+
+func unsupportedPatch(msg string) error {
+	return api.NewStatusError(http.StatusUnsupportedMediaType, "UnsupportedMediaType", msg)
+}
+
+// parse checks the patch body and returns the function that applies it.
+func (k patchKind) parse(patch []byte) (patchFunc, error) {
+	if k == jsonPatch {
+		ops, err := jsonpatch.DecodePatch(patch)
+		if err != nil {
+			return nil, api.BadRequest("the JSON patch is not a list of operations: " + err.Error())
+		}
+		return func(orig []byte) ([]byte, error) {
+			out, err := ops.Apply(orig)
+			if err != nil {
+				return nil, api.NewStatusError(http.StatusUnprocessableEntity, "Invalid", "applying the JSON patch: "+err.Error())
+			}
+			return out, nil
+		}, nil
+	}
+	if !json.Valid(patch) {
+		return nil, api.BadRequest("the patch is not valid JSON")
+	}
+	return func(orig []byte) ([]byte, error) {
+		out, err := jsonpatch.MergePatch(orig, patch)
+		if err != nil {
+			return nil, api.BadRequest(fmt.Sprintf("applying the merge patch: %v", err))
+		}
+		return out, nil
+	}, nil
 }

@@ -1,8 +1,10 @@
 package server_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,5 +45,81 @@ func TestPatchUIDPrecondition(t *testing.T) {
 	}
 	if _, body := do(t, http.MethodGet, pod, ""); body["status"].(map[string]any)["phase"] == "Failed" {
 		t.Fatalf("the new pod took the old pod's status: %v", body["status"])
+	}
+}
+
+// patchAs sends a PATCH with the given Content-Type.
+func patchAs(t *testing.T, url, contentType, body string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPatch, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+// TestPatchTypes: a JSON patch (RFC 6902) changes one item of a list; a
+// strategic merge patch, which Barque does not implement, is refused with
+// 415 instead of being taken for a merge patch that would replace the
+// list (dropping the Deployment's other containers); bad JSON patches are
+// 400 or 422; the stored object is unchanged by every refused patch.
+func TestPatchTypes(t *testing.T) {
+	c := cluster.New(t, 1, cluster.Options{DisabledControllers: []string{"deployment", "replicaset", "scheduler"}})
+	c.WaitForLeader(10 * time.Second)
+	base := c.Members[0].APIURL() + "/apis/apps/v1/namespaces/default/deployments"
+	code, body := do(t, http.MethodPost, base, `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},
+		"spec":{"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},
+		"spec":{"containers":[{"name":"web","image":"nginx"},{"name":"log","image":"busybox"}]}}}}`)
+	if code != http.StatusCreated {
+		t.Fatalf("create: %d %v", code, body)
+	}
+	url := base + "/web"
+	images := func() string {
+		_, body := do(t, http.MethodGet, url, "")
+		var out []string
+		for _, c := range body["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any) {
+			m := c.(map[string]any)
+			out = append(out, fmt.Sprint(m["name"], "=", m["image"]))
+		}
+		return strings.Join(out, ",")
+	}
+	code, body = patchAs(t, url, "application/json-patch+json",
+		`[{"op":"test","path":"/spec/template/spec/containers/1/name","value":"log"},
+		  {"op":"replace","path":"/spec/template/spec/containers/1/image","value":"busybox:1.36"}]`)
+	if code != http.StatusOK {
+		t.Fatalf("JSON patch: %d %v", code, body)
+	}
+	if got, want := images(), "web=nginx,log=busybox:1.36"; got != want {
+		t.Fatalf("after the JSON patch: containers %s, want %s", got, want)
+	}
+	for _, c := range []struct {
+		name, ctype, body string
+		code              int
+	}{
+		{"strategic merge patch", "application/strategic-merge-patch+json",
+			`{"spec":{"template":{"spec":{"containers":[{"name":"side","image":"envoy"}]}}}}`, http.StatusUnsupportedMediaType},
+		{"server-side apply", "application/apply-patch+yaml", `spec: {}`, http.StatusUnsupportedMediaType},
+		{"unknown type", "text/plain", `x`, http.StatusUnsupportedMediaType},
+		{"JSON patch that is not a list", "application/json-patch+json", `{"op":"remove"}`, http.StatusBadRequest},
+		{"JSON patch whose test fails", "application/json-patch+json",
+			`[{"op":"test","path":"/spec/template/spec/containers/1/name","value":"side"},{"op":"remove","path":"/spec/template/spec/containers/1"}]`,
+			http.StatusUnprocessableEntity},
+		{"JSON patch of a missing path", "application/json-patch+json", `[{"op":"remove","path":"/spec/nothing/here"}]`, http.StatusUnprocessableEntity},
+	} {
+		code, body := patchAs(t, url, c.ctype, c.body)
+		if code != c.code || body["kind"] != "Status" {
+			t.Errorf("%s: %d %v, want %d with a Status", c.name, code, body, c.code)
+		}
+	}
+	if got, want := images(), "web=nginx,log=busybox:1.36"; got != want {
+		t.Fatalf("after the refused patches: containers %s, want %s", got, want)
 	}
 }
