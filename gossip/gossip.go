@@ -33,6 +33,10 @@ type Meta struct {
 	DC         string `json:"dc,omitempty"`
 	Expect     int    `json:"expect,omitempty"` // bootstrap-expect (servers)
 	Bootstrapd bool   `json:"boot,omitempty"`   // already part of a cluster
+	// Start is drawn when the member's process starts: a restarted member
+	// keeps its name and ID but not this (a restart may be too quick for
+	// the pool to see it gone).
+	Start string `json:"start,omitempty"`
 }
 
 // Member is one alive member of the pool.

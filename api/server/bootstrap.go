@@ -2,7 +2,11 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/barque-io/barque/gossip"
@@ -88,13 +92,65 @@ func (s *Server) addMissingPeers(ctx context.Context) {
 	for _, sv := range servers {
 		known[sv.ID] = sv.Address
 	}
-	for _, m := range s.pool.Servers() {
+	alive := s.pool.Servers()
+	s.removed.keepOnly(alive)
+	for _, m := range alive {
 		if m.Meta.DC != s.cfg.Datacenter || m.Meta.Raft == "" || known[m.Meta.ID] == m.Meta.Raft {
+			continue
+		}
+		if s.removed.has(m) {
 			continue
 		}
 		s.logger.Info("adding server to raft configuration", "peer", m.Name, "id", m.Meta.ID, "address", m.Meta.Raft)
 		if err := s.node.AddVoter(ctx, m.Meta.ID, m.Meta.Raft); err != nil {
 			s.logger.Warn("add voter failed", "peer", m.Name, "error", err)
+		}
+	}
+}
+
+// removedPeers are the servers an operator removed from the Raft
+// configuration (operator raft remove-peer), each with the gossip start
+// token it had then. A server just killed stays alive in gossip until its
+// failure is detected, and the leader would add it straight back. So a
+// removed server is not added again while gossip lists that same process;
+// once it restarts (a new start token) or leaves gossip, it is added as
+// any server is. The list lives on the leader that removed them.
+type removedPeers struct {
+	mu  sync.Mutex
+	ids map[string]string // server ID -> gossip start token at removal
+}
+
+// add records id as removed, with the start token gossip lists for it.
+func (r *removedPeers) add(id string, alive []gossip.Member) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ids == nil {
+		r.ids = map[string]string{}
+	}
+	r.ids[id] = ""
+	for _, m := range alive {
+		if m.Meta.ID == id {
+			r.ids[id] = m.Meta.Start
+		}
+	}
+}
+
+// has reports whether m is a removed server's same process.
+func (r *removedPeers) has(m gossip.Member) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	start, ok := r.ids[m.Meta.ID]
+	return ok && start == m.Meta.Start
+}
+
+// keepOnly forgets the removed servers that gossip no longer lists as the
+// process that was removed.
+func (r *removedPeers) keepOnly(alive []gossip.Member) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for id, start := range r.ids {
+		if !slices.ContainsFunc(alive, func(m gossip.Member) bool { return m.Meta.ID == id && m.Meta.Start == start }) {
+			delete(r.ids, id)
 		}
 	}
 }
@@ -120,4 +176,11 @@ func (s *Server) apiOfServer(id string) string {
 		}
 	}
 	return ""
+}
+
+// startToken is a new process's gossip.Meta.Start.
+func startToken() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }

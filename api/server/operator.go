@@ -76,6 +76,8 @@ func (s *Server) handleRemovePeer(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 	defer cancel()
+	// Before the removal: the leader's next reconcile must not add it back.
+	s.removed.add(id, s.pool.Servers())
 	if err := s.node.RemoveServer(ctx, id); err != nil {
 		writeError(w, err)
 		return

@@ -26,6 +26,7 @@ import (
 type Server struct {
 	cfg    Config
 	id     string
+	boot   string // gossip.Meta.Start: drawn when this process started
 	logger hclog.Logger
 
 	node   *consensus.Node
@@ -49,6 +50,7 @@ type Server struct {
 	leaderReady   atomic.Bool
 	leaderSvcs    *leaderServices
 	heartbeats    *heartbeatTable
+	removed       removedPeers // bootstrap.go
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -81,7 +83,7 @@ func New(cfg Config) (*Server, error) {
 	if gcTargetWanted(cfg.MemoryLimit) {
 		startGCTarget()
 	}
-	s := &Server{cfg: cfg, id: id, logger: cfg.Logger.Named("server").With("server", cfg.Name),
+	s := &Server{cfg: cfg, id: id, boot: startToken(), logger: cfg.Logger.Named("server").With("server", cfg.Name),
 		heartbeats: newHeartbeatTable()}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if err := s.start(); err != nil {
@@ -155,7 +157,7 @@ func (s *Server) startGossip(adv string) error {
 
 func (s *Server) gossipMeta() gossip.Meta {
 	return gossip.Meta{Role: gossip.RoleServer, ID: s.id, Raft: s.node.Addr(), API: s.apiURL,
-		DC: s.cfg.Datacenter, Expect: s.cfg.BootstrapExpect}
+		DC: s.cfg.Datacenter, Expect: s.cfg.BootstrapExpect, Start: s.boot}
 }
 
 // joinLoop keeps trying the -join addresses until one answers, so that
