@@ -3,10 +3,12 @@ package api
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -130,7 +132,7 @@ func decodeJSON(js []byte, lenient bool, mode FieldValidation) (Decoded, error) 
 	dec := json.NewDecoder(bytes.NewReader(js))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(obj); err != nil {
-		return Decoded{}, describeDecodeError(tm.Kind, err)
+		return Decoded{}, describeDecodeError(tm.Kind, js, err)
 	}
 	return Decoded{Object: obj, JSON: js, Ignored: rep.unimplemented, Unknown: rep.unknown}, nil
 }
@@ -159,12 +161,48 @@ func strictError(kind string, paths []string) error {
 }
 
 // describeDecodeError names the field a type mismatch is at.
-func describeDecodeError(kind string, err error) error {
+func describeDecodeError(kind string, js []byte, err error) error {
+	if named := describeBase64Error(kind, js, err); named != err {
+		return named
+	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
 		return fmt.Errorf("%s: field %s: cannot decode %s into %s", kind, te.Field, te.Value, te.Type)
 	}
 	return fmt.Errorf("%s: %w", kind, err)
+}
+
+// describeBase64Error names the map entry whose value is not base64 when
+// err is encoding/json's base64 error, which names no field: a Secret's
+// data or a ConfigMap's binaryData (the fields of byte values).
+func describeBase64Error(kind string, js []byte, err error) error {
+	var ce base64.CorruptInputError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	var doc struct {
+		Data       map[string]any `json:"data"`
+		BinaryData map[string]any `json:"binaryData"`
+	}
+	if json.Unmarshal(js, &doc) != nil {
+		return err
+	}
+	field, values := "binaryData", doc.BinaryData // a ConfigMap's data is plain text
+	if kind == "Secret" {
+		field, values = "data", doc.Data
+	}
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v, ok := values[k].(string)
+		if _, derr := base64.StdEncoding.DecodeString(v); ok && derr != nil {
+			return fmt.Errorf("%s: %s[%s]: Invalid value: not base64: %v", kind, field, k, derr)
+		}
+	}
+	return err
 }
 
 // DecodeManifests reads every object in a file: YAML documents separated

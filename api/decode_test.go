@@ -246,3 +246,21 @@ func TestDecodeExportedPod(t *testing.T) {
 		t.Errorf("an exported (already defaulted) pod changed when defaulted:\n%s\n%s", before, after)
 	}
 }
+
+// A value that is not base64 in a Secret's data or a ConfigMap's
+// binaryData is refused naming its key (encoding/json names no field).
+func TestBadBase64NamesTheKey(t *testing.T) {
+	for _, c := range []struct{ doc, want string }{
+		{`{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s"},"data":{"ok":"aGk=","pw":"!!!"}}`, "data[pw]"},
+		{`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"binaryData":{"bin":"not base64"}}`, "binaryData[bin]"},
+	} {
+		_, err := DecodeObject([]byte(c.doc))
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "base64") {
+			t.Errorf("%s: error %v, want one naming %s", c.doc, err, c.want)
+		}
+		_, _, err = DecodeKindValidated(map[bool]string{true: "Secret", false: "ConfigMap"}[strings.Contains(c.doc, "Secret")], []byte(c.doc), FieldStrict)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s (validated): error %v, want one naming %s", c.doc, err, c.want)
+		}
+	}
+}

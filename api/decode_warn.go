@@ -130,7 +130,7 @@ func decodeKind(kind string, js []byte, mode FieldValidation) (Object, []string,
 	dec := json.NewDecoder(bytes.NewReader(js))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(obj); err != nil {
-		return nil, nil, nil, BadRequest(describeDecodeError(kind, err).Error())
+		return nil, nil, nil, BadRequest(describeDecodeError(kind, js, err).Error())
 	}
 	return obj, rep.unimplemented, rep.unknown, nil
 }
