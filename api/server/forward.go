@@ -84,6 +84,10 @@ func (s *Server) writeOnLeader(h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		r.Header.Set(hdrForwardTo, leader)
+		// The leader's answer carries its own index and leader headers;
+		// the proxy adds response headers to ours, which would repeat them.
+		w.Header().Del("X-Barque-Index")
+		w.Header().Del("X-Barque-Leader")
 		s.proxy.rp.ServeHTTP(w, r)
 	}
 }

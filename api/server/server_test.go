@@ -3,6 +3,7 @@ package server_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,5 +58,32 @@ func TestClusterFormsAndWritesThroughAnyReplica(t *testing.T) {
 	}
 	if code, _ := do(t, http.MethodGet, c.Members[0].APIURL()+cmPath+"/cm-1", ""); code != http.StatusNotFound {
 		t.Fatalf("get after delete: %d", code)
+	}
+}
+
+// TestForwardedWriteHasOneIndexHeader: a write a follower proxies to the
+// leader answers with the leader's X-Barque-Index and X-Barque-Leader, once
+// each (the proxy added the leader's headers to the follower's own).
+func TestForwardedWriteHasOneIndexHeader(t *testing.T) {
+	c := cluster.New(t, 3, cluster.Options{})
+	leader := c.WaitForLeader(15 * time.Second)
+	follower := c.Follower(leader)
+	if code, body := do(t, http.MethodPost, leader.APIURL()+cmPath, configMap("fwd", "v")); code != http.StatusCreated {
+		t.Fatalf("create: %d %v", code, body)
+	}
+	req, _ := http.NewRequest(http.MethodPatch, follower.APIURL()+cmPath+"/fwd", strings.NewReader(`{"data":{"k":"w"}}`))
+	req.Header.Set("Content-Type", "application/merge-patch+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("patch through a follower: HTTP %d", resp.StatusCode)
+	}
+	for _, h := range []string{"X-Barque-Index", "X-Barque-Leader"} {
+		if v := resp.Header.Values(h); len(v) != 1 {
+			t.Errorf("%s: %q, want one value", h, v)
+		}
 	}
 }
