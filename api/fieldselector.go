@@ -16,6 +16,28 @@ var fieldGetters = map[string]struct {
 	"metadata.namespace": {nil, func(o Object) string { return o.GetObjectMeta().Namespace }},
 	"spec.nodeName":      {[]string{"Pod"}, podField(func(p *Pod) string { return p.Spec.NodeName })},
 	"status.phase":       {[]string{"Pod", "Namespace"}, phaseField},
+	// Events, as Kubernetes selects them (kubectl describe lists an
+	// object's events with involvedObject.*).
+	"involvedObject.kind":       {events, eventField(func(e *Event) string { return e.InvolvedObject.Kind })},
+	"involvedObject.namespace":  {events, eventField(func(e *Event) string { return e.InvolvedObject.Namespace })},
+	"involvedObject.name":       {events, eventField(func(e *Event) string { return e.InvolvedObject.Name })},
+	"involvedObject.uid":        {events, eventField(func(e *Event) string { return e.InvolvedObject.UID })},
+	"involvedObject.apiVersion": {events, eventField(func(e *Event) string { return e.InvolvedObject.APIVersion })},
+	"involvedObject.fieldPath":  {events, eventField(func(e *Event) string { return e.InvolvedObject.FieldPath })},
+	"reason":                    {events, eventField(func(e *Event) string { return e.Reason })},
+	"type":                      {events, eventField(func(e *Event) string { return e.Type })},
+	"source":                    {events, eventField(func(e *Event) string { return e.Source.Component })},
+}
+
+var events = []string{"Event"}
+
+func eventField(f func(*Event) string) func(Object) string {
+	return func(o Object) string {
+		if e, ok := o.(*Event); ok {
+			return f(e)
+		}
+		return ""
+	}
 }
 
 func podField(f func(*Pod) string) func(Object) string {

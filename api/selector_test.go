@@ -218,3 +218,33 @@ func TestFieldSelectorErrorsAndHelpers(t *testing.T) {
 		t.Errorf("String() = %q", fs.String())
 	}
 }
+
+// Events select on involvedObject.*, reason, type and source as in
+// Kubernetes (kubectl describe finds an object's events by uid); other
+// kinds refuse those fields.
+func TestEventFieldSelectors(t *testing.T) {
+	ev := &Event{InvolvedObject: ObjectReference{Kind: "Pod", Namespace: "default", Name: "web-0", UID: "u1"},
+		Reason: "FailedScheduling", Type: "Warning", Source: EventSource{Component: "scheduler"}}
+	for sel, want := range map[string]bool{
+		"involvedObject.uid=u1":                             true,
+		"involvedObject.uid=u2":                             false,
+		"involvedObject.kind=Pod,involvedObject.name=web-0": true,
+		"involvedObject.namespace=default,reason=FailedScheduling,type=Warning,source=scheduler": true,
+		"type!=Warning": false,
+	} {
+		fs, err := ParseFieldSelector(sel)
+		if err != nil {
+			t.Fatalf("%s: %v", sel, err)
+		}
+		if err := fs.CheckKind("Event"); err != nil {
+			t.Fatalf("%s on events: %v", sel, err)
+		}
+		if got := fs.Matches(ev); got != want {
+			t.Errorf("%s: matches %v, want %v", sel, got, want)
+		}
+	}
+	fs, _ := ParseFieldSelector("involvedObject.uid=u1")
+	if err := fs.CheckKind("Pod"); err == nil {
+		t.Errorf("involvedObject.uid on pods: no error")
+	}
+}

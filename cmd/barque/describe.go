@@ -5,6 +5,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
@@ -33,7 +35,18 @@ func newDescribeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return describe(cmd.OutOrStdout(), o)
+			if err := describe(cmd.OutOrStdout(), o); err != nil {
+				return err
+			}
+			// As kubectl: the object's events, by its uid, in its
+			// namespace (all namespaces for a cluster-scoped object).
+			m := o.GetObjectMeta()
+			evs, err := c.List(cmd.Context(), "Event", m.Namespace, client.ListOptions{FieldSelector: "involvedObject.uid=" + m.UID})
+			if err != nil {
+				return err
+			}
+			describeEvents(cmd.OutOrStdout(), evs.Items)
+			return nil
 		},
 	}
 }
@@ -108,4 +121,51 @@ func keyValues(kv map[string]string, sep string) string {
 		lines[i] = k + sep + kv[k]
 	}
 	return strings.Join(lines, "\n"+strings.Repeat(" ", 18))
+}
+
+// describeEvents prints the Events section as kubectl does, oldest first:
+// type, reason, age (with the count and span of repeats), source, message.
+func describeEvents(w io.Writer, items []api.Object) {
+	var evs []*api.Event
+	for _, o := range items {
+		if e, ok := o.(*api.Event); ok {
+			evs = append(evs, e)
+		}
+	}
+	if len(evs) == 0 {
+		fmt.Fprintln(w, "Events:             <none>")
+		return
+	}
+	sort.SliceStable(evs, func(i, j int) bool { return eventTime(evs[i], true).Before(eventTime(evs[j], true)) })
+	fmt.Fprintln(w, "Events:")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  Type\tReason\tAge\tFrom\tMessage")
+	fmt.Fprintln(tw, "  ----\t------\t----\t----\t-------")
+	for _, e := range evs {
+		age := humanDuration(now().Sub(eventTime(e, true)))
+		if e.Count > 1 {
+			age = fmt.Sprintf("%s (x%d over %s)", age, e.Count, humanDuration(now().Sub(eventTime(e, false))))
+		}
+		from := e.Source.Component
+		if from == "" {
+			from = e.ReportingController
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", e.Type, e.Reason, age, from, strings.TrimSpace(e.Message))
+	}
+	tw.Flush()
+}
+
+// eventTime is an event's last (or first) occurrence, from whichever
+// timestamp its reporter set.
+func eventTime(e *api.Event, last bool) time.Time {
+	ts := []*api.Time{e.FirstTimestamp, e.LastTimestamp}
+	if last {
+		ts[0], ts[1] = ts[1], ts[0]
+	}
+	for _, t := range append(ts, e.EventTime, e.CreationTimestamp) {
+		if t != nil && !t.IsZero() {
+			return t.Time
+		}
+	}
+	return time.Time{}
 }

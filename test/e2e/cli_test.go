@@ -86,6 +86,19 @@ func TestCLIAgainstACluster(t *testing.T) {
 	if out, code = run(t, env, "", "get", "pod/hello", "-n", "hello"); code != 0 || !strings.Contains(out, "\nhello ") {
 		t.Fatalf("get pod/hello: %d\n%s", code, out)
 	}
+	// No node runs here: the scheduler reports the pod unschedulable in an
+	// Event, which describe lists, as kubectl does.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		out, code = run(t, env, "", "describe", "pod", "hello", "-n", "hello")
+		if code == 0 && strings.Contains(out, "Events:\n") && strings.Contains(out, "FailedScheduling") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("describe pod hello: %d, no FailedScheduling event within 20 s:\n%s", code, out)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 	if out, code = run(t, env, "", "logs", "-l", "app=none", "-n", "hello", "--prefix"); code != 0 || !strings.Contains(out, "No resources found") {
 		t.Fatalf("logs -l matching nothing: %d\n%s", code, out)
 	}
