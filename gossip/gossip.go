@@ -37,6 +37,10 @@ type Meta struct {
 	// keeps its name and ID but not this (a restart may be too quick for
 	// the pool to see it gone).
 	Start string `json:"start,omitempty"`
+	// Cluster identifies the Raft cluster a server's store belongs to
+	// (empty until it holds one): a leader does not add a server of
+	// another cluster, whose log would clash with its own.
+	Cluster string `json:"cluster,omitempty"`
 }
 
 // Member is one alive member of the pool.

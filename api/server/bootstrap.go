@@ -101,6 +101,11 @@ func (s *Server) addMissingPeers(ctx context.Context) {
 		if s.removed.has(m) {
 			continue
 		}
+		if ours := s.clusterID(); foreignCluster(m, ours) {
+			s.logger.Error("not adding a server that belongs to another cluster; empty its data dir and restart it to join this one",
+				"peer", m.Name, "id", m.Meta.ID, "its_cluster", m.Meta.Cluster, "cluster", ours)
+			continue
+		}
 		s.logger.Info("adding server to raft configuration", "peer", m.Name, "id", m.Meta.ID, "address", m.Meta.Raft)
 		if err := s.node.AddVoter(ctx, m.Meta.ID, m.Meta.Raft); err != nil {
 			s.logger.Warn("add voter failed", "peer", m.Name, "error", err)
@@ -158,11 +163,46 @@ func (r *removedPeers) keepOnly(alive []gossip.Member) {
 // markBootstrapped tells the pool this replica belongs to a cluster, so that
 // a wiped server that comes back does not bootstrap a second one.
 func (s *Server) markBootstrapped() {
+	s.bootstrapped.Store(true)
+	s.publishMeta()
+}
+
+func (s *Server) publishMeta() {
 	m := s.gossipMeta()
-	m.Bootstrapd = true
 	if err := s.pool.SetMeta(m); err != nil {
 		s.logger.Warn("updating gossip metadata failed", "error", err)
+		return
 	}
+	s.advertised.Store(m.Cluster)
+}
+
+// clusterID is the identity of the cluster this server's store belongs to:
+// the uid of the barque-system namespace, which the cluster's first leader
+// creates and which cannot be deleted. "" until the store holds it.
+func (s *Server) clusterID() string {
+	if ns, _ := s.node.Store().Get("Namespace", "", "barque-system"); ns != nil {
+		return ns.GetObjectMeta().UID
+	}
+	return ""
+}
+
+// advertiseCluster publishes the cluster identity in gossip once the store
+// holds it (or after a restore changed it).
+func (s *Server) advertiseCluster() {
+	if id := s.clusterID(); id != "" {
+		if prev, _ := s.advertised.Load().(string); prev != id {
+			s.publishMeta()
+		}
+	}
+}
+
+// foreignCluster reports whether m's store belongs to another cluster than
+// ours: servers bootstrapped apart (several with bootstrap_expect = 1, say)
+// number different entries alike, and adding one to the other's
+// configuration would leave stores that differ at the same
+// resourceVersions. Such a server must be wiped before it joins.
+func foreignCluster(m gossip.Member, ours string) bool {
+	return ours != "" && m.Meta.Cluster != "" && m.Meta.Cluster != ours
 }
 
 // apiOfServer maps a Raft server ID to its API URL through gossip.

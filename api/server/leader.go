@@ -164,6 +164,7 @@ func (s *Server) followerReadyLoop() {
 		case <-s.ctx.Done():
 			return
 		}
+		s.advertiseCluster()
 		if s.node.IsLeader() {
 			prevCommit = math.MaxUint64
 			continue

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -285,6 +286,12 @@ func deleteOp(r *http.Request, rt *route) (fsm.Op, error) {
 
 // newDeleteOp builds a delete, conditional on rv and uid when they are set.
 func newDeleteOp(rt *route, rv api.Version, uid, propagation string) (fsm.Op, error) {
+	// As Kubernetes keeps default, kube-system and kube-public. The
+	// barque-system namespace's uid is also the cluster's identity
+	// (clusterID).
+	if rt.kind.Kind == "Namespace" && slices.Contains(builtinNamespaces, rt.name) {
+		return fsm.Op{}, api.Forbidden(fmt.Sprintf("namespaces %q is forbidden: this namespace may not be deleted", rt.name))
+	}
 	op := fsm.Op{Type: fsm.OpDelete, Kind: rt.kind.Kind, Namespace: rt.namespace, Name: rt.name,
 		Time: api.NewTime(time.Now()), ResourceVersion: rv, UID: uid, Propagation: propagation}
 	if !api.ValidPropagationPolicy(op.Propagation) {

@@ -56,3 +56,35 @@ func TestRemovedPeerStaysRemovedWhileGossipListsIt(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestServerOfAnotherClusterIsNotAdded: two servers bootstrapped apart (as
+// several servers each given bootstrap_expect = 1 would be) then meet in
+// gossip. The leader must not add the other to its configuration: their
+// logs number different entries alike, and their stores would differ at
+// the same resourceVersions. A fresh server (no cluster yet) is added as
+// before (every other cluster test).
+func TestServerOfAnotherClusterIsNotAdded(t *testing.T) {
+	a := cluster.New(t, 1, cluster.Options{NamePrefix: "a"})
+	b := cluster.New(t, 1, cluster.Options{NamePrefix: "b"})
+	la, lb := a.WaitForLeader(15*time.Second), b.WaitForLeader(15*time.Second)
+	if code, body := do(t, http.MethodDelete, la.APIURL()+"/api/v1/namespaces/barque-system", ""); code != http.StatusForbidden {
+		t.Fatalf("deleting barque-system, the cluster's identity: %d %v, want 403", code, body)
+	}
+	if n, err := lb.Server().JoinGossip(la.Server().GossipAddr()); err != nil || n == 0 {
+		t.Fatalf("join: %d %v", n, err)
+	}
+	other := lb.Server().Node().ID()
+	deadline := time.Now().Add(6 * time.Second) // past a reconcile (every 5 s and on each gossip change)
+	for time.Now().Before(deadline) {
+		servers, _, err := la.Server().Node().Configuration()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sv := range servers {
+			if sv.ID == other {
+				t.Fatalf("the leader added %s, a server of another cluster", other)
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

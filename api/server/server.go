@@ -51,6 +51,8 @@ type Server struct {
 	leaderSvcs    *leaderServices
 	heartbeats    *heartbeatTable
 	removed       removedPeers // bootstrap.go
+	bootstrapped  atomic.Bool  // gossip.Meta.Bootstrapd
+	advertised    atomic.Value // the gossip.Meta.Cluster last published (string)
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -157,7 +159,7 @@ func (s *Server) startGossip(adv string) error {
 
 func (s *Server) gossipMeta() gossip.Meta {
 	return gossip.Meta{Role: gossip.RoleServer, ID: s.id, Raft: s.node.Addr(), API: s.apiURL,
-		DC: s.cfg.Datacenter, Expect: s.cfg.BootstrapExpect, Start: s.boot}
+		DC: s.cfg.Datacenter, Expect: s.cfg.BootstrapExpect, Start: s.boot, Cluster: s.clusterID(), Bootstrapd: s.bootstrapped.Load()}
 }
 
 // joinLoop keeps trying the -join addresses until one answers, so that
@@ -216,6 +218,12 @@ func (s *Server) APIURL() string { return s.apiURL }
 
 // GossipAddr is this replica's gossip address, for -join.
 func (s *Server) GossipAddr() string { return s.pool.Addr() }
+
+// JoinGossip joins the gossip pool of the members at addrs (as -join does
+// at start), returning how many answered.
+func (s *Server) JoinGossip(addrs ...string) (int, error) {
+	return s.pool.Join(addrs, DefaultGossipPort)
+}
 
 // Node is the Raft replica (tests and the harness use it).
 func (s *Server) Node() *consensus.Node { return s.node }

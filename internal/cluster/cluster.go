@@ -4,6 +4,7 @@
 package cluster
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -58,6 +59,9 @@ type Options struct {
 	// RaftLogStore is where the replicas keep their Raft log: "boltdb"
 	// (also ""), or "wal".
 	RaftLogStore string
+	// NamePrefix names the replicas (default "s": s1, s2, ...); clusters
+	// whose gossip pools meet need different names.
+	NamePrefix string
 }
 
 // New starts n replicas that find each other over gossip and bootstrap a
@@ -75,7 +79,7 @@ func New(t testing.TB, n int, opts Options) *Cluster {
 		ip := base + fmt.Sprint(i+1)
 		ports := freePorts(t, ip, 3)
 		cfg := server.DefaultConfig()
-		cfg.Name = fmt.Sprintf("s%d", i+1)
+		cfg.Name = fmt.Sprintf("%s%d", cmp.Or(opts.NamePrefix, "s"), i+1)
 		cfg.DataDir = filepath.Join(dir, cfg.Name)
 		cfg.BindAddr = ip
 		cfg.HTTPPort, cfg.RaftPort, cfg.GossipPort = ports[0], ports[1], ports[2]
