@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	jsonpatch "github.com/evanphx/json-patch/v5"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,7 +35,7 @@ var runEditor = func(path string) error {
 	return cmd.Run()
 }
 
-const editHeader = `# Please edit the object below. Lines beginning with a '#' will be ignored,
+const editHeader = `# Please edit the object below. The lines beginning with a '#' up here will be ignored,
 # and an empty file will abort the edit. If an error occurs while saving this file will be
 # reopened with the relevant failures.
 #
@@ -116,7 +117,11 @@ func editLoop(cmd *cobra.Command, c *client.Client, orig api.Object, path string
 	}
 }
 
-// saveEdited writes the edited object back with a compare-and-swap.
+// saveEdited sends what the user changed, as kubectl edit does: a JSON
+// merge patch from the object as shown to the object as saved. Fields the
+// user did not touch are not in it, so a concurrent change to them (a
+// controller's, a label) is kept instead of making the edit conflict; a
+// field the user changed wins.
 func saveEdited(cmd *cobra.Command, c *client.Client, orig api.Object, edited []byte) error {
 	ms, err := decodeManifests(edited)
 	if err != nil {
@@ -131,7 +136,22 @@ func saveEdited(cmd *cobra.Command, c *client.Client, orig api.Object, edited []
 	if o.GetTypeMeta().Kind != orig.GetTypeMeta().Kind || m.Name != om.Name || m.Namespace != om.Namespace {
 		return errors.New("the kind, name and namespace of the object cannot be changed")
 	}
-	_, err = c.Update(cmd.Context(), o)
+	before, err := json.Marshal(orig)
+	if err != nil {
+		return err
+	}
+	after, err := json.Marshal(o)
+	if err != nil {
+		return err
+	}
+	patch, err := jsonpatch.CreateMergePatch(before, after)
+	if err != nil {
+		return err
+	}
+	if string(patch) == "{}" {
+		return nil
+	}
+	_, err = c.Patch(cmd.Context(), o.GetTypeMeta().Kind, m.Namespace, m.Name, patch)
 	return err
 }
 
@@ -156,14 +176,17 @@ func errorComment(err error) string {
 	return b.String()
 }
 
+// stripHashComments drops the comment lines at the top of the file (the
+// instructions and the last error, which editLoop writes there). Lines
+// further down are the user's: a '#' line inside a block scalar is data (a
+// script's "#!/bin/sh"), and YAML drops real comments itself.
 func stripHashComments(raw []byte) []byte {
-	var out []string
-	for _, l := range strings.Split(string(raw), "\n") {
-		if !strings.HasPrefix(strings.TrimSpace(l), "#") {
-			out = append(out, l)
-		}
+	lines := strings.Split(string(raw), "\n")
+	i := 0
+	for i < len(lines) && strings.HasPrefix(strings.TrimSpace(lines[i]), "#") {
+		i++
 	}
-	return []byte(strings.Join(out, "\n"))
+	return []byte(strings.Join(lines[i:], "\n"))
 }
 
 // keepCopy saves a failed edit where the user can find it, as kubectl does.
