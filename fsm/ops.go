@@ -206,3 +206,16 @@ func applyDelete(txn *state.Txn, op *Op) Result {
 	}
 	return Result{Object: obj}
 }
+
+// DryRun applies op to a transaction of store that is then discarded, and
+// returns what the op would do: the object as it would be stored (with a
+// resourceVersion that means nothing) or the error it would fail with,
+// decided by the same appliers as a committed op, against the store as it
+// is now. It holds the store's write lock for the op's duration, as one
+// applied entry does; the caller must not keep a reference to a returned
+// object it did not get as a fresh value (a delete returns the stored one).
+func DryRun(store *state.Store, op Op) Result {
+	txn := store.WriteTxn(store.Index() + 1)
+	defer txn.Abort()
+	return applyOp(txn, &op)
+}

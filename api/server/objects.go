@@ -58,6 +58,10 @@ func (s *Server) handleWrite(w http.ResponseWriter, r *http.Request, rt *route, 
 	if verb == "create" {
 		code = http.StatusCreated
 	}
+	if dry, err := isDryRun(r); err != nil || dry {
+		s.answerDryRun(w, code, op, err)
+		return
+	}
 	if !s.node.IsLeader() {
 		raw, err := s.fwd.forward(ctx, op)
 		if err != nil {
@@ -248,7 +252,8 @@ func prepareOp(t fsm.OpType, obj, old api.Object) (fsm.Op, error) {
 
 // deleteOptions is the body Kubernetes clients send with DELETE.
 type deleteOptions struct {
-	PropagationPolicy *string `json:"propagationPolicy"`
+	DryRun            []string `json:"dryRun"`
+	PropagationPolicy *string  `json:"propagationPolicy"`
 	Preconditions     *struct {
 		ResourceVersion *string `json:"resourceVersion"`
 		UID             *string `json:"uid"`
@@ -279,6 +284,14 @@ func deleteOp(r *http.Request, rt *route) (fsm.Op, error) {
 		}
 		if opts.PropagationPolicy != nil {
 			propagation = *opts.PropagationPolicy
+		}
+		if len(opts.DryRun) > 0 {
+			// The query's dryRun is read by isDryRun; the body's joins it.
+			q := r.URL.Query()
+			for _, v := range opts.DryRun {
+				q.Add("dryRun", v)
+			}
+			r.URL.RawQuery = q.Encode()
 		}
 	}
 	return newDeleteOp(rt, rv, uid, propagation)
@@ -328,4 +341,37 @@ func readBody(r io.Reader, announced int64) ([]byte, error) {
 			return append(buf, rest...), err
 		}
 	}
+}
+
+// isDryRun reads dryRun as Kubernetes does: "All" runs the write through
+// every check and answers with its result, storing nothing; any other
+// value is a 400, so that a dry run is never carried out by mistake.
+func isDryRun(r *http.Request) (bool, error) {
+	vals := r.URL.Query()["dryRun"]
+	for _, v := range vals {
+		if v != "All" {
+			return false, api.BadRequest(fmt.Sprintf("dryRun: Unsupported value: %q: supported values: \"All\"", v))
+		}
+	}
+	return len(vals) > 0, nil
+}
+
+// answerDryRun answers a dry run with what the write would do against this
+// replica's store: the object it would store (201 or 200), or the error.
+// The resourceVersion of a would-be object means nothing and is cleared.
+func (s *Server) answerDryRun(w http.ResponseWriter, code int, op fsm.Op, err error) {
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	res := fsm.DryRun(s.node.Store(), op)
+	if res.Err != nil {
+		writeError(w, res.Err)
+		return
+	}
+	obj := res.Object
+	if op.Type != fsm.OpDelete { // a delete's result may be the stored object itself
+		obj.GetObjectMeta().ResourceVersion = 0
+	}
+	writeJSON(w, code, obj)
 }

@@ -39,6 +39,12 @@ func (s *Server) handlePatch(ctx context.Context, w http.ResponseWriter, r *http
 		writeError(w, err)
 		return
 	}
+	if dry, err := isDryRun(r); err != nil || dry {
+		op, ignored, perr := s.patchOp(rt, apply, mode)
+		writeWarnings(w, ignored)
+		s.answerDryRun(w, http.StatusOK, op, errors.Join(err, perr))
+		return
+	}
 	var res api.Object
 	var ignored []string
 	for attempt := 0; attempt < patchAttempts; attempt++ {

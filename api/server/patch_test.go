@@ -123,3 +123,55 @@ func TestPatchTypes(t *testing.T) {
 		t.Fatalf("after the refused patches: containers %s, want %s", got, want)
 	}
 }
+
+// TestDryRunStoresNothing: dryRun=All runs create, update, patch and delete
+// through every check and answers with the result, storing nothing, as
+// Kubernetes does (kubectl --dry-run=server); its errors are the real
+// write's (409 for an existing name, 422 for an invalid object); another
+// dryRun value is a 400.
+func TestDryRunStoresNothing(t *testing.T) {
+	c := cluster.New(t, 1, cluster.Options{})
+	c.WaitForLeader(10 * time.Second)
+	base := c.Members[0].APIURL() + "/api/v1/namespaces/default/configmaps"
+	cm := func(name, v string) string {
+		return fmt.Sprintf(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":%q},"data":{"k":%q}}`, name, v)
+	}
+	if code, body := do(t, http.MethodPost, base+"?dryRun=All", cm("dry", "1")); code != http.StatusCreated ||
+		body["metadata"].(map[string]any)["name"] != "dry" || body["metadata"].(map[string]any)["uid"] == nil {
+		t.Fatalf("dry-run create: %d %v", code, body)
+	}
+	if code, _ := do(t, http.MethodGet, base+"/dry", ""); code != http.StatusNotFound {
+		t.Fatalf("after a dry-run create: GET %d, want 404", code)
+	}
+	if code, body := do(t, http.MethodPost, base, cm("real", "1")); code != http.StatusCreated {
+		t.Fatalf("create: %d %v", code, body)
+	}
+	if code, body := do(t, http.MethodPost, base+"?dryRun=All", cm("real", "2")); code != http.StatusConflict {
+		t.Fatalf("dry-run create of an existing name: %d %v, want 409", code, body)
+	}
+	if code, body := do(t, http.MethodPut, base+"/real?dryRun=All", cm("real", "2")); code != http.StatusOK || body["data"].(map[string]any)["k"] != "2" {
+		t.Fatalf("dry-run update: %d %v", code, body)
+	}
+	if code, body := do(t, http.MethodPatch, base+"/real?dryRun=All", `{"data":{"k":"3"}}`); code != http.StatusOK || body["data"].(map[string]any)["k"] != "3" {
+		t.Fatalf("dry-run patch: %d %v", code, body)
+	}
+	if code, body := do(t, http.MethodPut, base+"/real?dryRun=All", `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"real"},"data":{"bad key!":"x"}}`); code != http.StatusUnprocessableEntity {
+		t.Fatalf("dry-run update of an invalid object: %d %v, want 422", code, body)
+	}
+	if code, body := do(t, http.MethodDelete, base+"/real", `{"dryRun":["All"]}`); code != http.StatusOK {
+		t.Fatalf("dry-run delete (body): %d %v", code, body)
+	}
+	if code, body := do(t, http.MethodDelete, base+"/real?dryRun=All", ""); code != http.StatusOK {
+		t.Fatalf("dry-run delete (query): %d %v", code, body)
+	}
+	if code, body := do(t, http.MethodPost, base+"?dryRun=Some", cm("x", "1")); code != http.StatusBadRequest {
+		t.Fatalf("dryRun=Some: %d %v, want 400", code, body)
+	}
+	code, body := do(t, http.MethodGet, base+"/real", "")
+	if code != http.StatusOK || body["data"].(map[string]any)["k"] != "1" {
+		t.Fatalf("after the dry runs the object is %d %v, want unchanged (k=1)", code, body)
+	}
+	if code, body := do(t, http.MethodGet, base+"/x", ""); code != http.StatusNotFound {
+		t.Fatalf("dryRun=Some created x: %d %v", code, body)
+	}
+}
