@@ -159,7 +159,7 @@ func applyUpdateStatus(txn *state.Txn, op *Op) Result {
 // the op carried the whole object (0 when not).
 func finishWrite(txn *state.Txn, obj api.Object, size int) Result {
 	m := obj.GetObjectMeta()
-	if m.DeletionTimestamp != nil && len(m.Finalizers) == 0 {
+	if m.DeletionTimestamp != nil && !api.HoldingFinalizers(obj) {
 		cur := txn.Get(obj.GetTypeMeta().Kind, m.Namespace, m.Name)
 		if err := txn.Delete(cur); err != nil {
 			return Result{Err: api.Internal(err)}
@@ -183,7 +183,7 @@ func applyDelete(txn *state.Txn, op *Op) Result {
 	}
 	m := cur.GetObjectMeta()
 	fin := api.PropagationFinalizer(op.Propagation)
-	if len(m.Finalizers) == 0 && fin == "" {
+	if !api.HoldingFinalizers(cur) && fin == "" {
 		if err := txn.Delete(cur); err != nil {
 			return Result{Err: api.Internal(err)}
 		}
@@ -201,6 +201,11 @@ func applyDelete(txn *state.Txn, op *Op) Result {
 		meta.Finalizers = append(slices.Clone(meta.Finalizers), fin)
 	}
 	*obj.GetObjectMeta() = meta
+	if ns, ok := obj.(*api.Namespace); ok {
+		// As Kubernetes: Terminating from the delete on, in log order, so
+		// that no create lands in it after (checkNamespace).
+		ns.Status.Phase = api.NamespaceTerminating
+	}
 	if err := txn.Put(obj, state.Modified); err != nil {
 		return Result{Err: api.Internal(err)}
 	}

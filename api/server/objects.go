@@ -175,6 +175,13 @@ func createOpFor(obj api.Object) (fsm.Op, error) {
 	m.UID = uuid.NewString()
 	m.CreationTimestamp = api.NewTime(time.Now())
 	m.ResourceVersion, m.DeletionTimestamp, m.Generation = 0, nil, 0
+	api.ResetStatusForCreate(obj)
+	if ns, ok := obj.(*api.Namespace); ok && !slices.Contains(ns.Spec.Finalizers, api.FinalizerKubernetes) {
+		// As Kubernetes: a deleted namespace stays, Terminating, until the
+		// garbage collector has emptied it, so that one created again
+		// under its name cannot inherit what it held.
+		ns.Spec.Finalizers = append(ns.Spec.Finalizers, api.FinalizerKubernetes)
+	}
 	return prepareOp(fsm.OpCreate, obj, nil)
 }
 
@@ -206,6 +213,7 @@ func (s *Server) updateOpFor(obj api.Object, rt *route) (fsm.Op, error) {
 	if old == nil {
 		return fsm.Op{}, api.NotFound(rt.kind.Resource, rt.name)
 	}
+	keepNamespaceFinalizers(obj, old)
 	op, err := prepareOp(opFor(rt), obj, old)
 	op.ResourceVersion, op.UID = m.ResourceVersion, m.UID
 	return op, err
@@ -374,4 +382,18 @@ func (s *Server) answerDryRun(w http.ResponseWriter, code int, op fsm.Op, err er
 		obj.GetObjectMeta().ResourceVersion = 0
 	}
 	writeJSON(w, code, obj)
+}
+
+// keepNamespaceFinalizers leaves a namespace's spec.finalizers as stored
+// while it is not being deleted, as Kubernetes' update and patch do:
+// dropping "kubernetes" would let a delete skip emptying the namespace.
+// Once it is terminating they may go (Kubernetes' /finalize): the garbage
+// collector releases an emptied namespace so, and an operator may force a
+// stuck one.
+func keepNamespaceFinalizers(obj, old api.Object) {
+	if ns, ok := obj.(*api.Namespace); ok {
+		if o, ok := old.(*api.Namespace); ok && o.DeletionTimestamp == nil {
+			ns.Spec.Finalizers = o.Spec.Finalizers
+		}
+	}
 }

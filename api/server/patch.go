@@ -105,6 +105,7 @@ func (s *Server) patchOp(rt *route, apply patchFunc, mode api.FieldValidation) (
 	if cm := cur.GetObjectMeta(); m.UID != cm.UID {
 		return fsm.Op{}, nil, api.Conflict(rt.kind.Kind, rt.name, fmt.Sprintf("Precondition failed: UID in precondition: %s, UID in object meta: %s", m.UID, cm.UID))
 	}
+	keepNamespaceFinalizers(obj, cur)
 	op, err := prepareOp(opFor(rt), obj, cur)
 	if err != nil {
 		return fsm.Op{}, ignored, err

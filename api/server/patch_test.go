@@ -175,3 +175,83 @@ func TestDryRunStoresNothing(t *testing.T) {
 		t.Fatalf("dryRun=Some created x: %d %v", code, body)
 	}
 }
+
+// TestNamespaceDeletionEmptiesItFirst: a deleted namespace stays,
+// Terminating, until the garbage collector has deleted what it held; until
+// then it cannot be created again (409) nor take new objects (403), and an
+// update cannot drop its finalizer. Then it goes, and one created again
+// under its name is empty (it used to inherit the old objects).
+func TestNamespaceDeletionEmptiesItFirst(t *testing.T) {
+	c := cluster.New(t, 1, cluster.Options{})
+	c.WaitForLeader(10 * time.Second)
+	api := c.Members[0].APIURL()
+	ns := `{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"t3"}}`
+	if code, body := do(t, http.MethodPost, api+"/api/v1/namespaces", ns); code != http.StatusCreated {
+		t.Fatalf("create namespace: %d %v", code, body)
+	}
+	cms := api + "/api/v1/namespaces/t3/configmaps"
+	for i := range 20 {
+		if code, body := do(t, http.MethodPost, cms, fmt.Sprintf(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"old-%d","finalizers":["example.com/hold"]},"data":{"v":"old"}}`, i)); code != http.StatusCreated {
+			t.Fatalf("create: %d %v", code, body)
+		}
+	}
+	if code, body := do(t, http.MethodPut, api+"/api/v1/namespaces/t3", ns); code != http.StatusOK {
+		t.Fatalf("update without finalizers: %d %v", code, body)
+	}
+	code, body := do(t, http.MethodDelete, api+"/api/v1/namespaces/t3", "")
+	if code != http.StatusOK || body["status"].(map[string]any)["phase"] != "Terminating" {
+		t.Fatalf("delete namespace: %d %v, want 200 and Terminating", code, body)
+	}
+	// The ConfigMaps' own finalizer holds them, so the namespace stays.
+	time.Sleep(300 * time.Millisecond)
+	if code, body := do(t, http.MethodPost, api+"/api/v1/namespaces", ns); code != http.StatusConflict {
+		t.Fatalf("create the terminating namespace again: %d %v, want 409", code, body)
+	}
+	if code, body := do(t, http.MethodPost, cms, `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"new"}}`); code != http.StatusForbidden {
+		t.Fatalf("create in the terminating namespace: %d %v, want 403", code, body)
+	}
+	for i := range 20 {
+		if code, body := do(t, http.MethodPatch, fmt.Sprintf("%s/old-%d", cms, i), `{"metadata":{"finalizers":null}}`); code != http.StatusOK && code != http.StatusNotFound {
+			t.Fatalf("release old-%d: %d %v", i, code, body)
+		}
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		code, _ := do(t, http.MethodGet, api+"/api/v1/namespaces/t3", "")
+		if code == http.StatusNotFound {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the emptied namespace is still there 15 s later: %d", code)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if code, body := do(t, http.MethodPost, api+"/api/v1/namespaces", ns); code != http.StatusCreated {
+		t.Fatalf("create the namespace again: %d %v", code, body)
+	}
+	if code, body := do(t, http.MethodGet, cms, ""); code != http.StatusOK || len(body["items"].([]any)) != 0 {
+		t.Fatalf("the new namespace holds %v, want nothing", body["items"])
+	}
+}
+
+// TestCreateDropsStatus: the status sent with a create is not stored, as in
+// Kubernetes (a Job created "succeeded" was taken for complete); a Node's
+// is, since its agent registers it with what it found.
+func TestCreateDropsStatus(t *testing.T) {
+	c := cluster.New(t, 1, cluster.Options{DisabledControllers: []string{"job", "scheduler"}})
+	c.WaitForLeader(10 * time.Second)
+	api := c.Members[0].APIURL()
+	code, body := do(t, http.MethodPost, api+"/apis/batch/v1/namespaces/default/jobs", `{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"j"},
+		"spec":{"template":{"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"busybox"}]}}},"status":{"succeeded":1}}`)
+	if code != http.StatusCreated {
+		t.Fatalf("create job: %d %v", code, body)
+	}
+	if st, _ := body["status"].(map[string]any); st["succeeded"] != nil {
+		t.Fatalf("the job was stored with the status it was sent: %v", st)
+	}
+	code, body = do(t, http.MethodPost, api+"/api/v1/nodes", `{"apiVersion":"v1","kind":"Node","metadata":{"name":"n1"},
+		"status":{"capacity":{"cpu":"2"}}}`)
+	if code != http.StatusCreated || body["status"].(map[string]any)["capacity"] == nil {
+		t.Fatalf("create node: %d %v, want its status kept", code, body)
+	}
+}
