@@ -38,6 +38,19 @@ func ValidateUpdateEncoded(old, cur Object, size int) error {
 	if err != nil {
 		return err
 	}
+	return validateTransition(kind, old, cur, errs)
+}
+
+// ValidateTransition checks only what an update may change (the second
+// half of ValidateUpdate), for a cur already validated on its own. The FSM
+// runs it against the version the update really replaces: the API server's
+// check read an earlier one, and an unconditional update racing another
+// (one making a ConfigMap immutable) would otherwise slip through.
+func ValidateTransition(old, cur Object) error {
+	return validateTransition(cur.GetTypeMeta().Kind, old, cur, FieldErrors{})
+}
+
+func validateTransition(kind string, old, cur Object, errs FieldErrors) error {
 	if reflect.TypeOf(old) != reflect.TypeOf(cur) {
 		return BadRequest("an update cannot change an object's kind")
 	}

@@ -283,3 +283,27 @@ func TestSnapshotRecordsAreMarshalBytes(t *testing.T) {
 		t.Fatalf("snapshot bytes differ from the json.Marshal records:\n got %q\nwant %q", out.Bytes(), want.Bytes())
 	}
 }
+
+// TestUpdateRulesHoldAgainstTheReplacedVersion: two unconditional updates
+// prepared against the same version, one making a ConfigMap immutable and
+// one changing its data, are applied in that order: the second must fail
+// (422), since it replaces an immutable ConfigMap; the API server's own
+// check had read the version before both.
+func TestUpdateRulesHoldAgainstTheReplacedVersion(t *testing.T) {
+	f := withDefaultNS(t, New(0))
+	f.Apply(1, mustOps(t, op(t, OpCreate, cm("a", map[string]string{"k": "A"}))))
+	freeze := cm("a", map[string]string{"k": "A"})
+	yes := true
+	freeze.Immutable = &yes
+	rs := results(t, f.Apply(2, mustOps(t, op(t, OpUpdate, freeze), op(t, OpUpdate, cm("a", map[string]string{"k": "B"})))))
+	if rs[0].Err != nil {
+		t.Fatalf("making it immutable: %v", rs[0].Err)
+	}
+	if !errors.Is(rs[1].Err, api.ErrInvalid) {
+		t.Fatalf("changing an immutable ConfigMap: %v, want Invalid", rs[1].Err)
+	}
+	obj, _ := f.Store().Get("ConfigMap", "default", "a")
+	if c := obj.(*api.ConfigMap); c.Data["k"] != "A" || c.Immutable == nil || !*c.Immutable {
+		t.Fatalf("stored %+v", c)
+	}
+}

@@ -129,6 +129,10 @@ func applyUpdate(txn *state.Txn, op *Op) Result {
 	if spec := api.FieldOf(obj, "Spec"); spec != nil && !reflect.DeepEqual(spec, api.FieldOf(cur, "Spec")) {
 		m.Generation++
 	}
+	// Checked again here, against the version this entry really replaces.
+	if err := api.ValidateTransition(cur, obj); err != nil {
+		return Result{Err: err}
+	}
 	return finishWrite(txn, obj, len(op.Object))
 }
 
