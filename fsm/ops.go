@@ -50,19 +50,19 @@ func decodeOp(op *Op) (api.Object, error) {
 func checkPreconditions(op *Op, cur api.Object) error {
 	m := cur.GetObjectMeta()
 	if op.ResourceVersion != 0 && op.ResourceVersion != m.ResourceVersion {
-		return api.Conflict(op.Kind, op.Name, fmt.Sprintf(
+		return api.Conflict(resourceOf(op.Kind), op.Name, fmt.Sprintf(
 			"the object has been modified; please apply your changes to the latest version and try again (have %d, stored %d)",
 			op.ResourceVersion, m.ResourceVersion))
 	}
 	if op.UID != "" && op.UID != m.UID {
-		return api.Conflict(op.Kind, op.Name, fmt.Sprintf("Precondition failed: UID in precondition: %s, UID in object meta: %s", op.UID, m.UID))
+		return api.Conflict(resourceOf(op.Kind), op.Name, fmt.Sprintf("Precondition failed: UID in precondition: %s, UID in object meta: %s", op.UID, m.UID))
 	}
 	return nil
 }
 
 func applyCreate(txn *state.Txn, op *Op) Result {
 	if txn.Get(op.Kind, op.Namespace, op.Name) != nil {
-		return Result{Err: api.AlreadyExists(op.Kind, op.Name)}
+		return Result{Err: api.AlreadyExists(resourceOf(op.Kind), op.Name)}
 	}
 	if err := checkNamespace(txn, op); err != nil {
 		return Result{Err: err}
@@ -103,7 +103,7 @@ func checkNamespace(txn *state.Txn, op *Op) error {
 func loadForWrite(txn *state.Txn, op *Op) (api.Object, error) {
 	cur := txn.Get(op.Kind, op.Namespace, op.Name)
 	if cur == nil {
-		return nil, api.NotFound(op.Kind, op.Name)
+		return nil, api.NotFound(resourceOf(op.Kind), op.Name)
 	}
 	if err := checkPreconditions(op, cur); err != nil {
 		return nil, err
@@ -227,4 +227,13 @@ func DryRun(store *state.Store, op Op) Result {
 	txn := store.WriteTxn(store.Index() + 1)
 	defer txn.Abort()
 	return applyOp(txn, &op)
+}
+
+// resourceOf is the resource name errors carry (configmaps "x" already
+// exists), as Kubernetes words them and kubectl prints them.
+func resourceOf(kind string) string {
+	if k, ok := api.LookupKind(kind); ok {
+		return k.Resource
+	}
+	return kind
 }

@@ -87,3 +87,30 @@ func TestForwardedWriteHasOneIndexHeader(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorsNameTheResource: the errors the FSM decides (a name taken, a
+// stale version, an object gone) name the resource as Kubernetes does
+// (configmaps "x" already exists), as the API server's own errors do.
+func TestErrorsNameTheResource(t *testing.T) {
+	c := cluster.New(t, 1, cluster.Options{})
+	c.WaitForLeader(10 * time.Second)
+	base := c.Members[0].APIURL() + cmPath
+	if code, body := do(t, http.MethodPost, base, configMap("x", "1")); code != http.StatusCreated {
+		t.Fatalf("create: %d %v", code, body)
+	}
+	for _, c := range []struct {
+		method, url, body, message string
+		code                       int
+	}{
+		{http.MethodPost, base, configMap("x", "1"), `configmaps "x" already exists`, http.StatusConflict},
+		{http.MethodPut, base + "/x", `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x","resourceVersion":"1"}}`, `Operation cannot be fulfilled on configmaps "x"`, http.StatusConflict},
+		{http.MethodDelete, base + "/nope", "", `configmaps "nope" not found`, http.StatusNotFound},
+	} {
+		code, body := do(t, c.method, c.url, c.body)
+		msg, _ := body["message"].(string)
+		details, _ := body["details"].(map[string]any)
+		if code != c.code || !strings.Contains(msg, c.message) || details["kind"] != "configmaps" {
+			t.Errorf("%s %s: %d %v, want %d with %q and details.kind configmaps", c.method, c.url, code, body, c.code, c.message)
+		}
+	}
+}

@@ -108,6 +108,9 @@ func deleteTargets(cmd *cobra.Command, c *client.Client, o deleteOpts, args []st
 	if err != nil {
 		return nil, err
 	}
+	if len(l.Items) == 0 {
+		fmt.Fprintln(cmd.ErrOrStderr(), noResources(ki, ns)) // as kubectl, exit 0
+	}
 	for _, it := range l.Items {
 		out = append(out, target{ki, ns, it.GetObjectMeta().Name})
 	}

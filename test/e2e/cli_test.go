@@ -99,6 +99,9 @@ func TestCLIAgainstACluster(t *testing.T) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+	if out, code = run(t, env, "", "delete", "cm", "-l", "app=none", "-n", "hello"); code != 0 || !strings.Contains(out, "No resources found in hello namespace.") {
+		t.Fatalf("delete -l matching nothing: %d\n%s", code, out)
+	}
 	if out, code = run(t, env, "", "logs", "-l", "app=none", "-n", "hello", "--prefix"); code != 0 || !strings.Contains(out, "No resources found") {
 		t.Fatalf("logs -l matching nothing: %d\n%s", code, out)
 	}
