@@ -114,3 +114,33 @@ func TestErrorsNameTheResource(t *testing.T) {
 		}
 	}
 }
+
+// TestListResourceVersionMatch: resourceVersionMatch as Kubernetes reads
+// it: Exact at the current version is served, at an older one is 410 (no
+// past states are kept, and a client must not take the current state for
+// it), NotOlderThan is served, and without a resourceVersion it is a 400.
+func TestListResourceVersionMatch(t *testing.T) {
+	c := cluster.New(t, 1, cluster.Options{})
+	c.WaitForLeader(10 * time.Second)
+	base := c.Members[0].APIURL() + cmPath
+	do(t, http.MethodPost, base, configMap("a", "1"))
+	code, body := do(t, http.MethodGet, base, "")
+	if code != http.StatusOK {
+		t.Fatalf("list: %d %v", code, body)
+	}
+	rv := body["metadata"].(map[string]any)["resourceVersion"].(string)
+	do(t, http.MethodPost, base, configMap("b", "1"))
+	code, body = do(t, http.MethodGet, base, "")
+	now := body["metadata"].(map[string]any)["resourceVersion"].(string)
+	for q, want := range map[string]int{
+		"?resourceVersion=" + now + "&resourceVersionMatch=Exact":       http.StatusOK,
+		"?resourceVersion=" + rv + "&resourceVersionMatch=Exact":        http.StatusGone,
+		"?resourceVersion=" + rv + "&resourceVersionMatch=NotOlderThan": http.StatusOK,
+		"?resourceVersionMatch=Exact":                                   http.StatusBadRequest,
+		"?resourceVersion=1&resourceVersionMatch=Newest":                http.StatusBadRequest,
+	} {
+		if code, body := do(t, http.MethodGet, base+q, ""); code != want {
+			t.Errorf("list%s: %d %v, want %d", q, code, body, want)
+		}
+	}
+}
