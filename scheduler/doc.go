@@ -23,6 +23,9 @@ type Writer interface {
 	UpdateStatus(ctx context.Context, obj api.Object) (api.Object, error)
 	// Delete removes kind/ns/name if it still has rv and uid (when given).
 	Delete(ctx context.Context, kind, namespace, name string, rv api.Version, uid string) error
+	// DeleteForeground is Delete with foreground propagation: the object
+	// stays, with a deletionTimestamp, until its own dependents are gone.
+	DeleteForeground(ctx context.Context, kind, namespace, name string, rv api.Version, uid string) error
 	// Bind writes many bindings in one log entry. The FSM re-checks each
 	// against the state at apply time (the pod still unbound and unchanged,
 	// the node ready and with room); errs[i] says why binding i was refused.

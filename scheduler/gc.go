@@ -287,7 +287,14 @@ func (c *GarbageCollector) finishOwner(ctx context.Context, kind, ns, name strin
 				blocking++
 			}
 			if dm.DeletionTimestamp == nil {
-				if err := c.Writer.Delete(ctx, d.GetTypeMeta().Kind, dm.Namespace, dm.Name, dm.ResourceVersion, dm.UID); ignoreGone(err) != nil {
+				// As Kubernetes' collector: a dependent with dependents of
+				// its own goes in foreground too, so a ReplicaSet stays
+				// until its pods are gone, and its Deployment until it is.
+				del := c.Writer.Delete
+				if len(dependentsOf(view, dm.UID)) > 0 {
+					del = c.Writer.DeleteForeground
+				}
+				if err := del(ctx, d.GetTypeMeta().Kind, dm.Namespace, dm.Name, dm.ResourceVersion, dm.UID); ignoreGone(err) != nil {
 					errs = append(errs, err)
 				}
 			}

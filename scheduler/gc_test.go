@@ -87,6 +87,45 @@ func TestGarbageCollector(t *testing.T) {
 		eventually(t, 10*time.Second, func() error { return gone(e, "ConfigMap", ns, "late") })
 	})
 
+	t.Run("foreground goes down the chain", func(t *testing.T) {
+		// top -> mid -> leaf, the leaf held by a finalizer: mid is deleted
+		// in foreground too, so it stays (deleting) while its leaf does,
+		// and top stays while mid does, as in Kubernetes.
+		ns := e.namespace(t, "gc-chain")
+		top := ownerRS(t, e, ns)
+		mid := newReplicaSet(ns, "mid", 0, map[string]string{"app": "mid"})
+		mid.OwnerReferences = configMap(ns, "x", top).OwnerReferences
+		midObj := mustCreate(t, e, mid)
+		leaf := configMap(ns, "leaf", midObj)
+		leaf.Finalizers = []string{"barque.io/hold"}
+		mustCreate(t, e, leaf)
+		if err := e.cl.Delete(ctx, "ReplicaSet", ns, "owner", client.DeleteOptions{PropagationPolicy: api.DeletePropagationForeground}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, 10*time.Second, func() error {
+			obj, _ := e.store.Get("ConfigMap", ns, "leaf")
+			if obj == nil || obj.GetObjectMeta().DeletionTimestamp == nil {
+				return fmt.Errorf("leaf not marked for deletion")
+			}
+			return nil
+		})
+		time.Sleep(300 * time.Millisecond)
+		for _, name := range []string{"mid", "owner"} {
+			obj, _ := e.store.Get("ReplicaSet", ns, name)
+			if obj == nil || obj.GetObjectMeta().DeletionTimestamp == nil {
+				t.Fatalf("ReplicaSet %s gone (or not deleting) while the leaf below it remains: %v", name, obj)
+			}
+		}
+		eventually(t, 5*time.Second, func() error {
+			cur, _ := e.store.Get("ConfigMap", ns, "leaf")
+			u := api.Clone(cur.(*api.ConfigMap))
+			u.Finalizers = nil
+			_, err := e.cl.Update(ctx, u)
+			return err
+		})
+		eventually(t, 10*time.Second, func() error { return gone(e, "ReplicaSet", ns, "owner", "mid") })
+	})
+
 	t.Run("foreground waits for blocking dependents", func(t *testing.T) {
 		ns := e.namespace(t, "gc-foreground")
 		rs := ownerRS(t, e, ns)

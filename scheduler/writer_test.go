@@ -41,13 +41,21 @@ func (w *clientWriter) UpdateStatus(ctx context.Context, obj api.Object) (api.Ob
 
 // Delete checks the uid against the store first; the client only carries
 // the version, which pins the uid too (a recreated object has a new one).
+func (w *clientWriter) DeleteForeground(ctx context.Context, kind, ns, name string, rv api.Version, uid string) error {
+	return w.deleteWith(ctx, kind, ns, name, rv, uid, api.DeletePropagationForeground)
+}
+
 func (w *clientWriter) Delete(ctx context.Context, kind, ns, name string, rv api.Version, uid string) error {
+	return w.deleteWith(ctx, kind, ns, name, rv, uid, "")
+}
+
+func (w *clientWriter) deleteWith(ctx context.Context, kind, ns, name string, rv api.Version, uid, propagation string) error {
 	if uid != "" {
 		if cur, _ := w.store.Get(kind, ns, name); cur != nil && cur.GetObjectMeta().UID != uid {
 			return api.Conflict(kind, name, "uid precondition failed")
 		}
 	}
-	if err := w.cl.Delete(ctx, kind, ns, name, client.DeleteOptions{ResourceVersion: rv}); err != nil {
+	if err := w.cl.Delete(ctx, kind, ns, name, client.DeleteOptions{ResourceVersion: rv, PropagationPolicy: propagation}); err != nil {
 		return err
 	}
 	// The delete answered after the leader applied it: wait for the object

@@ -44,8 +44,16 @@ func (w controllerWriter) Create(ctx context.Context, obj api.Object) (api.Objec
 }
 
 func (w controllerWriter) Delete(ctx context.Context, kind, namespace, name string, rv api.Version, uid string) error {
+	return w.delete(ctx, kind, namespace, name, rv, uid, "")
+}
+
+func (w controllerWriter) DeleteForeground(ctx context.Context, kind, namespace, name string, rv api.Version, uid string) error {
+	return w.delete(ctx, kind, namespace, name, rv, uid, api.DeletePropagationForeground)
+}
+
+func (w controllerWriter) delete(ctx context.Context, kind, namespace, name string, rv api.Version, uid, propagation string) error {
 	_, err := w.s.proposeOne(ctx, fsm.Op{Type: fsm.OpDelete, Kind: kind, Namespace: namespace, Name: name,
-		ResourceVersion: rv, UID: uid, Time: api.NewTime(time.Now())})
+		ResourceVersion: rv, UID: uid, Time: api.NewTime(time.Now()), Propagation: propagation})
 	return err
 }
 
