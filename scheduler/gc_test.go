@@ -41,6 +41,18 @@ func gone(e *testEnv, kind, ns string, names ...string) error {
 	return nil
 }
 
+// releaseConfigMap drops the finalizers that hold a ConfigMap.
+func releaseConfigMap(t *testing.T, e *testEnv, ns, name string) {
+	t.Helper()
+	eventually(t, 5*time.Second, func() error {
+		cur, _ := e.store.Get("ConfigMap", ns, name)
+		u := api.Clone(cur.(*api.ConfigMap))
+		u.Finalizers = nil
+		_, err := e.cl.Update(context.Background(), u)
+		return err
+	})
+}
+
 func ownerRS(t *testing.T, e *testEnv, ns string) api.Object {
 	return mustCreate(t, e, newReplicaSet(ns, "owner", 0, map[string]string{"app": "gc"}))
 }
@@ -116,13 +128,7 @@ func TestGarbageCollector(t *testing.T) {
 				t.Fatalf("ReplicaSet %s gone (or not deleting) while the leaf below it remains: %v", name, obj)
 			}
 		}
-		eventually(t, 5*time.Second, func() error {
-			cur, _ := e.store.Get("ConfigMap", ns, "leaf")
-			u := api.Clone(cur.(*api.ConfigMap))
-			u.Finalizers = nil
-			_, err := e.cl.Update(ctx, u)
-			return err
-		})
+		releaseConfigMap(t, e, ns, "leaf")
 		eventually(t, 10*time.Second, func() error { return gone(e, "ReplicaSet", ns, "owner", "mid") })
 	})
 
@@ -151,13 +157,7 @@ func TestGarbageCollector(t *testing.T) {
 		if obj == nil || obj.GetObjectMeta().DeletionTimestamp == nil {
 			t.Fatalf("owner gone (or not deleting) while a blocking dependent remains: %v", obj)
 		}
-		eventually(t, 5*time.Second, func() error {
-			cur, _ := e.store.Get("ConfigMap", ns, "held")
-			u := api.Clone(cur.(*api.ConfigMap))
-			u.Finalizers = nil
-			_, err := e.cl.Update(ctx, u)
-			return err
-		})
+		releaseConfigMap(t, e, ns, "held")
 		eventually(t, 10*time.Second, func() error { return gone(e, "ReplicaSet", ns, "owner") })
 	})
 
