@@ -2,6 +2,7 @@ package state
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/barque-io/barque/api"
@@ -135,5 +136,45 @@ func TestHistoryAfterOfKinds(t *testing.T) {
 	h.evictOldestIndex()
 	if _, _, ok := h.afterOf(1, 1000, pods); ok {
 		t.Fatal("afterOf below the floor succeeded; want gone")
+	}
+}
+
+// TestViewNeverHoldsObjectsNewerThanItsIndex: while one goroutine commits
+// entries, views taken concurrently never see an entry's object at an
+// index before that entry (a list's resourceVersion older than its
+// contents made a watch resumed from it repeat the entry's event).
+func TestViewNeverHoldsObjectsNewerThanItsIndex(t *testing.T) {
+	s := New(1000)
+	seed := s.WriteTxn(1)
+	if err := seed.Put(&api.Namespace{TypeMeta: api.TypeMeta{Kind: "Namespace", APIVersion: "v1"}, ObjectMeta: api.ObjectMeta{Name: "default"}}, Added); err != nil {
+		t.Fatal(err)
+	}
+	seed.Commit()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := uint64(2); i < 3000; i++ {
+			txn := s.WriteTxn(i)
+			cm := &api.ConfigMap{TypeMeta: api.TypeMeta{Kind: "ConfigMap", APIVersion: "v1"},
+				ObjectMeta: api.ObjectMeta{Namespace: "default", Name: fmt.Sprintf("c%d", i)}}
+			if err := txn.Put(cm, Added); err != nil {
+				t.Error(err)
+				return
+			}
+			txn.Commit()
+		}
+	}()
+	for {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		v := s.View()
+		for _, obj := range v.List("ConfigMap", "default", nil) {
+			if rv := uint64(obj.GetObjectMeta().ResourceVersion); rv > v.Index {
+				t.Fatalf("a view at index %d holds %s at resourceVersion %d", v.Index, obj.GetObjectMeta().Name, rv)
+			}
+		}
 	}
 }

@@ -142,9 +142,13 @@ func (t *Txn) RestampAll() {
 // wakes every watcher. A transaction that changed nothing still advances the
 // store's index, so that readers waiting for this entry are released.
 func (t *Txn) Commit() {
-	t.tx.Commit()
 	s := t.s
+	// The new tree becomes visible under s.mu, with the index: a View
+	// taken between the two would hold this entry's objects at the
+	// previous index, and a watch resumed from that index would repeat
+	// the entry's events.
 	s.mu.Lock()
+	t.tx.Commit()
 	if t.restamped {
 		s.hist = newHistory(s.histSize, s.histBytes, t.index)
 		s.restores.Add(1)
