@@ -37,7 +37,8 @@ type Node struct {
 	snaps     *raft.FileSnapshotStore
 	leaderCh  chan bool
 	proposer  *proposer
-	probe     *leaderProbe // leaderprobe.go
+	raftDown  chan struct{} // closed once raft has shut down (applyError)
+	probe     *leaderProbe  // leaderprobe.go
 
 	closeOnce sync.Once
 }
@@ -65,6 +66,7 @@ func New(cfg Config) (*Node, error) {
 		n.transport.Close()
 		return nil, err
 	}
+	n.raftDown = make(chan struct{})
 	n.proposer = newProposer(n)
 	return n, nil
 }
@@ -280,6 +282,7 @@ func (n *Node) close() error {
 	n.closeOnce.Do(func() {
 		n.proposer.stop()
 		err = n.raft.Shutdown().Error()
+		close(n.raftDown)
 		n.transport.Close()
 		n.stream.closeAll()
 		n.stable.close()
@@ -293,4 +296,31 @@ func (n *Node) close() error {
 		}
 	})
 	return err
+}
+
+// applyError waits for an Apply future. hashicorp/raft answers every entry
+// it dispatched when it shuts down (ErrLeadershipLost), but not one still
+// in its apply queue, whose future would then never be answered, and the
+// writers behind it would wait out their deadlines to hear "may have been
+// applied". Once raft is down, such an entry was never appended: it is
+// ErrRaftShutdown (a 503). The goroutine left waiting on that future ends
+// with the process.
+func (n *Node) applyError(f raft.ApplyFuture) error {
+	done := make(chan error, 1)
+	go func() { done <- f.Error() }()
+	select {
+	case err := <-done:
+		return err
+	case <-n.raftDown:
+		// A dispatched entry's future was answered before raft finished
+		// shutting down; give its waiter a moment to hand the answer over.
+		t := time.NewTimer(200 * time.Millisecond)
+		defer t.Stop()
+		select {
+		case err := <-done:
+			return err
+		case <-t.C:
+			return raft.ErrRaftShutdown
+		}
+	}
 }

@@ -70,6 +70,11 @@ func (n *Node) Propose(ctx context.Context, ops []fsm.Op) ([]fsm.Result, uint64,
 	for i := range ops {
 		size += len(ops[i].Object) + 64
 	}
+	select {
+	case <-n.proposer.quit:
+		return nil, 0, errShuttingDown()
+	default:
+	}
 	pr := &proposal{ops: ops, size: size, done: make(chan proposalResult, 1)}
 	queue := n.proposer.ch
 	if allBindings(ops) {
@@ -80,7 +85,7 @@ func (n *Node) Propose(ctx context.Context, ops []fsm.Op) ([]fsm.Result, uint64,
 	case <-ctx.Done():
 		return nil, 0, api.Unavailable("timed out queueing the write: " + ctx.Err().Error())
 	case <-n.proposer.quit:
-		return nil, 0, api.Unavailable("this server is shutting down")
+		return nil, 0, errShuttingDown()
 	}
 	select {
 	case r := <-pr.done:
@@ -94,12 +99,14 @@ func (p *proposer) run() {
 	for {
 		first := p.next()
 		if first == nil {
+			p.refuseQueued()
 			return
 		}
 		select {
 		case p.sem <- struct{}{}:
 		case <-p.quit:
-			first.done <- proposalResult{err: api.Unavailable("this server is shutting down")}
+			first.done <- proposalResult{err: errShuttingDown()}
+			p.refuseQueued()
 			return
 		}
 		if d := p.n.cfg.GroupCommitDelay; d > 0 && p.lastOps >= groupCommitMinOps {
@@ -111,6 +118,26 @@ func (p *proposer) run() {
 			p.lastOps += len(pr.ops)
 		}
 		p.submit(batch)
+	}
+}
+
+func errShuttingDown() error { return api.Unavailable("this server is shutting down") }
+
+// refuseQueued answers the proposals left in the queues when the proposer
+// stops (503: none of them was proposed), and those that were on their way
+// in, for a second; later ones are refused by Propose itself.
+func (p *proposer) refuseQueued() {
+	grace := time.NewTimer(time.Second)
+	defer grace.Stop()
+	for {
+		select {
+		case pr := <-p.urgent:
+			pr.done <- proposalResult{err: errShuttingDown()}
+		case pr := <-p.ch:
+			pr.done <- proposalResult{err: errShuttingDown()}
+		case <-grace.C:
+			return
+		}
 	}
 }
 
@@ -188,7 +215,7 @@ func (p *proposer) submit(batch []*proposal) {
 	}
 	f := p.n.raft.Apply(cmd, p.n.cfg.ApplyTimeout)
 	go func() {
-		err := f.Error()
+		err := p.n.applyError(f)
 		<-p.sem
 		if err != nil {
 			finish(batch, nil, 0, translate(err))

@@ -2,7 +2,10 @@ package consensus
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"github.com/barque-io/barque/api"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -101,6 +104,47 @@ func TestGroupCommitDelay(t *testing.T) {
 	for i, idx := range indexes {
 		if idx != first+1 {
 			t.Fatalf("write %d went into entry %d; want all %d writes in entry %d, after the %d-op entry %d", i, idx, writers, first+1, groupCommitMinOps, first)
+		}
+	}
+}
+
+// TestShutdownAnswersEveryQueuedProposal: writes queued behind the one in
+// flight when the node stops are answered at once with 503, and none of
+// them is applied; they used to wait out their callers' deadline and then
+// hear "may have been applied".
+func TestShutdownAnswersEveryQueuedProposal(t *testing.T) {
+	n := startLoneLeader(t, 20*time.Millisecond) // a long group commit delay keeps proposals queued
+	proposeOK(t, n, namespaceOps("warm", 10))    // the proposer now lingers before each entry
+	type outcome struct {
+		name string
+		err  error
+		took time.Duration
+	}
+	out := make(chan outcome, 32)
+	for i := range 32 {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			ops := namespaceOps(fmt.Sprintf("q%d", i), 1)
+			start := time.Now()
+			_, _, err := n.Propose(ctx, ops)
+			out <- outcome{ops[0].Name, err, time.Since(start)}
+		}()
+	}
+	time.Sleep(5 * time.Millisecond)
+	if err := n.Shutdown(false); err != nil {
+		t.Fatal(err)
+	}
+	for range 32 {
+		o := <-out
+		if o.took > 2*time.Second {
+			t.Errorf("%s answered after %v (%v)", o.name, o.took, o.err)
+		}
+		var se *api.StatusError
+		if errors.As(o.err, &se) && se.Code() == http.StatusServiceUnavailable {
+			if obj, _ := n.Store().Get("Namespace", "", o.name); obj != nil {
+				t.Errorf("%s was answered 503 but applied", o.name)
+			}
 		}
 	}
 }
