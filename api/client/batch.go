@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -135,6 +136,7 @@ type batchOutcome struct {
 func (q *coalescer) write(ctx context.Context, item api.WriteBatchItem) (json.RawMessage, error) {
 	deadline := time.Now().Add(q.c.retryFor)
 	backoff := backoffStart
+	lost := false // an attempt got 504: it may have applied
 	for {
 		out, err := q.submit(ctx, item)
 		if err != nil {
@@ -144,11 +146,20 @@ func (q *coalescer) write(ctx context.Context, item api.WriteBatchItem) (json.Ra
 			return out.Object, nil
 		}
 		se := &api.StatusError{Status: *out.Status}
-		retry := se.Code() == http.StatusServiceUnavailable ||
-			(se.Code() == http.StatusGatewayTimeout && item.Verb != api.BatchCreate)
+		if lost && se.Code() != http.StatusServiceUnavailable && se.Code() != http.StatusGatewayTimeout {
+			// The rules of Client.do for a conditional write sent again.
+			gone, lerr := afterLostAttempt(&request{method: batchMethod(item.Verb)}, se)
+			if gone {
+				return nil, nil
+			}
+			return nil, lerr
+		}
+		timedOut := se.Code() == http.StatusGatewayTimeout
+		retry := se.Code() == http.StatusServiceUnavailable || (timedOut && itemIsConditional(item))
 		if !retry || time.Now().Add(backoff).After(deadline) {
 			return nil, se
 		}
+		lost = lost || timedOut
 		if err := sleep(ctx, backoff); err != nil {
 			return nil, se
 		}
@@ -175,11 +186,52 @@ func (q *coalescer) submit(ctx context.Context, item api.WriteBatchItem) (api.Wr
 	case out := <-pw.done:
 		return out.res, out.err
 	case <-ctx.Done():
-		if item.Verb == api.BatchCreate {
-			return api.WriteBatchItemResult{}, outcomeUnknown(ctx.Err())
+		// A write still queued is withdrawn: it was never sent. One that
+		// left with a batch may yet be applied.
+		q.mu.Lock()
+		i := slices.Index(q.pending, pw)
+		if i >= 0 {
+			q.pending = slices.Delete(q.pending, i, i+1)
 		}
-		return api.WriteBatchItemResult{}, ctx.Err()
+		q.mu.Unlock()
+		if i >= 0 {
+			return api.WriteBatchItemResult{}, ctx.Err()
+		}
+		return api.WriteBatchItemResult{}, outcomeUnknown(ctx.Err())
 	}
+}
+
+// batchMethod is the HTTP verb a batch item stands for.
+func batchMethod(verb string) string {
+	switch verb {
+	case api.BatchCreate:
+		return http.MethodPost
+	case api.BatchDelete:
+		return http.MethodDelete
+	case api.BatchPatchStatus:
+		return http.MethodPatch
+	}
+	return http.MethodPut
+}
+
+// itemIsConditional reports whether a batch item may be sent again after a
+// 504 (as safeToRepeat): an update or delete with a resourceVersion, a
+// status patch naming one or a uid.
+func itemIsConditional(it api.WriteBatchItem) bool {
+	switch it.Verb {
+	case api.BatchUpdate:
+		var o struct {
+			Metadata struct {
+				ResourceVersion string `json:"resourceVersion"`
+			} `json:"metadata"`
+		}
+		return json.Unmarshal(it.Object, &o) == nil && o.Metadata.ResourceVersion != "" && o.Metadata.ResourceVersion != "0"
+	case api.BatchDelete:
+		return it.ResourceVersion != 0
+	case api.BatchPatchStatus:
+		return patchIsConditional(it.Patch)
+	}
+	return false
 }
 
 func (q *coalescer) sendLoop() {

@@ -7,7 +7,12 @@
 // where a retry cannot apply a write twice: a request that never reached a
 // server, or a 503 (the server guarantees nothing was applied), is retried
 // for every verb; a failure after the request was sent (connection reset, 504
-// Timeout) is retried only for idempotent verbs, never for POST (create).
+// Timeout) is retried only for reads and conditional writes (an update or
+// delete with a resourceVersion, a patch naming one or a uid), which can
+// take effect once at most. Any other write then ends with
+// ErrUnknownOutcome, as does a conditional one whose retry meets a conflict
+// (the lost attempt may have applied); a conditional delete whose retry
+// finds the object gone succeeded. Coalesced writes follow the same rules.
 // Watches resume after a broken stream from the last resourceVersion seen,
 // without gap or duplicate.
 package client

@@ -250,13 +250,15 @@ func TestRememberFollowsLeaderHeader(t *testing.T) {
 	}
 }
 
-// A DELETE whose answer is lost is repeated; when the repeat finds the
-// object gone, the lost attempt deleted it, and the caller hears success,
-// not NotFound. A DELETE that never had a lost attempt still reports 404.
-func TestDeleteRepeatedAfterLostAnswerSucceeds(t *testing.T) {
+// After a lost answer only a conditional write is sent again: a delete
+// with a resourceVersion is repeated, and finding the object gone then is
+// the success it was; a delete by name alone is not repeated (it could
+// remove an object created again meanwhile) and ends ErrUnknownOutcome. A
+// delete that never had a lost attempt still reports 404.
+func TestDeleteAfterLostAnswer(t *testing.T) {
 	f := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		_, _ = io.ReadAll(r.Body)
-		if n == 0 { // the delete is applied, then the answer is lost
+		if n == 0 || n == 2 { // applied, then the answer is lost
 			resetConn(w)
 			return
 		}
@@ -265,15 +267,101 @@ func TestDeleteRepeatedAfterLostAnswerSucceeds(t *testing.T) {
 	tr := newTransport()
 	tr.DisableKeepAlives = true
 	c, _ := New(Config{Addresses: []string{f.URL}, Transport: tr, RetryFor: 2 * time.Second})
-	if err := c.Delete(context.Background(), "ConfigMap", "web", "cfg", DeleteOptions{}); err != nil {
-		t.Fatalf("delete after a lost answer: %v, want success", err)
+	if err := c.Delete(context.Background(), "ConfigMap", "web", "cfg", DeleteOptions{ResourceVersion: 5}); err != nil {
+		t.Fatalf("conditional delete after a lost answer: %v, want success", err)
 	}
 	if n := len(f.requests()); n != 2 {
 		t.Fatalf("%d requests, want 2", n)
+	}
+	if err := c.Delete(context.Background(), "ConfigMap", "web", "cfg", DeleteOptions{}); !IsUnknownOutcome(err) {
+		t.Fatalf("delete by name after a lost answer: %v, want ErrUnknownOutcome", err)
+	}
+	if n := len(f.requests()); n != 3 {
+		t.Fatalf("%d requests, want 3 (the delete by name sent once)", n)
 	}
 	err := c.Delete(context.Background(), "ConfigMap", "web", "cfg", DeleteOptions{})
 	var se *api.StatusError
 	if !errors.As(err, &se) || se.Code() != http.StatusNotFound {
 		t.Fatalf("delete of a missing object: %v, want NotFound", err)
+	}
+}
+
+// batchItemAnswer answers a one-item batch with st.
+func batchItemAnswer(w http.ResponseWriter, st *api.StatusError) {
+	writeJSON(w, 200, api.WriteBatchResult{TypeMeta: api.TypeMeta{APIVersion: "barque.io/v1", Kind: "WriteBatchResult"},
+		Items: []api.WriteBatchItemResult{{Status: &st.Status}}})
+}
+
+// Coalesced writes follow the same rules when an item gets a 504: only a
+// conditional one is sent again; a conflict then may be the first
+// attempt's doing (ErrUnknownOutcome), a delete finding the object gone
+// succeeded; an unconditional update is not sent again.
+func TestCoalescedWritesAfterTimeout(t *testing.T) {
+	timeout := api.Timeout("leadership lost while the write was in flight; it may or may not have been applied")
+	for _, c := range []struct {
+		name   string
+		second *api.StatusError
+		write  func(*Client) error
+		sent   int
+		check  func(error) bool
+	}{
+		{"conditional delete, then gone", api.NotFound("configmaps", "cfg"),
+			func(c *Client) error {
+				return c.Delete(context.Background(), "ConfigMap", "web", "cfg", DeleteOptions{ResourceVersion: 4})
+			}, 2, func(err error) bool { return err == nil }},
+		{"conditional update, then conflict", api.Conflict("configmaps", "cfg", "the object has been modified"),
+			func(c *Client) error { _, err := c.Update(context.Background(), configMap("web", "cfg", 4)); return err },
+			2, IsUnknownOutcome},
+		{"unconditional update", nil,
+			func(c *Client) error { _, err := c.Update(context.Background(), configMap("web", "cfg", 0)); return err },
+			1, IsUnknownOutcome},
+	} {
+		f := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+			_, _ = io.ReadAll(r.Body)
+			if n == 0 {
+				batchItemAnswer(w, timeout)
+				return
+			}
+			batchItemAnswer(w, c.second)
+		})
+		cl, _ := New(Config{Addresses: []string{f.URL}, RetryFor: 2 * time.Second, CoalesceWrites: true})
+		err := c.write(cl)
+		if !c.check(err) || len(f.requests()) != c.sent {
+			t.Errorf("%s: %v after %d requests", c.name, err, len(f.requests()))
+		}
+	}
+}
+
+// A coalesced write whose caller gives up while it is still queued is
+// withdrawn, never sent; one already sent ends ErrUnknownOutcome.
+func TestAbandonedCoalescedWriteIsWithdrawn(t *testing.T) {
+	release := make(chan struct{})
+	f := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		_, _ = io.ReadAll(r.Body)
+		if n == 0 {
+			<-release
+		}
+		batchItemAnswer(w, api.NotFound("configmaps", "x"))
+	})
+	c, _ := New(Config{Addresses: []string{f.URL}, RetryFor: 2 * time.Second, CoalesceWrites: true, CoalesceWindow: time.Second})
+	firstDone := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		firstDone <- c.Delete(ctx, "ConfigMap", "web", "first", DeleteOptions{})
+	}()
+	time.Sleep(100 * time.Millisecond) // the first is sent; the window holds the next batch
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := c.Delete(ctx, "ConfigMap", "web", "second", DeleteOptions{}); err == nil || IsUnknownOutcome(err) {
+		t.Fatalf("a queued write given up: %v, want the context's error alone (never sent)", err)
+	}
+	if err := <-firstDone; !IsUnknownOutcome(err) {
+		t.Fatalf("a sent write given up: %v, want ErrUnknownOutcome", err)
+	}
+	close(release)
+	time.Sleep(1500 * time.Millisecond)
+	if n := len(f.requests()); n != 1 {
+		t.Fatalf("%d batch requests, want 1: the withdrawn write was sent", n)
 	}
 }

@@ -16,8 +16,9 @@ import (
 	"github.com/barque-io/barque/api"
 )
 
-// ErrUnknownOutcome marks a non-idempotent request (a create) that was sent
-// but whose answer was lost: it may or may not have been applied. A 504
+// ErrUnknownOutcome marks a write that was sent but whose answer was lost,
+// and that the client may not send again (see safeToRepeat): it may or may
+// not have been applied. A 504
 // answer means the same and is returned as the server's *api.StatusError
 // with reason Timeout; IsUnknownOutcome matches both.
 var ErrUnknownOutcome = errors.New("outcome unknown: the request was sent but no answer came back")
@@ -37,24 +38,49 @@ type request struct {
 	// stream: the caller reads the body as it arrives (watch, snapshot), so
 	// the attempt has no deadline besides ctx.
 	stream bool
+	// cas: the write is conditional (or idempotent), so it may be sent
+	// again after an unknown outcome (safeToRepeat).
+	cas bool
 	// slow: no per-attempt deadline besides ctx (snapshot restore).
 	slow bool
 }
 
-// idempotent reports whether repeating the request after an unknown outcome
-// cannot apply it twice. PUT carries the full object (and usually a CAS
-// version), PATCH a merge patch (applying one twice gives what applying it
-// once gives), DELETE a name: repeating them converges, as if the request
-// had been applied only when repeated. A repeated DELETE finds the object
-// gone if the lost attempt deleted it; do reports that as the success it
-// was (goneAfterLostDelete). A POST (create) is never repeated.
-func (r *request) idempotent() bool { return r.method != http.MethodPost }
+// safeToRepeat reports whether the request may be sent again after an
+// attempt whose outcome is unknown (sent, answer lost, or 504). A read may.
+// A write may only when it is conditional (cas: a resourceVersion or uid
+// precondition), so that it can take effect once at most: an
+// unconditional update or patch repeated after another writer's
+// acknowledged write would overwrite it with a write that had already
+// landed before it, and an unconditional delete could remove an object
+// created again meanwhile. Those, and creates, end with ErrUnknownOutcome
+// instead, as client-go's do. (An idempotent request, such as a node's
+// heartbeat, says so with cas.)
+func (r *request) safeToRepeat() bool {
+	switch r.method {
+	case http.MethodGet, http.MethodHead:
+		return true
+	case http.MethodPost:
+		return false
+	}
+	return r.cas
+}
 
-// goneAfterLostDelete reports whether err, the answer to a repeated DELETE
-// whose earlier attempt was sent and lost, is the 404 that attempt caused.
-func goneAfterLostDelete(r *request, lostEarlier bool, err error) bool {
+// afterLostAttempt reads the final answer to a conditional write sent again
+// after an attempt whose answer was lost: that attempt may have applied.
+// A delete that finds the object gone succeeded (the lost attempt, or
+// another writer, removed that version); a conflict may be the lost
+// attempt's own doing, so the outcome is unknown.
+func afterLostAttempt(r *request, err error) (gone bool, outErr error) {
 	var se *api.StatusError
-	return r.method == http.MethodDelete && lostEarlier && errors.As(err, &se) && se.Code() == http.StatusNotFound
+	switch {
+	case !errors.As(err, &se):
+		return false, err
+	case r.method == http.MethodDelete && se.Code() == http.StatusNotFound:
+		return true, nil
+	case se.Code() == http.StatusConflict:
+		return false, outcomeUnknown(err)
+	}
+	return false, err
 }
 
 // failure classes decide what may be retried.
@@ -99,14 +125,18 @@ func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 		i := (start + attempt) % len(addrs)
 		res, class, err := c.attempt(ctx, addrs[i], r)
 		if class == final {
-			if goneAfterLostDelete(r, lost, err) {
-				return &response{resp: &http.Response{StatusCode: http.StatusOK, Header: http.Header{}}, cancel: func() {}}, nil
+			if lost && err != nil {
+				gone, lerr := afterLostAttempt(r, err)
+				if gone {
+					return &response{resp: &http.Response{StatusCode: http.StatusOK, Header: http.Header{}}, cancel: func() {}}, nil
+				}
+				return nil, lerr
 			}
 			c.remember(addrs, i, res)
 			return res, err
 		}
 		if class == unknown {
-			if !r.idempotent() {
+			if !r.safeToRepeat() {
 				return nil, outcomeUnknown(err)
 			}
 			lost = true

@@ -19,7 +19,7 @@ func (c *Client) Heartbeat(ctx context.Context, node string) (api.HeartbeatRespo
 	if node == "" {
 		return out, fmt.Errorf("client: heartbeat: empty node name")
 	}
-	body, _, err := c.call(ctx, &request{method: http.MethodPut, path: "/v1/heartbeat/" + url.PathEscape(node)})
+	body, _, err := c.call(ctx, &request{method: http.MethodPut, path: "/v1/heartbeat/" + url.PathEscape(node), cas: true /* idempotent */})
 	if err != nil {
 		return out, err
 	}

@@ -100,7 +100,7 @@ func (c *Client) put(ctx context.Context, obj api.Object, sub string) (api.Objec
 	if c.batch != nil && sub == "" {
 		return c.batchedObject(ctx, ki, api.WriteBatchItem{Verb: api.BatchUpdate, Object: body})
 	}
-	return c.objectCall(ctx, ki, &request{method: http.MethodPut, path: p + sub, body: body})
+	return c.objectCall(ctx, ki, &request{method: http.MethodPut, path: p + sub, body: body, cas: m.ResourceVersion != 0})
 }
 
 // Patch applies a JSON merge patch (RFC 7386) to an object.
@@ -133,11 +133,12 @@ func (c *Client) patch(ctx context.Context, kind, namespace, name, sub string, m
 		return nil, err
 	}
 	return c.objectCall(ctx, ki, &request{method: http.MethodPatch, path: p + sub,
-		body: mergePatch, contentType: "application/merge-patch+json"})
+		body: mergePatch, contentType: "application/merge-patch+json", cas: patchIsConditional(mergePatch)})
 }
 
-// Delete removes an object. A delete retried after a lost answer may find
-// the object already gone and report api.ErrNotFound.
+// Delete removes an object. Without opts.ResourceVersion, a delete whose
+// answer is lost is not sent again (ErrUnknownOutcome); with it, it is,
+// and finding the object gone then counts as done.
 func (c *Client) Delete(ctx context.Context, kind, namespace, name string, opts DeleteOptions) error {
 	ki, err := kindInfo(kind)
 	if err != nil {
@@ -152,7 +153,7 @@ func (c *Client) Delete(ctx context.Context, kind, namespace, name string, opts 
 			Namespace: scopedNamespace(ki, namespace), Name: name, ResourceVersion: opts.ResourceVersion, PropagationPolicy: opts.PropagationPolicy})
 		return err
 	}
-	r := &request{method: http.MethodDelete, path: p}
+	r := &request{method: http.MethodDelete, path: p, cas: opts.ResourceVersion != 0}
 	q := url.Values{}
 	if opts.ResourceVersion != 0 {
 		q.Set("resourceVersion", opts.ResourceVersion.String())
@@ -268,3 +269,15 @@ var kindsByType = sync.OnceValue(func() map[reflect.Type]string {
 	}
 	return m
 })
+
+// patchIsConditional reports whether a merge patch names the object's
+// resourceVersion or uid, which the server takes as preconditions.
+func patchIsConditional(patch []byte) bool {
+	var p struct {
+		Metadata struct {
+			ResourceVersion *string `json:"resourceVersion"`
+			UID             *string `json:"uid"`
+		} `json:"metadata"`
+	}
+	return json.Unmarshal(patch, &p) == nil && (p.Metadata.ResourceVersion != nil || p.Metadata.UID != nil)
+}
