@@ -310,10 +310,16 @@ func TestCoalescedWritesAfterTimeout(t *testing.T) {
 				return c.Delete(context.Background(), "ConfigMap", "web", "cfg", DeleteOptions{ResourceVersion: 4})
 			}, 2, func(err error) bool { return err == nil }},
 		{"conditional update, then conflict", api.Conflict("configmaps", "cfg", "the object has been modified"),
-			func(c *Client) error { _, err := c.Update(context.Background(), configMap("web", "cfg", 4)); return err },
+			func(c *Client) error {
+				_, err := c.Update(context.Background(), configMap("web", "cfg", 4))
+				return err
+			},
 			2, IsUnknownOutcome},
 		{"unconditional update", nil,
-			func(c *Client) error { _, err := c.Update(context.Background(), configMap("web", "cfg", 0)); return err },
+			func(c *Client) error {
+				_, err := c.Update(context.Background(), configMap("web", "cfg", 0))
+				return err
+			},
 			1, IsUnknownOutcome},
 	} {
 		f := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, n int) {

@@ -82,20 +82,31 @@ func (s *Server) leadershipLoop() {
 	for {
 		select {
 		case <-s.node.LeaderCh():
-			if s.node.IsLeader() {
-				s.logger.Info("gained leadership")
-				s.leaderReady.Store(false) // until this term's barrier is done
-				s.fwd.stream.retire()
-				s.leaderSvcs.start()
-			} else if s.leaderSvcs.running() {
-				s.logger.Info("lost leadership")
-				s.leaderReady.Store(false)
-				s.leaderSvcs.stop()
-			}
+			s.followLeadership()
 		case <-s.ctx.Done():
 			s.leaderSvcs.stop()
 			return
 		}
+	}
+}
+
+// followLeadership acts on one (possibly coalesced) notification. A
+// notification that finds this replica leading starts this term's services
+// afresh, behind a new barrier, even when services run: they may be an
+// earlier term's, whose loss and regain coalesced into this notification,
+// and leaving them would leave the replica leading but never ready.
+func (s *Server) followLeadership() {
+	if s.node.IsLeader() {
+		s.logger.Info("gained leadership")
+		s.leaderReady.Store(false) // until this term's barrier is done
+		s.leaderSvcs.stop()
+		s.leaderSvcs.start()
+		// After start: retiring may wait for a dial to the old leader.
+		s.fwd.stream.retire()
+	} else if s.leaderSvcs.running() {
+		s.logger.Info("lost leadership")
+		s.leaderReady.Store(false)
+		s.leaderSvcs.stop()
 	}
 }
 
