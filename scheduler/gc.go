@@ -210,7 +210,7 @@ func (c *GarbageCollector) collectDependent(ctx context.Context, kind, ns, name 
 	if m.DeletionTimestamp != nil || len(m.OwnerReferences) == 0 {
 		return nil
 	}
-	var solid, dropped int
+	var solid, dropped, waiting int
 	kept := make([]api.OwnerReference, 0, len(m.OwnerReferences))
 	for i := range m.OwnerReferences {
 		ref := m.OwnerReferences[i]
@@ -218,6 +218,9 @@ func (c *GarbageCollector) collectDependent(ctx context.Context, kind, ns, name 
 		case ownerPresent:
 			solid++
 			kept = append(kept, ref)
+		case ownerWaiting:
+			waiting++
+			dropped++
 		default:
 			dropped++
 		}
@@ -234,7 +237,13 @@ func (c *GarbageCollector) collectDependent(ctx context.Context, kind, ns, name 
 		c.Logger.Debug("dropped dangling owner references", "kind", kind, "key", m.Key(), "error", err)
 		return ignoreGone(err)
 	default:
-		err := c.Writer.Delete(ctx, kind, ns, name, m.ResourceVersion, m.UID)
+		// Under an owner deleted in foreground, one with dependents of its
+		// own goes in foreground too (as in finishOwner).
+		del := c.Writer.Delete
+		if waiting > 0 && len(dependentsOf(view, m.UID)) > 0 {
+			del = c.Writer.DeleteForeground
+		}
+		err := del(ctx, kind, ns, name, m.ResourceVersion, m.UID)
 		c.Logger.Debug("deleted dependent of deleted owners", "kind", kind, "key", m.Key(), "error", err)
 		return ignoreGone(err)
 	}
