@@ -134,7 +134,10 @@ func (s *Server) handleReadIndex(w http.ResponseWriter, r *http.Request) {
 		writeError(w, api.Unavailable("not the leader"))
 		return
 	}
-	idx, err := s.reads.readIndex(r.Context())
+	// Not s.reads: a round that started while this replica led could,
+	// had it lost leadership meanwhile, forward to the new leader, which
+	// might forward back; a follower's request is answered here or not.
+	idx, err := s.leaderReadIndex(r.Context())
 	if err != nil {
 		writeError(w, err)
 		return
