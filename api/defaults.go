@@ -1,5 +1,7 @@
 package api
 
+import "reflect"
+
 // Default fills the values Kubernetes' API server fills when a field is left
 // out, so that controllers and agents never have to guess. It changes obj in
 // place and is idempotent: defaulting a defaulted object changes nothing.
@@ -100,4 +102,18 @@ func defaultSecret(s *Secret) {
 		s.Data[k] = []byte(v)
 	}
 	s.StringData = nil
+}
+
+// ResetStatusForCreate clears the status a client sent with a create, as
+// Kubernetes' API server does: status is what controllers and agents
+// observe, and a Job created "succeeded" or a Deployment created with
+// ready replicas would be believed. A Node keeps it: its agent registers
+// it with what it found on the machine.
+func ResetStatusForCreate(obj Object) {
+	if obj.GetTypeMeta().Kind == "Node" {
+		return
+	}
+	if f := reflect.ValueOf(obj).Elem().FieldByName("Status"); f.IsValid() && f.CanSet() {
+		f.Set(reflect.Zero(f.Type()))
+	}
 }

@@ -1,7 +1,5 @@
 package api
 
-import "reflect"
-
 // Deletion propagation policies, as Kubernetes' DeleteOptions names them.
 // Background (the default) deletes the owner at once and leaves its
 // dependents to the garbage collector; Foreground and Orphan make the
@@ -40,20 +38,6 @@ func ValidPropagationPolicy(policy string) bool {
 		return true
 	}
 	return false
-}
-
-// ResetStatusForCreate clears the status a client sent with a create, as
-// Kubernetes' API server does: status is what controllers and agents
-// observe, and a Job created "succeeded" or a Deployment created with
-// ready replicas would be believed. A Node keeps it: its agent registers
-// it with what it found on the machine.
-func ResetStatusForCreate(obj Object) {
-	if obj.GetTypeMeta().Kind == "Node" {
-		return
-	}
-	if f := reflect.ValueOf(obj).Elem().FieldByName("Status"); f.IsValid() && f.CanSet() {
-		f.Set(reflect.Zero(f.Type()))
-	}
 }
 
 // HoldingFinalizers reports whether obj still has finalizers to wait for:

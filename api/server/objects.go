@@ -38,6 +38,7 @@ func (s *Server) handleWrite(w http.ResponseWriter, r *http.Request, rt *route, 
 	var op fsm.Op
 	var ignored []string
 	var err error
+	dryRun := r.URL.Query()["dryRun"]
 	switch verb {
 	case "create":
 		op, ignored, err = s.createOp(r, rt)
@@ -47,7 +48,9 @@ func (s *Server) handleWrite(w http.ResponseWriter, r *http.Request, rt *route, 
 		s.handlePatch(ctx, w, r, rt)
 		return
 	case "delete":
-		op, err = deleteOp(r, rt)
+		var bodyDryRun []string
+		op, bodyDryRun, err = deleteOp(r, rt)
+		dryRun = append(dryRun, bodyDryRun...)
 	}
 	writeWarnings(w, ignored)
 	if err != nil {
@@ -58,7 +61,7 @@ func (s *Server) handleWrite(w http.ResponseWriter, r *http.Request, rt *route, 
 	if verb == "create" {
 		code = http.StatusCreated
 	}
-	if dry, err := isDryRun(r); err != nil || dry {
+	if dry, err := isDryRun(dryRun); err != nil || dry {
 		s.answerDryRun(w, code, op, err)
 		return
 	}
@@ -268,22 +271,26 @@ type deleteOptions struct {
 	} `json:"preconditions"`
 }
 
-func deleteOp(r *http.Request, rt *route) (fsm.Op, error) {
+// deleteOp builds a delete from the request's query and body; it also
+// returns the body's dryRun values (DeleteOptions carries them there).
+func deleteOp(r *http.Request, rt *route) (fsm.Op, []string, error) {
 	rv, err := api.ParseVersion(r.URL.Query().Get("resourceVersion"))
 	if err != nil {
-		return fsm.Op{}, api.BadRequest(err.Error())
+		return fsm.Op{}, nil, api.BadRequest(err.Error())
 	}
 	uid, propagation := "", r.URL.Query().Get("propagationPolicy")
+	var dryRun []string
 	body, _ := io.ReadAll(r.Body)
 	if len(strings.TrimSpace(string(body))) > 0 {
 		var opts deleteOptions
 		if err := json.Unmarshal(body, &opts); err != nil {
-			return fsm.Op{}, api.BadRequest(fmt.Sprintf("delete options: %v", err))
+			return fsm.Op{}, nil, api.BadRequest(fmt.Sprintf("delete options: %v", err))
 		}
+		dryRun = opts.DryRun
 		if p := opts.Preconditions; p != nil {
 			if p.ResourceVersion != nil {
 				if rv, err = api.ParseVersion(*p.ResourceVersion); err != nil {
-					return fsm.Op{}, api.BadRequest("preconditions.resourceVersion: " + err.Error())
+					return fsm.Op{}, nil, api.BadRequest("preconditions.resourceVersion: " + err.Error())
 				}
 			}
 			if p.UID != nil {
@@ -293,16 +300,9 @@ func deleteOp(r *http.Request, rt *route) (fsm.Op, error) {
 		if opts.PropagationPolicy != nil {
 			propagation = *opts.PropagationPolicy
 		}
-		if len(opts.DryRun) > 0 {
-			// The query's dryRun is read by isDryRun; the body's joins it.
-			q := r.URL.Query()
-			for _, v := range opts.DryRun {
-				q.Add("dryRun", v)
-			}
-			r.URL.RawQuery = q.Encode()
-		}
 	}
-	return newDeleteOp(rt, rv, uid, propagation)
+	op, err := newDeleteOp(rt, rv, uid, propagation)
+	return op, dryRun, err
 }
 
 // newDeleteOp builds a delete, conditional on rv and uid when they are set.
@@ -354,8 +354,7 @@ func readBody(r io.Reader, announced int64) ([]byte, error) {
 // isDryRun reads dryRun as Kubernetes does: "All" runs the write through
 // every check and answers with its result, storing nothing; any other
 // value is a 400, so that a dry run is never carried out by mistake.
-func isDryRun(r *http.Request) (bool, error) {
-	vals := r.URL.Query()["dryRun"]
+func isDryRun(vals []string) (bool, error) {
 	for _, v := range vals {
 		if v != "All" {
 			return false, api.BadRequest(fmt.Sprintf("dryRun: Unsupported value: %q: supported values: \"All\"", v))

@@ -39,7 +39,7 @@ func (s *Server) handlePatch(ctx context.Context, w http.ResponseWriter, r *http
 		writeError(w, err)
 		return
 	}
-	if dry, err := isDryRun(r); err != nil || dry {
+	if dry, err := isDryRun(r.URL.Query()["dryRun"]); err != nil || dry {
 		op, ignored, perr := s.patchOp(rt, apply, mode)
 		writeWarnings(w, ignored)
 		s.answerDryRun(w, http.StatusOK, op, errors.Join(err, perr))
