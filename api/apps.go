@@ -30,7 +30,7 @@ type ReplicaSetStatus struct {
 	ReadyReplicas        int32       `json:"readyReplicas,omitempty"`
 	AvailableReplicas    int32       `json:"availableReplicas,omitempty"`
 	ObservedGeneration   int64       `json:"observedGeneration,omitempty"`
-	Conditions           []Condition `json:"conditions,omitempty"`
+	Conditions           []Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 }
 
 // Deployment rolls a pod template out through ReplicaSets.
@@ -46,7 +46,7 @@ type DeploymentSpec struct {
 	Replicas                *int32             `json:"replicas,omitempty"`
 	Selector                *LabelSelector     `json:"selector"`
 	Template                PodTemplateSpec    `json:"template"`
-	Strategy                DeploymentStrategy `json:"strategy,omitempty"`
+	Strategy                DeploymentStrategy `json:"strategy,omitempty" patchStrategy:"retainKeys"`
 	MinReadySeconds         int32              `json:"minReadySeconds,omitempty"`
 	RevisionHistoryLimit    *int32             `json:"revisionHistoryLimit,omitempty"`
 	Paused                  bool               `json:"paused,omitempty"`
@@ -119,7 +119,7 @@ type DeploymentStatus struct {
 	ReadyReplicas       int32       `json:"readyReplicas,omitempty"`
 	AvailableReplicas   int32       `json:"availableReplicas,omitempty"`
 	UnavailableReplicas int32       `json:"unavailableReplicas,omitempty"`
-	Conditions          []Condition `json:"conditions,omitempty"`
+	Conditions          []Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 	CollisionCount      *int32      `json:"collisionCount,omitempty"`
 	// Canary reports the canaries of the current rollout, when it has
 	// some (a Barque extension).

@@ -46,7 +46,7 @@ type DaemonSetStatus struct {
 	UpdatedNumberScheduled int32       `json:"updatedNumberScheduled,omitempty"`
 	NumberAvailable        int32       `json:"numberAvailable,omitempty"`
 	NumberUnavailable      int32       `json:"numberUnavailable,omitempty"`
-	Conditions             []Condition `json:"conditions,omitempty"`
+	Conditions             []Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 }
 
 // StatefulSet runs pods with stable names (name-0, name-1…), created and
@@ -110,5 +110,5 @@ type StatefulSetStatus struct {
 	AvailableReplicas  int32       `json:"availableReplicas"`
 	CurrentRevision    string      `json:"currentRevision,omitempty"`
 	UpdateRevision     string      `json:"updateRevision,omitempty"`
-	Conditions         []Condition `json:"conditions,omitempty"`
+	Conditions         []Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 }

@@ -46,7 +46,7 @@ const (
 
 // JobStatus counts the job's pods.
 type JobStatus struct {
-	Conditions       []Condition `json:"conditions,omitempty"`
+	Conditions       []Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 	StartTime        *Time       `json:"startTime,omitempty"`
 	CompletionTime   *Time       `json:"completionTime,omitempty"`
 	Active           int32       `json:"active,omitempty"`

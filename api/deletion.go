@@ -40,6 +40,36 @@ func ValidPropagationPolicy(policy string) bool {
 	return false
 }
 
+// DefaultTerminationGracePeriod is a pod's grace period when neither its
+// spec nor the delete names one, as in Kubernetes.
+const DefaultTerminationGracePeriod int64 = 30
+
+// PodDeletionGrace is the grace period a delete gives a pod, as Kubernetes
+// decides it: none for a pod no node runs (unbound) or that has finished;
+// else the delete's own (asked), else the pod's
+// terminationGracePeriodSeconds, else 30 s.
+func PodDeletionGrace(pod *Pod, asked *int64) int64 {
+	switch {
+	case pod.Spec.NodeName == "" || PodIsTerminal(pod):
+		return 0
+	case asked != nil:
+		return *asked
+	case pod.Spec.TerminationGracePeriodSeconds != nil:
+		return *pod.Spec.TerminationGracePeriodSeconds
+	}
+	return DefaultTerminationGracePeriod
+}
+
+// HoldingDeletion reports whether an object being deleted must stay: its
+// finalizers, or a pod's grace period, which its node ends once the pod
+// stopped.
+func HoldingDeletion(obj Object) bool {
+	if g := obj.GetObjectMeta().DeletionGracePeriodSeconds; g != nil && *g > 0 {
+		return true
+	}
+	return HoldingFinalizers(obj)
+}
+
 // HoldingFinalizers reports whether obj still has finalizers to wait for:
 // its metadata's, or for a Namespace those of its spec too (where
 // Kubernetes keeps "kubernetes", removed once the namespace is empty).

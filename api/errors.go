@@ -43,12 +43,19 @@ type StatusDetails struct {
 // that Kubernetes clients understand Barque's errors.
 type Status struct {
 	TypeMeta `json:",inline"`
-	Metadata struct{}       `json:"metadata"`
+	Metadata StatusMeta     `json:"metadata"`
 	Status   string         `json:"status"`
 	Message  string         `json:"message"`
 	Reason   string         `json:"reason"`
 	Details  *StatusDetails `json:"details,omitempty"`
 	Code     int            `json:"code"`
+}
+
+// StatusMeta is a Status's metadata. Continue is set on the 410 of a list
+// continued past the retained history: the token that goes on from the
+// current state instead (an inconsistent list), as Kubernetes offers it.
+type StatusMeta struct {
+	Continue string `json:"continue,omitempty"`
 }
 
 // StatusError is an error carrying a Status. Every layer returns these (or

@@ -39,18 +39,23 @@ type OwnerReference struct {
 // ResourceVersion is the Raft index of the log entry that last changed the
 // object. On the wire it is a decimal string, as Kubernetes clients expect.
 type ObjectMeta struct {
-	Name              string            `json:"name,omitempty"`
-	GenerateName      string            `json:"generateName,omitempty"`
-	Namespace         string            `json:"namespace,omitempty"`
-	UID               string            `json:"uid,omitempty"`
-	ResourceVersion   Version           `json:"resourceVersion,omitempty"`
-	Generation        int64             `json:"generation,omitempty"`
-	CreationTimestamp *Time             `json:"creationTimestamp,omitempty"`
-	DeletionTimestamp *Time             `json:"deletionTimestamp,omitempty"`
-	Labels            map[string]string `json:"labels,omitempty"`
-	Annotations       map[string]string `json:"annotations,omitempty"`
-	OwnerReferences   []OwnerReference  `json:"ownerReferences,omitempty"`
-	Finalizers        []string          `json:"finalizers,omitempty"`
+	Name              string  `json:"name,omitempty"`
+	GenerateName      string  `json:"generateName,omitempty"`
+	Namespace         string  `json:"namespace,omitempty"`
+	UID               string  `json:"uid,omitempty"`
+	ResourceVersion   Version `json:"resourceVersion,omitempty"`
+	Generation        int64   `json:"generation,omitempty"`
+	CreationTimestamp *Time   `json:"creationTimestamp,omitempty"`
+	DeletionTimestamp *Time   `json:"deletionTimestamp,omitempty"`
+	// DeletionGracePeriodSeconds is set with DeletionTimestamp on a pod
+	// deleted gracefully: how long its node has to stop it. The pod stays
+	// (Terminating) until the node reports it stopped with a delete of
+	// grace 0, which sets it to 0 (see HoldingDeletion).
+	DeletionGracePeriodSeconds *int64            `json:"deletionGracePeriodSeconds,omitempty"`
+	Labels                     map[string]string `json:"labels,omitempty"`
+	Annotations                map[string]string `json:"annotations,omitempty"`
+	OwnerReferences            []OwnerReference  `json:"ownerReferences,omitempty" patchStrategy:"merge" patchMergeKey:"uid"`
+	Finalizers                 []string          `json:"finalizers,omitempty" patchStrategy:"merge"`
 }
 
 // Version is a resourceVersion: a Raft index, written as a string in JSON.

@@ -16,7 +16,7 @@ type Node struct {
 // NodeSpec is what operators set on a node.
 type NodeSpec struct {
 	PodCIDR       string   `json:"podCIDR,omitempty"`
-	PodCIDRs      []string `json:"podCIDRs,omitempty"`
+	PodCIDRs      []string `json:"podCIDRs,omitempty" patchStrategy:"merge"`
 	ProviderID    string   `json:"providerID,omitempty"`
 	Unschedulable bool     `json:"unschedulable,omitempty"`
 	Taints        []Taint  `json:"taints,omitempty"`
@@ -58,8 +58,8 @@ type NodeStatus struct {
 	Allocated   ResourceList   `json:"allocated,omitempty"`
 	Allocatable ResourceList   `json:"allocatable,omitempty"`
 	Phase       string         `json:"phase,omitempty"`
-	Conditions  []Condition    `json:"conditions,omitempty"`
-	Addresses   []NodeAddress  `json:"addresses,omitempty"`
+	Conditions  []Condition    `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
+	Addresses   []NodeAddress  `json:"addresses,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 	NodeInfo    NodeSystemInfo `json:"nodeInfo,omitempty"`
 
 	Drivers    []string          `json:"drivers,omitempty"`

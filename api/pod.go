@@ -26,9 +26,9 @@ const (
 // PodSpec is what the user wants to run. NodeName is set by the scheduler's
 // binding (or by the user to skip scheduling); the store indexes it.
 type PodSpec struct {
-	Volumes                       []Volume                   `json:"volumes,omitempty"`
-	InitContainers                []Container                `json:"initContainers,omitempty"`
-	Containers                    []Container                `json:"containers"`
+	Volumes                       []Volume                   `json:"volumes,omitempty" patchStrategy:"merge,retainKeys" patchMergeKey:"name"`
+	InitContainers                []Container                `json:"initContainers,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
+	Containers                    []Container                `json:"containers" patchStrategy:"merge" patchMergeKey:"name"`
 	RestartPolicy                 RestartPolicy              `json:"restartPolicy,omitempty"`
 	TerminationGracePeriodSeconds *int64                     `json:"terminationGracePeriodSeconds,omitempty"`
 	ActiveDeadlineSeconds         *int64                     `json:"activeDeadlineSeconds,omitempty"`
@@ -40,7 +40,7 @@ type PodSpec struct {
 	NodeName                      string                     `json:"nodeName,omitempty"`
 	HostNetwork                   bool                       `json:"hostNetwork,omitempty"`
 	SecurityContext               *PodSecurityContext        `json:"securityContext,omitempty"`
-	ImagePullSecrets              []LocalObjectReference     `json:"imagePullSecrets,omitempty"`
+	ImagePullSecrets              []LocalObjectReference     `json:"imagePullSecrets,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
 	Hostname                      string                     `json:"hostname,omitempty"`
 	Subdomain                     string                     `json:"subdomain,omitempty"`
 	Affinity                      *Affinity                  `json:"affinity,omitempty"`
@@ -50,7 +50,7 @@ type PodSpec struct {
 	Priority                      *int32                     `json:"priority,omitempty"`
 	EnableServiceLinks            *bool                      `json:"enableServiceLinks,omitempty"`
 	PreemptionPolicy              *string                    `json:"preemptionPolicy,omitempty"`
-	TopologySpreadConstraints     []TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
+	TopologySpreadConstraints     []TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty" patchStrategy:"merge" patchMergeKey:"topologyKey"`
 }
 
 // Container is one task of a pod. Driver is a Barque addition: "exec" or
@@ -61,11 +61,11 @@ type Container struct {
 	Command        []string             `json:"command,omitempty"`
 	Args           []string             `json:"args,omitempty"`
 	WorkingDir     string               `json:"workingDir,omitempty"`
-	Ports          []ContainerPort      `json:"ports,omitempty"`
+	Ports          []ContainerPort      `json:"ports,omitempty" patchStrategy:"merge" patchMergeKey:"containerPort"`
 	EnvFrom        []EnvFromSource      `json:"envFrom,omitempty"`
-	Env            []EnvVar             `json:"env,omitempty"`
+	Env            []EnvVar             `json:"env,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
 	Resources      ResourceRequirements `json:"resources,omitempty"`
-	VolumeMounts   []VolumeMount        `json:"volumeMounts,omitempty"`
+	VolumeMounts   []VolumeMount        `json:"volumeMounts,omitempty" patchStrategy:"merge" patchMergeKey:"mountPath"`
 	LivenessProbe  *Probe               `json:"livenessProbe,omitempty"`
 	ReadinessProbe *Probe               `json:"readinessProbe,omitempty"`
 	StartupProbe   *Probe               `json:"startupProbe,omitempty"`

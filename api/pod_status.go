@@ -24,7 +24,7 @@ const (
 // PodScheduled and nominatedNodeName. The store indexes Phase.
 type PodStatus struct {
 	Phase                 PodPhase          `json:"phase,omitempty"`
-	Conditions            []Condition       `json:"conditions,omitempty"`
+	Conditions            []Condition       `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 	Message               string            `json:"message,omitempty"`
 	Reason                string            `json:"reason,omitempty"`
 	NominatedNodeName     string            `json:"nominatedNodeName,omitempty"`

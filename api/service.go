@@ -28,7 +28,7 @@ const (
 
 // ServiceSpec is the service's ports and the pods behind it.
 type ServiceSpec struct {
-	Ports           []ServicePort     `json:"ports,omitempty"`
+	Ports           []ServicePort     `json:"ports,omitempty" patchStrategy:"merge" patchMergeKey:"port"`
 	Selector        map[string]string `json:"selector,omitempty"`
 	ClusterIP       string            `json:"clusterIP,omitempty"`
 	ClusterIPs      []string          `json:"clusterIPs,omitempty"`
@@ -63,7 +63,7 @@ type ServicePort struct {
 // ServiceStatus reports the load balancer's ingress points, if any.
 type ServiceStatus struct {
 	LoadBalancer LoadBalancerStatus `json:"loadBalancer,omitempty"`
-	Conditions   []Condition        `json:"conditions,omitempty"`
+	Conditions   []Condition        `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 }
 
 // LoadBalancerStatus lists where a load balancer answers.

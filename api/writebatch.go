@@ -53,6 +53,9 @@ type WriteBatchItem struct {
 	Name              string  `json:"name,omitempty"`
 	ResourceVersion   Version `json:"resourceVersion,omitempty"`
 	PropagationPolicy string  `json:"propagationPolicy,omitempty"`
+	// GracePeriodSeconds: a delete's grace period for a pod (nil: the
+	// pod's own; 0: at once).
+	GracePeriodSeconds *int64 `json:"gracePeriodSeconds,omitempty"`
 }
 
 // WriteBatchResult answers a batch: one result per item, in order.

@@ -19,12 +19,15 @@ import (
 //	        varint time (unix seconds, 0 = none); bytes object
 //
 // where string and bytes are a uvarint length and then the bytes. Format 2
-// adds, after uid, string propagationPolicy; it is written only when an op
-// of the batch carries one, so entries without stay readable by replicas
-// that know only format 1.
+// adds, after uid, string propagationPolicy; format 3 adds after that a
+// uvarint gracePeriodSeconds + 1 (0 = none). Each is written only when an
+// op of the batch needs it, so entries without stay readable by replicas
+// that know only the older formats; every pod delete is written in format
+// 3, as pod deletes of the older formats apply as they did then (at once).
 const (
 	opsFormat            = 1
 	opsFormatPropagation = 2
+	opsFormatGrace       = 3
 )
 
 // EncodeOps builds a CmdObjectOps log entry.
@@ -36,6 +39,10 @@ func EncodeOps(ops []Op) ([]byte, error) {
 	b := make([]byte, 0, size)
 	format := byte(opsFormat)
 	for i := range ops {
+		if ops[i].GracePeriodSeconds != nil || (ops[i].Type == OpDelete && ops[i].Kind == "Pod") {
+			format = opsFormatGrace
+			break
+		}
 		if ops[i].Propagation != "" {
 			format = opsFormatPropagation
 		}
@@ -47,8 +54,15 @@ func EncodeOps(ops []Op) ([]byte, error) {
 		for _, s := range []string{string(op.Type), op.Kind, op.Namespace, op.Name, op.UID} {
 			b = appendBytes(b, []byte(s))
 		}
-		if format == opsFormatPropagation {
+		if format >= opsFormatPropagation {
 			b = appendBytes(b, []byte(op.Propagation))
+		}
+		if format >= opsFormatGrace {
+			var g uint64
+			if op.GracePeriodSeconds != nil {
+				g = uint64(max(*op.GracePeriodSeconds, 0)) + 1
+			}
+			b = binary.AppendUvarint(b, g)
 		}
 		b = binary.AppendUvarint(b, uint64(op.ResourceVersion))
 		var ts int64
@@ -70,8 +84,8 @@ var errTruncated = errors.New("fsm: truncated ops payload")
 
 // opsReader decodes the envelope; object bytes alias the log entry.
 type opsReader struct {
-	b           []byte
-	propagation bool // format 2: each op carries its propagationPolicy
+	b      []byte
+	format byte
 }
 
 func (r *opsReader) uvarint() (uint64, error) {
@@ -95,10 +109,10 @@ func (r *opsReader) bytes() ([]byte, error) {
 
 // decodeOps reads a CmdObjectOps payload (after the type byte).
 func decodeOps(payload []byte) ([]Op, error) {
-	if len(payload) == 0 || (payload[0] != opsFormat && payload[0] != opsFormatPropagation) {
+	if len(payload) == 0 || payload[0] < opsFormat || payload[0] > opsFormatGrace {
 		return nil, fmt.Errorf("fsm: unknown ops format")
 	}
-	r := &opsReader{b: payload[1:], propagation: payload[0] == opsFormatPropagation}
+	r := &opsReader{b: payload[1:], format: payload[0]}
 	n, err := r.uvarint()
 	if err != nil || n > uint64(len(payload)) {
 		return nil, errTruncated
@@ -122,12 +136,23 @@ func (r *opsReader) op(op *Op) error {
 		strs[j] = string(s)
 	}
 	op.Type, op.Kind, op.Namespace, op.Name, op.UID = OpType(strs[0]), strs[1], strs[2], strs[3], strs[4]
-	if r.propagation {
+	if r.format >= opsFormatPropagation {
 		s, err := r.bytes()
 		if err != nil {
 			return err
 		}
 		op.Propagation = string(s)
+	}
+	op.legacyDelete = op.Type == OpDelete && r.format < opsFormatGrace
+	if r.format >= opsFormatGrace {
+		g, err := r.uvarint()
+		if err != nil {
+			return err
+		}
+		if g > 0 {
+			grace := int64(g - 1)
+			op.GracePeriodSeconds = &grace
+		}
 	}
 	rv, err := r.uvarint()
 	if err != nil {

@@ -53,6 +53,15 @@ type Op struct {
 	// Propagation is a delete's propagationPolicy: Foreground or Orphan add
 	// their finalizer, so the garbage collector acts before the object goes.
 	Propagation string `json:"propagationPolicy,omitempty"`
+	// GracePeriodSeconds is a delete's grace period for a pod (nil: the
+	// pod's own); 0 removes it at once (see applyPodDelete).
+	GracePeriodSeconds *int64 `json:"gracePeriodSeconds,omitempty"`
+	// legacyDelete marks a delete read from an entry of format 1 or 2,
+	// written before pods were deleted gracefully: a pod's delete there
+	// removes it at once, so that a replica replaying an old log builds
+	// the state the replicas that applied it then built. Every pod delete
+	// is now written in format 3 (see EncodeOps).
+	legacyDelete bool
 }
 
 // Result is the outcome of one Op: the object as stored (or as deleted), or

@@ -73,7 +73,7 @@ func applyCreate(txn *state.Txn, op *Op) Result {
 	}
 	m := obj.GetObjectMeta()
 	m.Generation = 1
-	m.DeletionTimestamp = nil
+	m.DeletionTimestamp, m.DeletionGracePeriodSeconds = nil, nil
 	if err := txn.PutSized(obj, state.Added, len(op.Object)); err != nil {
 		return Result{Err: api.Internal(err)}
 	}
@@ -123,6 +123,7 @@ func applyUpdate(txn *state.Txn, op *Op) Result {
 	m, cm := obj.GetObjectMeta(), cur.GetObjectMeta()
 	// Identity and lifecycle fields belong to the server, not the writer.
 	m.UID, m.CreationTimestamp, m.DeletionTimestamp = cm.UID, cm.CreationTimestamp, cm.DeletionTimestamp
+	m.DeletionGracePeriodSeconds = cm.DeletionGracePeriodSeconds
 	// Status changes go through updateStatus, as with Kubernetes' subresource.
 	api.SetField(obj, cur, "Status")
 	m.Generation = cm.Generation
@@ -159,11 +160,12 @@ func applyUpdateStatus(txn *state.Txn, op *Op) Result {
 }
 
 // finishWrite stores an updated object, or removes it when it was being
-// deleted and its last finalizer is gone. size is obj's encoded size when
+// deleted and nothing holds it any more (its last finalizer is gone, and a
+// pod's grace period was ended by its node). size is obj's encoded size when
 // the op carried the whole object (0 when not).
 func finishWrite(txn *state.Txn, obj api.Object, size int) Result {
 	m := obj.GetObjectMeta()
-	if m.DeletionTimestamp != nil && !api.HoldingFinalizers(obj) {
+	if m.DeletionTimestamp != nil && !api.HoldingDeletion(obj) {
 		cur := txn.Get(obj.GetTypeMeta().Kind, m.Namespace, m.Name)
 		if err := txn.Delete(cur); err != nil {
 			return Result{Err: api.Internal(err)}
@@ -185,8 +187,13 @@ func applyDelete(txn *state.Txn, op *Op) Result {
 	if err != nil {
 		return Result{Err: err}
 	}
-	m := cur.GetObjectMeta()
 	fin := api.PropagationFinalizer(op.Propagation)
+	if pod, ok := cur.(*api.Pod); ok && !op.legacyDelete {
+		if r, done := applyPodDelete(txn, pod, op, fin); done {
+			return r
+		}
+	}
+	m := cur.GetObjectMeta()
 	if !api.HoldingFinalizers(cur) && fin == "" {
 		if err := txn.Delete(cur); err != nil {
 			return Result{Err: api.Internal(err)}

@@ -28,12 +28,15 @@ type Agent struct {
 	readySince *api.Time
 	attributes map[string]string // the fingerprint's, for ${attr.*} in tasks
 
-	mu        sync.Mutex
-	workers   map[string]*podWorker                    // by pod UID
-	stopping  map[string]bool                          // pod UIDs whose worker is stopping (stopWorker)
-	recovered map[string]map[string]*driver.TaskHandle // pod UID -> task -> handle
-	records   map[string]podRecord                     // pod UID -> what an earlier agent recorded
-	wg        sync.WaitGroup
+	mu       sync.Mutex
+	workers  map[string]*podWorker // by pod UID
+	stopping map[string]bool       // pod UIDs whose worker is stopping (stopWorker)
+	// terminating: pod UIDs being deleted gracefully (terminate), whose
+	// tasks this agent stops before it deletes the pod for good.
+	terminating map[string]*podWorker                    // its worker, nil when it had none
+	recovered   map[string]map[string]*driver.TaskHandle // pod UID -> task -> handle
+	records     map[string]podRecord                     // pod UID -> what an earlier agent recorded
+	wg          sync.WaitGroup
 
 	podsListed chan struct{} // closed once the pods bound here were first listed
 	listedOnce sync.Once
@@ -75,7 +78,8 @@ func New(cfg Config) (*Agent, error) {
 	}
 	a := &Agent{cfg: cfg, logger: cfg.Logger.Named("agent").With("node", cfg.Name),
 		drivers: map[string]driver.Driver{}, workers: map[string]*podWorker{}, stopping: map[string]bool{},
-		podsListed: make(chan struct{}), claimKick: make(chan struct{}, 1)}
+		terminating: map[string]*podWorker{},
+		podsListed:  make(chan struct{}), claimKick: make(chan struct{}, 1)}
 	for _, d := range cfg.Drivers {
 		a.drivers[d.Name()] = keepPreviousLogs{d}
 	}

@@ -83,11 +83,15 @@ func (a *Agent) follow(ctx context.Context, w *client.Watcher) {
 		if !ok {
 			continue
 		}
-		if ev.Type == client.EventDeleted || pod.DeletionTimestamp != nil {
+		if ev.Type == client.EventDeleted {
 			// Stopping waits out the tasks' grace periods: never hold up
 			// the event loop (and the pods that follow) with it.
 			a.wg.Add(1)
-			go func(uid string) { defer a.wg.Done(); a.stopWorker(uid) }(pod.UID)
+			go func(uid string) { defer a.wg.Done(); a.stopWorker(uid, nil) }(pod.UID)
+			continue
+		}
+		if pod.DeletionTimestamp != nil {
+			a.terminate(ctx, pod)
 			continue
 		}
 		a.ensureWorker(ctx, pod)
@@ -103,6 +107,8 @@ func (a *Agent) reconcile(ctx context.Context, pods []api.Object) {
 		seen[pod.UID] = true
 		if pod.DeletionTimestamp == nil {
 			a.ensureWorker(ctx, pod)
+		} else {
+			a.terminate(ctx, pod)
 		}
 	}
 	a.mu.Lock()
@@ -131,7 +137,7 @@ func (a *Agent) reconcile(ctx context.Context, pods []api.Object) {
 		_ = a.state.deletePod(uid)
 	}
 	for _, uid := range stale {
-		a.stopWorker(uid)
+		a.stopWorker(uid, nil)
 	}
 	for uid, hs := range orphans {
 		a.stopOrphans(ctx, uid, hs)
@@ -208,14 +214,21 @@ func (a *Agent) ensureWorker(ctx context.Context, pod *api.Pod) {
 }
 
 // stopWorker stops a pod's tasks (the pod was deleted) and removes its files.
-func (a *Agent) stopWorker(uid string) {
+func (a *Agent) stopWorker(uid string, grace *int64) {
 	a.mu.Lock()
 	w, ok := a.workers[uid]
 	delete(a.workers, uid)
+	busy := a.stopping[uid] // another stop (a graceful one) still waits for the tasks
 	if ok {
 		a.stopping[uid] = true // sweepPodDirs leaves its files to it
 	}
 	a.mu.Unlock()
+	if ok && grace != nil {
+		w.limitGrace(*grace)
+	}
+	if !ok && busy {
+		return // that stop removes the files once the tasks are gone
+	}
 	if !ok {
 		// A pod that was already terminal when this agent (re)started has
 		// no worker, but may have files (logs kept for `barque logs`).

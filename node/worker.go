@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/barque-io/barque/api"
@@ -49,11 +50,18 @@ type podWorker struct {
 	pod         *api.Pod
 	tasks       map[string]*taskState
 	start       time.Time
+	// stopGrace, when set (>= 0), is the grace period of the pod's
+	// deletion, which wins over its terminationGracePeriodSeconds; it only
+	// ever shrinks (limitGrace), and shortened closes and replaces
+	// (under mu) so that tasks already stopping are stopped again sooner.
+	stopGrace atomic.Int64
+	shortened chan struct{}
 }
 
 func (a *Agent) newWorker(pod *api.Pod, recovered map[string]*driver.TaskHandle) *podWorker {
 	w := &podWorker{a: a, uid: pod.UID, pod: pod, recovered: recovered, done: make(chan struct{}), detach: make(chan struct{}),
-		kick: make(chan struct{}, 1), tasks: map[string]*taskState{}, start: time.Now()}
+		kick: make(chan struct{}, 1), tasks: map[string]*taskState{}, start: time.Now(), shortened: make(chan struct{})}
+	w.stopGrace.Store(-1)
 	for _, c := range pod.Spec.InitContainers {
 		w.tasks[c.Name] = &taskState{name: c.Name, init: true, waiting: "PodInitializing"}
 	}
@@ -238,12 +246,7 @@ func (w *podWorker) runOnce(ctx context.Context, pod *api.Pod, c api.Container, 
 		return driver.ExitResult{}, 0, errDetached
 	case <-ctx.Done():
 		probes.stop()
-		grace := 30 * time.Second
-		if pod.Spec.TerminationGracePeriodSeconds != nil {
-			grace = durationSeconds(*pod.Spec.TerminationGracePeriodSeconds)
-		}
-		_ = drv.Stop(context.Background(), h, h.KillSignal, grace)
-		res = <-ch
+		res = w.stopTask(drv, h, pod, ch)
 	}
 	killMsg := probes.stop()
 	_ = drv.Destroy(context.Background(), h)
@@ -424,3 +427,52 @@ func (w *podWorker) terminate() {
 func (w *podWorker) removeDirs() { _ = os.RemoveAll(w.a.podDirs(w.uid).root) }
 
 func durationSeconds(s int64) time.Duration { return time.Duration(s) * time.Second }
+
+// stopGraceFor is how long a task of pod may take to stop once the pod
+// ends: the grace period of its deletion when it is being deleted, else
+// its terminationGracePeriodSeconds (30 s by default).
+func (w *podWorker) stopGraceFor(pod *api.Pod) time.Duration {
+	if g := w.stopGrace.Load(); g >= 0 {
+		return durationSeconds(g)
+	}
+	if pod.Spec.TerminationGracePeriodSeconds != nil {
+		return durationSeconds(*pod.Spec.TerminationGracePeriodSeconds)
+	}
+	return durationSeconds(api.DefaultTerminationGracePeriod)
+}
+
+// limitGrace lowers the pod's stop grace period to g seconds (a deletion's,
+// or a later, shorter one); tasks already stopping with a longer one are
+// stopped again with g, as the kubelet honours a shortened grace period.
+func (w *podWorker) limitGrace(g int64) {
+	for {
+		cur := w.stopGrace.Load()
+		if cur >= 0 && cur <= g {
+			return
+		}
+		if w.stopGrace.CompareAndSwap(cur, g) {
+			break
+		}
+	}
+	w.mu.Lock()
+	close(w.shortened)
+	w.shortened = make(chan struct{})
+	w.mu.Unlock()
+}
+
+// stopTask stops a running task (its kill signal, then SIGKILL after the
+// grace period) and returns how it ended. A grace period shortened
+// meanwhile starts another stop with the shorter one.
+func (w *podWorker) stopTask(drv driver.Driver, h *driver.TaskHandle, pod *api.Pod, exited <-chan driver.ExitResult) driver.ExitResult {
+	for {
+		w.mu.Lock()
+		shortened := w.shortened
+		w.mu.Unlock()
+		go func(grace time.Duration) { _ = drv.Stop(context.Background(), h, h.KillSignal, grace) }(w.stopGraceFor(pod))
+		select {
+		case res := <-exited:
+			return res
+		case <-shortened:
+		}
+	}
+}

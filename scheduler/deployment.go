@@ -99,8 +99,11 @@ func deploymentKeysFor(view *state.ReadView, ev state.Event) []string {
 
 // rsInfo is one ReplicaSet of a Deployment with its live pods counted.
 type rsInfo struct {
-	rs        *api.ReplicaSet
-	pods      int32 // active: not ended, not being deleted
+	rs   *api.ReplicaSet
+	pods int32 // active: not ended, not being deleted
+	// running: not ended, terminating ones included (a Recreate rollout
+	// waits for them, as Kubernetes' oldPodsRunning does).
+	running   int32
 	ready     int32
 	available int32
 }
@@ -182,7 +185,11 @@ func (s *deploymentSync) load(view *state.ReadView) {
 }
 
 func (s *deploymentSync) count(info *rsInfo, p *api.Pod) {
-	if p.DeletionTimestamp != nil || api.PodIsTerminal(p) {
+	if api.PodIsTerminal(p) {
+		return
+	}
+	info.running++
+	if p.DeletionTimestamp != nil {
 		return
 	}
 	info.pods++

@@ -58,8 +58,8 @@ func (s *deploymentSync) rolloutRecreate(ctx context.Context) error {
 		return s.finish(ctx, nil)
 	}
 	for _, info := range s.old {
-		if info.pods > 0 {
-			return s.finish(ctx, nil) // the old pods are still going
+		if info.running > 0 {
+			return s.finish(ctx, nil) // the old pods are still going, or stopping
 		}
 	}
 	if s.newRS == nil {

@@ -26,6 +26,9 @@ type Writer interface {
 	// DeleteForeground is Delete with foreground propagation: the object
 	// stays, with a deletionTimestamp, until its own dependents are gone.
 	DeleteForeground(ctx context.Context, kind, namespace, name string, rv api.Version, uid string) error
+	// ForceDeletePod removes a pod at once (grace 0) if it still has uid,
+	// whatever grace period it was given: for pods no node will stop.
+	ForceDeletePod(ctx context.Context, namespace, name, uid string) error
 	// Bind writes many bindings in one log entry. The FSM re-checks each
 	// against the state at apply time (the pod still unbound and unchanged,
 	// the node ready and with room); errs[i] says why binding i was refused.

@@ -354,11 +354,13 @@ func (c *JobController) finished(ctx context.Context, job *api.Job, jp jobPods, 
 	if err := c.deletePods(ctx, job, deletable(jp.active), "job finished"); err != nil {
 		return 0, err
 	}
-	if len(jp.active) > 0 {
-		view := c.Store.View()
-		if cur, ok := view.Get("Job", job.Namespace, job.Name).(*api.Job); ok && cur.UID == job.UID {
+	// Active falls as the stopped pods go: they stay, terminating, until
+	// their nodes stopped them, and each change brings the Job here again.
+	view := c.Store.View()
+	if cur, ok := view.Get("Job", job.Namespace, job.Name).(*api.Job); ok && cur.UID == job.UID {
+		if active := int32(len(classifyJobPods(view, cur).active)); active != cur.Status.Active {
 			st := cur.Status
-			st.Active = int32(len(classifyJobPods(view, cur).active))
+			st.Active = active
 			if err := c.writeStatus(ctx, cur, st); err != nil {
 				return 0, err
 			}

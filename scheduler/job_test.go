@@ -292,7 +292,7 @@ func TestJobController(t *testing.T) {
 
 	t.Run("activeDeadlineSeconds", func(t *testing.T) {
 		ns := e.namespace(t, "job-deadline")
-		// The Job is active for only about a second, which a poller on a
+		// The Job is active for only about two seconds, which a poller on a
 		// loaded machine can miss; a watch sees every committed version.
 		w, err := e.cl.Watch(ctx, "Job", ns, client.WatchOptions{})
 		if err != nil {
@@ -300,7 +300,10 @@ func TestJobController(t *testing.T) {
 		}
 		defer w.Stop()
 		j := newJob(ns, "slow", 3, 3)
-		j.Spec.ActiveDeadlineSeconds = api.Ptr(int64(1))
+		// Two seconds: with one, a loaded CI machine once let the deadline
+		// pass between the start and the pods' creation, so the Job
+		// failed before it ever reported them active.
+		j.Spec.ActiveDeadlineSeconds = api.Ptr(int64(2))
 		if _, err := e.cl.Create(ctx, j); err != nil {
 			t.Fatal(err)
 		}
@@ -321,7 +324,7 @@ func TestJobController(t *testing.T) {
 			return countf("pods", len(e.store.View().List("Pod", ns, nil)), 0)
 		})
 		eventually(t, 10*time.Second, func() error { return countf("active", int(getJob(e, ns, "slow").Status.Active), 0) })
-		if d := job.Status.Conditions[0].LastTransitionTime.Sub(job.Status.StartTime.Time); d < time.Second || d > 3*time.Second {
+		if d := job.Status.Conditions[0].LastTransitionTime.Sub(job.Status.StartTime.Time); d < 2*time.Second || d > 4*time.Second {
 			t.Errorf("failed %v after start", d)
 		}
 	})

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/barque-io/barque/api"
@@ -27,7 +28,13 @@ type NodeLifecycle struct {
 	// the heartbeat interval of large clusters (three intervals at least).
 	Grace  time.Duration
 	Logger hclog.Logger
+	// lastSweep is when terminating pods of deleted nodes were last looked
+	// for (sweepOrphans).
+	lastSweep time.Time
 }
+
+// orphanSweepInterval paces sweepOrphans: a walk over every bound pod.
+const orphanSweepInterval = 10 * time.Second
 
 // Run checks every node each second until ctx ends. A new leader counts
 // missed heartbeats only from the moment it took over (it cannot know what
@@ -67,6 +74,39 @@ func (c *NodeLifecycle) checkAll(ctx context.Context, since, now time.Time) {
 		} else if hasTaint(node, TaintUnreachable) {
 			c.untaint(ctx, node)
 		}
+	}
+	if now.Sub(c.lastSweep) >= orphanSweepInterval {
+		c.lastSweep = now
+		c.sweepOrphans(ctx, view, nodes)
+	}
+}
+
+// sweepOrphans removes the terminating pods of nodes that no longer exist:
+// no agent will ever stop them and end their grace period, and until they
+// are gone a StatefulSet cannot bring their identity back. As Kubernetes'
+// pod garbage collector, once the Node object is deleted (the operator's
+// word that the machine is gone); a pod on a node that is only
+// unreachable stays Terminating, since it may still run.
+func (c *NodeLifecycle) sweepOrphans(ctx context.Context, view *state.ReadView, nodes []api.Object) {
+	exists := make(map[string]bool, len(nodes))
+	for _, n := range nodes {
+		exists[n.GetObjectMeta().Name] = true
+	}
+	var orphans []*api.Pod
+	view.Indexed("Pod", state.IndexNode, func(obj api.Object) {
+		// A pod whose grace period is over (nil or 0) waits for its
+		// finalizers only: nothing to force.
+		if p := obj.(*api.Pod); p.DeletionGracePeriodSeconds != nil && *p.DeletionGracePeriodSeconds > 0 && !exists[p.Spec.NodeName] {
+			orphans = append(orphans, p)
+		}
+	})
+	for _, p := range orphans {
+		err := c.Writer.ForceDeletePod(ctx, p.Namespace, p.Name, p.UID)
+		if err != nil && !errors.Is(err, api.ErrNotFound) && !errors.Is(err, api.ErrConflict) {
+			c.Logger.Warn("removing a terminating pod of a deleted node failed", "pod", p.Key(), "error", err)
+			continue
+		}
+		c.Logger.Info("removed a terminating pod of a deleted node", "pod", p.Key(), "node", p.Spec.NodeName)
 	}
 }
 

@@ -93,8 +93,8 @@ func (v *stsView) healthy(p *api.Pod) bool {
 // replaced: the node may only be partitioned away with the pod still
 // running, and a second pod under the same name would break the one
 // guarantee a StatefulSet gives, at most one pod per identity. Deleting the
-// Node object, or the pod itself (in Barque every delete is a force
-// delete), releases the identity.
+// Node object, or the pod itself (a Failed pod's delete removes it at
+// once: there is nothing left to stop gracefully), releases the identity.
 func (v *stsView) lostOnLiveNode(p *api.Pod) bool {
 	return p.Status.Phase == api.PodFailed && p.Status.Reason == ReasonNodeLost &&
 		p.Spec.NodeName != "" && v.nodeExists(p.Spec.NodeName)

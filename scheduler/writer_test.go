@@ -69,6 +69,11 @@ func (w *clientWriter) deleteWith(ctx context.Context, kind, ns, name string, rv
 	return nil
 }
 
+func (w *clientWriter) ForceDeletePod(ctx context.Context, ns, name, uid string) error {
+	zero := int64(0)
+	return w.cl.Delete(ctx, "Pod", ns, name, client.DeleteOptions{UID: uid, GracePeriodSeconds: &zero})
+}
+
 func (w *clientWriter) Bind(context.Context, []scheduler.Binding) ([]error, error) {
 	return nil, errors.New("clientWriter: Bind is not used by these tests")
 }

@@ -8,6 +8,16 @@ import (
 )
 
 // kindInfo looks a kind up in the registry.
+// kindPath is a kind's description and an object's path.
+func kindPath(kind, namespace, name string) (*api.KindInfo, string, error) {
+	ki, err := kindInfo(kind)
+	if err != nil {
+		return nil, "", err
+	}
+	p, err := objectPath(ki, namespace, name)
+	return ki, p, err
+}
+
 func kindInfo(kind string) (*api.KindInfo, error) {
 	ki, ok := api.LookupKind(kind)
 	if !ok {

@@ -145,7 +145,7 @@ func (s *Server) batchOp(it *api.WriteBatchItem, mode api.FieldValidation) (fsm.
 		if err != nil {
 			return fsm.Op{}, nil, err
 		}
-		op, err := newDeleteOp(rt, it.ResourceVersion, "", it.PropagationPolicy)
+		op, err := newDeleteOp(rt, it.ResourceVersion, "", it.PropagationPolicy, it.GracePeriodSeconds)
 		return op, nil, err
 	case api.BatchPatchStatus:
 		rt, err := deleteRoute(it)
@@ -155,7 +155,7 @@ func (s *Server) batchOp(it *api.WriteBatchItem, mode api.FieldValidation) (fsm.
 		if !json.Valid(it.Patch) {
 			return fsm.Op{}, nil, api.BadRequest("patch: not valid JSON")
 		}
-		apply, err := mergePatch.parse(it.Patch)
+		apply, err := mergePatch.parse(it.Patch, rt.kind.Kind)
 		if err != nil {
 			return fsm.Op{}, nil, err
 		}

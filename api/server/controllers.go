@@ -51,6 +51,13 @@ func (w controllerWriter) DeleteForeground(ctx context.Context, kind, namespace,
 	return w.delete(ctx, kind, namespace, name, rv, uid, api.DeletePropagationForeground)
 }
 
+func (w controllerWriter) ForceDeletePod(ctx context.Context, namespace, name, uid string) error {
+	zero := int64(0)
+	_, err := w.s.proposeOne(ctx, fsm.Op{Type: fsm.OpDelete, Kind: "Pod", Namespace: namespace, Name: name,
+		UID: uid, Time: api.NewTime(time.Now()), GracePeriodSeconds: &zero})
+	return err
+}
+
 func (w controllerWriter) delete(ctx context.Context, kind, namespace, name string, rv api.Version, uid, propagation string) error {
 	_, err := w.s.proposeOne(ctx, fsm.Op{Type: fsm.OpDelete, Kind: kind, Namespace: namespace, Name: name,
 		ResourceVersion: rv, UID: uid, Time: api.NewTime(time.Now()), Propagation: propagation})

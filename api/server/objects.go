@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,16 +19,25 @@ import (
 )
 
 func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, rt *route) {
-	if err := s.readBarrier(r); err != nil {
+	obj, err := s.readStored(r, rt)
+	if err != nil {
 		writeError(w, err)
 		return
 	}
+	writeJSON(w, http.StatusOK, obj)
+}
+
+// readStored reads the route's object, linearizably unless the request
+// asks for a stale read.
+func (s *Server) readStored(r *http.Request, rt *route) (api.Object, error) {
+	if err := s.readBarrier(r); err != nil {
+		return nil, err
+	}
 	obj, _ := s.node.Store().Get(rt.kind.Kind, rt.namespace, rt.name)
 	if obj == nil {
-		writeError(w, api.NotFound(rt.kind.Resource, rt.name))
-		return
+		return nil, api.NotFound(rt.kind.Resource, rt.name)
 	}
-	writeJSON(w, http.StatusOK, obj)
+	return obj, nil
 }
 
 // handleWrite runs on the leader: decode, default, validate, stamp, then
@@ -263,9 +273,10 @@ func prepareOp(t fsm.OpType, obj, old api.Object) (fsm.Op, error) {
 
 // deleteOptions is the body Kubernetes clients send with DELETE.
 type deleteOptions struct {
-	DryRun            []string `json:"dryRun"`
-	PropagationPolicy *string  `json:"propagationPolicy"`
-	Preconditions     *struct {
+	DryRun             []string `json:"dryRun"`
+	PropagationPolicy  *string  `json:"propagationPolicy"`
+	GracePeriodSeconds *int64   `json:"gracePeriodSeconds"`
+	Preconditions      *struct {
 		ResourceVersion *string `json:"resourceVersion"`
 		UID             *string `json:"uid"`
 	} `json:"preconditions"`
@@ -279,6 +290,10 @@ func deleteOp(r *http.Request, rt *route) (fsm.Op, []string, error) {
 		return fsm.Op{}, nil, api.BadRequest(err.Error())
 	}
 	uid, propagation := "", r.URL.Query().Get("propagationPolicy")
+	grace, err := gracePeriodQuery(r)
+	if err != nil {
+		return fsm.Op{}, nil, err
+	}
 	var dryRun []string
 	body, _ := io.ReadAll(r.Body)
 	if len(strings.TrimSpace(string(body))) > 0 {
@@ -300,13 +315,31 @@ func deleteOp(r *http.Request, rt *route) (fsm.Op, []string, error) {
 		if opts.PropagationPolicy != nil {
 			propagation = *opts.PropagationPolicy
 		}
+		if opts.GracePeriodSeconds != nil {
+			grace = opts.GracePeriodSeconds
+		}
 	}
-	op, err := newDeleteOp(rt, rv, uid, propagation)
+	op, err := newDeleteOp(rt, rv, uid, propagation, grace)
 	return op, dryRun, err
 }
 
+// gracePeriodQuery reads a delete's gracePeriodSeconds query parameter
+// (nil when absent); DeleteOptions in the body may also carry it.
+func gracePeriodQuery(r *http.Request) (*int64, error) {
+	text := r.URL.Query().Get("gracePeriodSeconds")
+	if text == "" {
+		return nil, nil
+	}
+	n, err := strconv.ParseInt(text, 10, 64)
+	if err != nil {
+		return nil, api.BadRequest(fmt.Sprintf("gracePeriodSeconds: Invalid value: %q: must be a whole number of seconds", text))
+	}
+	return &n, nil
+}
+
 // newDeleteOp builds a delete, conditional on rv and uid when they are set.
-func newDeleteOp(rt *route, rv api.Version, uid, propagation string) (fsm.Op, error) {
+// grace is the grace period asked for a pod (nil: its own).
+func newDeleteOp(rt *route, rv api.Version, uid, propagation string, grace *int64) (fsm.Op, error) {
 	// As Kubernetes keeps default, kube-system and kube-public. The
 	// barque-system namespace's uid is also the cluster's identity
 	// (clusterID).
@@ -318,6 +351,10 @@ func newDeleteOp(rt *route, rv api.Version, uid, propagation string) (fsm.Op, er
 	if !api.ValidPropagationPolicy(op.Propagation) {
 		return op, api.BadRequest(fmt.Sprintf("propagationPolicy %q: must be Background, Foreground or Orphan", op.Propagation))
 	}
+	if grace != nil && *grace < 0 {
+		return op, api.BadRequest(fmt.Sprintf("gracePeriodSeconds: Invalid value: %d: must be greater than or equal to 0", *grace))
+	}
+	op.GracePeriodSeconds = grace
 	return op, nil
 }
 

@@ -29,7 +29,7 @@ func (s *Server) handlePatch(ctx context.Context, w http.ResponseWriter, r *http
 		writeError(w, api.TooLarge(err.Error()))
 		return
 	}
-	apply, err := kind.parse(patch)
+	apply, err := kind.parse(patch, rt.kind.Kind)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -47,9 +47,14 @@ func (s *Server) handlePatch(ctx context.Context, w http.ResponseWriter, r *http
 	}
 	var res api.Object
 	var ignored []string
-	for attempt := 0; attempt < patchAttempts; attempt++ {
-		res, ignored, err = s.patchOnce(ctx, rt, apply, mode)
-		if !errors.Is(err, api.ErrConflict) || patchNamesVersion(patch) {
+	named := patchNamesVersion(patch)
+	for {
+		var op fsm.Op
+		if op, ignored, err = s.patchOp(rt, apply, mode); err != nil {
+			break // a precondition of the patch itself (its uid) is final
+		}
+		res, err = s.proposeOne(ctx, op)
+		if !retryOnConflict(ctx, err, named) {
 			break
 		}
 	}
@@ -61,15 +66,13 @@ func (s *Server) handlePatch(ctx context.Context, w http.ResponseWriter, r *http
 	writeJSON(w, http.StatusOK, res)
 }
 
-// patchOnce merges the patch onto the stored object and proposes the
-// result.
-func (s *Server) patchOnce(ctx context.Context, rt *route, apply patchFunc, mode api.FieldValidation) (api.Object, []string, error) {
-	op, ignored, err := s.patchOp(rt, apply, mode)
-	if err != nil {
-		return nil, ignored, err
-	}
-	res, err := s.proposeOne(ctx, op)
-	return res, ignored, err
+// retryOnConflict says whether a change read from the stored object lost
+// a race with another write and is to be made again on the newer version:
+// as Kubernetes' GuaranteedUpdate, until the request's deadline, unless
+// the change named the version it applies to (then the conflict is its
+// answer).
+func retryOnConflict(ctx context.Context, err error, named bool) bool {
+	return errors.Is(err, api.ErrConflict) && !named && ctx.Err() == nil
 }
 
 // patchOp merges the patch onto the stored object and prepares the write,
@@ -130,15 +133,16 @@ type patchFunc func(orig []byte) ([]byte, error)
 type patchKind int
 
 const (
-	mergePatch patchKind = iota // RFC 7386
-	jsonPatch                   // RFC 6902
+	mergePatch     patchKind = iota // RFC 7386
+	jsonPatch                       // RFC 6902
+	strategicPatch                  // Kubernetes' strategic merge patch (api.StrategicMergePatch)
 )
 
 // patchKindOf maps a Content-Type to the patch format, as Kubernetes names
 // them; plain application/json (and none) is a merge patch, as Barque's
-// earlier clients send it. Strategic merge patch and server-side apply are
-// refused with 415 rather than taken for a merge patch: a merge patch
-// replaces lists that they would merge by key (a Deployment's containers).
+// earlier clients send it. Server-side apply is refused with 415 rather
+// than taken for a merge patch: a merge patch replaces lists that it would
+// merge by key (a Deployment's containers).
 func patchKindOf(contentType string) (patchKind, error) {
 	if contentType == "" {
 		return mergePatch, nil
@@ -151,21 +155,21 @@ func patchKindOf(contentType string) (patchKind, error) {
 	case mt == "application/json-patch+json":
 		return jsonPatch, nil
 	case mt == "application/strategic-merge-patch+json":
-		return 0, unsupportedPatch("strategic merge patch (application/strategic-merge-patch+json) is not supported yet; " +
-			"send a JSON merge patch (application/merge-patch+json, kubectl patch --type merge) or, to change one item of a list, " +
-			"a JSON patch (application/json-patch+json, kubectl patch --type json)")
+		return strategicPatch, nil
 	case mt == "application/apply-patch+yaml":
 		return 0, unsupportedPatch("server-side apply (application/apply-patch+yaml) is not supported; use barque apply, or a JSON merge patch")
 	}
-	return 0, unsupportedPatch(fmt.Sprintf("the patch type %q is not supported; use application/merge-patch+json or application/json-patch+json", contentType))
+	return 0, unsupportedPatch(fmt.Sprintf("the patch type %q is not supported; use application/merge-patch+json, "+
+		"application/strategic-merge-patch+json or application/json-patch+json", contentType))
 }
 
 func unsupportedPatch(msg string) error {
 	return api.NewStatusError(http.StatusUnsupportedMediaType, "UnsupportedMediaType", msg)
 }
 
-// parse checks the patch body and returns the function that applies it.
-func (k patchKind) parse(patch []byte) (patchFunc, error) {
+// parse checks the patch body and returns the function that applies it to
+// an object of kind.
+func (k patchKind) parse(patch []byte, kind string) (patchFunc, error) {
 	if k == jsonPatch {
 		ops, err := jsonpatch.DecodePatch(patch)
 		if err != nil {
@@ -181,6 +185,15 @@ func (k patchKind) parse(patch []byte) (patchFunc, error) {
 	}
 	if !json.Valid(patch) {
 		return nil, api.BadRequest("the patch is not valid JSON")
+	}
+	if k == strategicPatch {
+		return func(orig []byte) ([]byte, error) {
+			out, err := api.StrategicMergePatch(kind, orig, patch)
+			if err != nil {
+				return nil, api.BadRequest(fmt.Sprintf("applying the strategic merge patch: %v", err))
+			}
+			return out, nil
+		}, nil
 	}
 	return func(orig []byte) ([]byte, error) {
 		out, err := jsonpatch.MergePatch(orig, patch)

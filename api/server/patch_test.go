@@ -67,10 +67,11 @@ func patchAs(t *testing.T, url, contentType, body string) (int, map[string]any) 
 }
 
 // TestPatchTypes: a JSON patch (RFC 6902) changes one item of a list; a
-// strategic merge patch, which Barque does not implement, is refused with
-// 415 instead of being taken for a merge patch that would replace the
-// list (dropping the Deployment's other containers); bad JSON patches are
-// 400 or 422; the stored object is unchanged by every refused patch.
+// strategic merge patch (kubectl's default) adds a sidecar to the
+// Deployment's containers, merged by name, where a merge patch would
+// replace the list, and "$patch": "delete" takes it out again; server-side
+// apply is refused with 415; bad patches are 400 or 422; the stored object
+// is unchanged by every refused patch.
 func TestPatchTypes(t *testing.T) {
 	c := cluster.New(t, 1, cluster.Options{DisabledControllers: []string{"deployment", "replicaset", "scheduler"}})
 	c.WaitForLeader(10 * time.Second)
@@ -100,12 +101,27 @@ func TestPatchTypes(t *testing.T) {
 	if got, want := images(), "web=nginx,log=busybox:1.36"; got != want {
 		t.Fatalf("after the JSON patch: containers %s, want %s", got, want)
 	}
+	code, body = patchAs(t, url, "application/strategic-merge-patch+json",
+		`{"spec":{"template":{"spec":{"containers":[{"name":"side","image":"envoy"}]}}}}`)
+	if code != http.StatusOK {
+		t.Fatalf("strategic merge patch: %d %v", code, body)
+	}
+	if got, want := images(), "side=envoy,web=nginx,log=busybox:1.36"; got != want {
+		t.Fatalf("after the strategic merge patch: containers %s, want %s (Kubernetes' order)", got, want)
+	}
+	code, body = patchAs(t, url, "application/strategic-merge-patch+json",
+		`{"spec":{"template":{"spec":{"containers":[{"name":"side","$patch":"delete"}]}}}}`)
+	if got, want := images(), "web=nginx,log=busybox:1.36"; code != http.StatusOK || got != want {
+		t.Fatalf("strategic merge patch deleting the sidecar: %d %v, containers %s, want %s", code, body, got, want)
+	}
 	for _, c := range []struct {
 		name, ctype, body string
 		code              int
 	}{
-		{"strategic merge patch", "application/strategic-merge-patch+json",
-			`{"spec":{"template":{"spec":{"containers":[{"name":"side","image":"envoy"}]}}}}`, http.StatusUnsupportedMediaType},
+		{"strategic merge patch with an unknown directive", "application/strategic-merge-patch+json",
+			`{"spec":{"template":{"spec":{"containers":[{"name":"web","$patch":"explode"}]}}}}`, http.StatusBadRequest},
+		{"strategic merge patch of a merge list without its key", "application/strategic-merge-patch+json",
+			`{"spec":{"template":{"spec":{"containers":[{"image":"nginx:2"}]}}}}`, http.StatusBadRequest},
 		{"server-side apply", "application/apply-patch+yaml", `spec: {}`, http.StatusUnsupportedMediaType},
 		{"unknown type", "text/plain", `x`, http.StatusUnsupportedMediaType},
 		{"JSON patch that is not a list", "application/json-patch+json", `{"op":"remove"}`, http.StatusBadRequest},

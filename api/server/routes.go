@@ -14,7 +14,7 @@ type route struct {
 	kind        *api.KindInfo
 	namespace   string // "" for cluster-scoped kinds and all-namespace lists
 	name        string // "" for collections
-	subresource string // "status", "" or, for pods, "log" and "exec"
+	subresource string // "status", "" or, for pods, "log" and "exec", for Deployments, ReplicaSets and StatefulSets "scale"
 }
 
 // parseObjectPath reads Kubernetes' path shapes:
@@ -51,7 +51,8 @@ func parseObjectPath(path string) (*route, error) {
 	}
 	if len(parts) > 2 {
 		r.subresource = parts[2]
-		if !(r.subresource == "status" || isPodStream(k, r.subresource)) || len(parts) > 3 {
+		known := r.subresource == "status" || isPodStream(k, r.subresource) || (r.subresource == "scale" && isScalable(k))
+		if !known || len(parts) > 3 {
 			return nil, api.NotFound("subresource", strings.Join(parts[2:], "/"))
 		}
 	}
@@ -88,11 +89,17 @@ func (s *Server) routes() http.Handler {
 	}
 	mux.HandleFunc("/api/", s.handleObjects)
 	mux.HandleFunc("/apis/", s.handleObjects)
+	mux.HandleFunc("/api", s.handleObjects)
+	mux.HandleFunc("/apis", s.handleObjects)
+	mux.HandleFunc("/version", handleVersion)
 	return s.withCommonHeaders(mux)
 }
 
 // handleObjects dispatches every object path by method.
 func (s *Server) handleObjects(w http.ResponseWriter, r *http.Request) {
+	if s.handleDiscovery(w, r) {
+		return
+	}
 	rt, err := parseObjectPath(r.URL.Path)
 	if err != nil {
 		writeError(w, err)
@@ -100,6 +107,10 @@ func (s *Server) handleObjects(w http.ResponseWriter, r *http.Request) {
 	}
 	if isPodStream(rt.kind, rt.subresource) {
 		s.handlePodStream(w, r, rt)
+		return
+	}
+	if rt.subresource == "scale" {
+		s.handleScale(w, r, rt)
 		return
 	}
 	verb := verbOf(r, rt)

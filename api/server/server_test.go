@@ -116,9 +116,9 @@ func TestErrorsNameTheResource(t *testing.T) {
 }
 
 // TestListResourceVersionMatch: resourceVersionMatch as Kubernetes reads
-// it: Exact at the current version is served, at an older one is 410 (no
-// past states are kept, and a client must not take the current state for
-// it), NotOlderThan is served, and without a resourceVersion it is a 400.
+// it: Exact at the current version is served, and at an older one the
+// list as it was then (from the watch history), NotOlderThan is served
+// from now, and without a resourceVersion it is a 400.
 func TestListResourceVersionMatch(t *testing.T) {
 	c := cluster.New(t, 1, cluster.Options{})
 	c.WaitForLeader(10 * time.Second)
@@ -133,14 +133,23 @@ func TestListResourceVersionMatch(t *testing.T) {
 	code, body = do(t, http.MethodGet, base, "")
 	now := body["metadata"].(map[string]any)["resourceVersion"].(string)
 	for q, want := range map[string]int{
-		"?resourceVersion=" + now + "&resourceVersionMatch=Exact":       http.StatusOK,
-		"?resourceVersion=" + rv + "&resourceVersionMatch=Exact":        http.StatusGone,
-		"?resourceVersion=" + rv + "&resourceVersionMatch=NotOlderThan": http.StatusOK,
-		"?resourceVersionMatch=Exact":                                   http.StatusBadRequest,
-		"?resourceVersion=1&resourceVersionMatch=Newest":                http.StatusBadRequest,
+		"?resourceVersion=" + now + "&resourceVersionMatch=Exact":       2,
+		"?resourceVersion=" + rv + "&resourceVersionMatch=Exact":        1,
+		"?resourceVersion=" + rv + "&limit=5":                           1, // Kubernetes' legacy rule: Exact
+		"?resourceVersion=" + rv + "&resourceVersionMatch=NotOlderThan": 2,
+		"?resourceVersion=" + rv:                                        2,
+		"?resourceVersionMatch=Exact":                                   -http.StatusBadRequest,
+		"?resourceVersion=1&resourceVersionMatch=Newest":                -http.StatusBadRequest,
 	} {
-		if code, body := do(t, http.MethodGet, base+q, ""); code != want {
-			t.Errorf("list%s: %d %v, want %d", q, code, body, want)
+		code, body := do(t, http.MethodGet, base+q, "")
+		if want < 0 {
+			if code != -want {
+				t.Errorf("list%s: %d %v, want %d", q, code, body, -want)
+			}
+			continue
+		}
+		if code != http.StatusOK || len(body["items"].([]any)) != want {
+			t.Errorf("list%s: %d %v, want %d items", q, code, body, want)
 		}
 	}
 }

@@ -46,7 +46,10 @@ reattaches to them.`,
 }
 
 // agentStrings are flags parsed as text, then turned into lists and maps.
-type agentStrings struct{ config, join, servers, meta, labels, taints, level string }
+type agentStrings struct {
+	config, servers, meta, labels, taints, level string
+	join                                         listFlag
+}
 
 func agentFlagSet(c *node.Config, x *agentStrings) *flag.FlagSet {
 	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
@@ -57,7 +60,7 @@ func agentFlagSet(c *node.Config, x *agentStrings) *flag.FlagSet {
 	fs.StringVar(&c.AdvertiseAddr, "advertise", c.AdvertiseAddr, "address advertised to the cluster (default: -bind)")
 	fs.IntVar(&c.GossipPort, "gossip-port", c.GossipPort, "gossip port")
 	fs.IntVar(&c.APIPort, "api-port", c.APIPort, "HTTP API port for logs and exec (default 7084; -1: any free port)")
-	fs.StringVar(&x.join, "join", "", "comma-separated gossip addresses of any members (servers or agents)")
+	fs.Var(&x.join, "join", "gossip address ADDR[:PORT] of any member (server or agent); repeat it or separate addresses with commas")
 	fs.StringVar(&x.servers, "servers", "", "comma-separated server API URLs (optional; gossip finds them)")
 	fs.StringVar(&c.Datacenter, "dc", c.Datacenter, "datacenter")
 	fs.StringVar(&c.NodeClass, "node-class", c.NodeClass, "node class")
@@ -87,7 +90,10 @@ func parseAgentFlags(args []string) (node.Config, error) {
 	if err := agentFlagSet(&c, &x).Parse(args); err != nil {
 		return c, err
 	}
-	c.Join, c.Servers, c.Taints = orList(x.join, c.Join), orList(x.servers, c.Servers), orList(x.taints, c.Taints)
+	c.Servers, c.Taints = orList(x.servers, c.Servers), orList(x.taints, c.Taints)
+	if len(x.join) > 0 { // the flags' addresses replace the file's, as with the server
+		c.Join = x.join
+	}
 	var err error
 	if c.Meta, err = kvList("-meta", x.meta, c.Meta); err != nil {
 		return c, err

@@ -22,6 +22,7 @@ type getOpts struct {
 	fieldSelector string
 	output        string
 	watch         bool
+	chunkSize     int64
 }
 
 func newGetCmd() *cobra.Command {
@@ -50,6 +51,7 @@ KIND/NAME (the form -o name prints): get pod/web-1 deploy/web.`,
 	f.StringVar(&o.fieldSelector, "field-selector", "", "field selector (spec.nodeName=n1,status.phase=Running)")
 	f.StringVarP(&o.output, "output", "o", "", "output format: wide|json|yaml|name")
 	f.BoolVarP(&o.watch, "watch", "w", false, "after listing, watch for changes")
+	f.Int64Var(&o.chunkSize, "chunk-size", 500, "read lists in pages of this many objects (0: in one answer)")
 	return cmd
 }
 
@@ -109,6 +111,22 @@ func parseGetArgs(args []string) ([]getRequest, error) {
 	return reqs, nil
 }
 
+// kindAndNames reads "KIND NAME…" or "KIND/NAME…" (one kind) as kubectl's
+// verbs that act on named objects of one kind do.
+func kindAndNames(args []string) (*api.KindInfo, []string, error) {
+	reqs, err := parseGetArgs(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(reqs) != 1 {
+		return nil, nil, fmt.Errorf("name objects of one kind only")
+	}
+	if len(reqs[0].names) == 0 {
+		return nil, nil, fmt.Errorf("resource(s) were provided, but no name was specified")
+	}
+	return reqs[0].ki, reqs[0].names, nil
+}
+
 // resolveKind is api.ResolveName, also taking the KIND.GROUP form that
 // -o name prints ("deployment.apps", "ingress.networking.k8s.io").
 func resolveKind(s string) (*api.KindInfo, error) {
@@ -127,6 +145,9 @@ func resolveKind(s string) (*api.KindInfo, error) {
 func runGet(cmd *cobra.Command, o getOpts, args []string) error {
 	if err := checkOutput(o.output); err != nil {
 		return err
+	}
+	if o.chunkSize < 0 {
+		return fmt.Errorf("--chunk-size: %d is negative; use 0 to read a list in one answer", o.chunkSize)
 	}
 	reqs, err := parseGetArgs(args)
 	if err != nil {
@@ -157,7 +178,7 @@ func runGet(cmd *cobra.Command, o getOpts, args []string) error {
 		}
 		return err
 	}
-	lo := client.ListOptions{LabelSelector: o.selector, FieldSelector: o.fieldSelector}
+	lo := client.ListOptions{LabelSelector: o.selector, FieldSelector: o.fieldSelector, ChunkSize: o.chunkSize}
 	l, err := c.List(cmd.Context(), ki.Kind, ns, lo)
 	if err != nil {
 		return err
@@ -192,7 +213,7 @@ func getKinds(cmd *cobra.Command, c *client.Client, o getOpts, ns string, reqs [
 			objs, err = getNamed(cmd.Context(), c, r.ki, ns, r.names)
 			errs = errors.Join(errs, err)
 		} else {
-			l, err := c.List(cmd.Context(), r.ki.Kind, ns, client.ListOptions{LabelSelector: o.selector, FieldSelector: o.fieldSelector})
+			l, err := c.List(cmd.Context(), r.ki.Kind, ns, client.ListOptions{LabelSelector: o.selector, FieldSelector: o.fieldSelector, ChunkSize: o.chunkSize})
 			if err != nil {
 				return errors.Join(errs, err)
 			}

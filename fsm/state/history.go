@@ -19,10 +19,12 @@ type Event struct {
 	Index  uint64
 	Kind   string
 	Object api.Object
-	// Prev is the version a Modified event replaced, so that a watch with
-	// a selector can tell an object that starts or stops matching (ADDED,
-	// DELETED), as Kubernetes does. Usually an earlier event of the
-	// history holds it anyway; it is not charged to Size.
+	// Prev is the version a Modified or Deleted event replaced, with its
+	// own resourceVersion: a watch with a selector tells from it an object
+	// that starts or stops matching (ADDED, DELETED), as Kubernetes does,
+	// and a list at a past index (ListPage) finds the object as it was.
+	// Usually an earlier event of the history holds it anyway; it is not
+	// charged to Size.
 	Prev api.Object
 	Size int
 }

@@ -35,6 +35,10 @@ type Store struct {
 	index   atomic.Uint64 // index of the last applied entry that wrote
 
 	restores atomic.Uint64 // how many times the whole state was replaced
+	// restoredAt is the index a Restore left the store at (under mu): the
+	// state there is the restored one, not what the log had made of it,
+	// so no list may be read "at" that index (ListPage).
+	restoredAt uint64
 }
 
 // Restores counts whole-state replacements; a watch that sees it change

@@ -110,7 +110,7 @@ func (t *Txn) Delete(obj api.Object) error {
 	}
 	gone := api.ShallowCopy(obj)
 	gone.GetObjectMeta().ResourceVersion = api.Version(t.index)
-	t.events = append(t.events, Event{Type: Deleted, Index: t.index, Kind: obj.GetTypeMeta().Kind, Object: gone, Size: encodedSize(gone) + eventOverhead})
+	t.events = append(t.events, Event{Type: Deleted, Index: t.index, Kind: obj.GetTypeMeta().Kind, Object: gone, Prev: obj, Size: encodedSize(gone) + eventOverhead})
 	return nil
 }
 
@@ -193,6 +193,7 @@ func (s *Store) Restore(idx uint64, objs []api.Object) error {
 	s.db, s.usage = db, usage
 	s.hist = newHistory(s.histSize, s.histBytes, idx)
 	s.index.Store(idx)
+	s.restoredAt = idx
 	s.restores.Add(1)
 	close(s.changed)
 	s.changed = make(chan struct{})

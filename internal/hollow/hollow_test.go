@@ -2,6 +2,7 @@ package hollow
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -142,6 +143,17 @@ func TestPodsRunAndAreForgotten(t *testing.T) {
 	eventually(t, 5*time.Second, func() error {
 		if n := h.Stats().PodsTracked; n != 28 {
 			return fmt.Errorf("%d pods tracked, want 28", n)
+		}
+		return nil
+	})
+	// A deleted pod a hollow node runs is deleted gracefully; the node
+	// ends its grace period at once, as an agent does once the pod's
+	// tasks stopped.
+	eventually(t, 5*time.Second, func() error {
+		for _, name := range []string{"early-0", "late-7"} {
+			if _, err := cl.Get(ctx, "Pod", "default", name, client.GetOptions{}); !errors.Is(err, api.ErrNotFound) {
+				return fmt.Errorf("pod %s after its delete: %v", name, err)
+			}
 		}
 		return nil
 	})

@@ -121,7 +121,13 @@ func (t *podTracker) reconcile(items []api.Object) {
 // (per UID) and, unless it already runs or ended, schedules its start.
 func (t *podTracker) observe(pod *api.Pod) {
 	key := pod.Namespace + "/" + pod.Name
-	if _, ours := t.h.index[pod.Spec.NodeName]; !ours || pod.DeletionTimestamp != nil {
+	_, ours := t.h.index[pod.Spec.NodeName]
+	if ours && pod.DeletionTimestamp != nil {
+		t.forget(key, pod.UID)
+		go t.finishDeletion(pod)
+		return
+	}
+	if !ours {
 		t.forget(key, "")
 		return
 	}
@@ -262,4 +268,21 @@ func runningStatus(pod *api.Pod, now time.Time) api.PodStatus {
 		st.Conditions = append(st.Conditions, api.Condition{Type: typ, Status: api.ConditionTrue, LastTransitionTime: t})
 	}
 	return st
+}
+
+// finishDeletion ends a hollow pod's graceful deletion at once, as a real
+// agent does once the pod's tasks stopped: a delete of grace 0, for that
+// uid only.
+func (t *podTracker) finishDeletion(pod *api.Pod) {
+	for attempt := 0; attempt < 5; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := t.h.cfg.Client.EndPodDeletion(ctx, pod.Namespace, pod.Name, pod.UID)
+		cancel()
+		if err == nil {
+			return
+		}
+		t.h.errs.Add(1)
+		t.h.logger.Warn("deleting a terminating pod failed", "pod", pod.Namespace+"/"+pod.Name, "error", err)
+		time.Sleep(time.Second)
+	}
 }

@@ -19,7 +19,7 @@ func TestAgentJoinsThroughAgent(t *testing.T) {
 	if n.Status.Attributes["agent.api"] == "" {
 		t.Fatalf("n2 registered without its agent API: %v", n.Status.Attributes)
 	}
-	// The later -join replaced the server's address: n2 knew only n1.
+	// n2 was given n1's address alone.
 	if log, _ := readFile(n2.logPath); !contains(log, "joining ["+agents["n1"].gossip+"]") {
 		t.Fatalf("n2 did not join through n1 alone:\n%s", tail(log, 2000))
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -31,16 +32,19 @@ func (c *procCluster) startAgentEnv(name string, env ...string) *proc {
 }
 
 // startAgentWith is startAgentEnv with flags appended to the agent's
-// command line; a repeated flag replaces the default ("-join", addr joins
-// through addr instead of the first server).
+// command line; flags with a -join join through those addresses instead
+// of the first server (-join adds up when repeated).
 func (c *procCluster) startAgentWith(name string, env []string, flags ...string) *proc {
 	c.t.Helper()
 	ip := c.procs[0].gossip[:strings.LastIndex(c.procs[0].gossip, ":")]
 	ports := freePorts(c.t, ip, 2)
+	args := []string{"agent", "-name", name, "-data-dir", filepath.Join(c.dir, name), "-bind", ip,
+		"-gossip-port", fmt.Sprint(ports[0]), "-api-port", fmt.Sprint(ports[1]), "-log-level", "debug"}
+	if !slices.Contains(flags, "-join") {
+		args = append(args, "-join", c.procs[0].gossip)
+	}
 	p := &proc{name: name, logPath: filepath.Join(c.dir, name+".log"), gossip: fmt.Sprintf("%s:%d", ip, ports[0]),
-		args: append([]string{"agent", "-name", name, "-data-dir", filepath.Join(c.dir, name), "-bind", ip,
-			"-gossip-port", fmt.Sprint(ports[0]), "-api-port", fmt.Sprint(ports[1]), "-join", c.procs[0].gossip, "-log-level", "debug"}, flags...),
-		env: env}
+		args: append(args, flags...), env: env}
 	c.agents = append(c.agents, p)
 	c.start(p)
 	return p

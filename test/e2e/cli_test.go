@@ -86,6 +86,62 @@ func TestCLIAgainstACluster(t *testing.T) {
 	if out, code = run(t, env, "", "get", "pod/hello", "-n", "hello"); code != 0 || !strings.Contains(out, "\nhello ") {
 		t.Fatalf("get pod/hello: %d\n%s", code, out)
 	}
+	// patch, as kubectl patch: strategic (the default), YAML accepted, and json.
+	if out, code = run(t, env, "", "patch", "cm", "web-config", "-n", "hello", "-p", "data: {extra: one}"); code != 0 || !strings.Contains(out, "configmap/web-config patched") {
+		t.Fatalf("patch: %d\n%s", code, out)
+	}
+	out, code = run(t, env, "", "patch", "cm", "web-config", "-n", "hello", "--type", "json", "-o", "yaml",
+		"-p", `[{"op":"replace","path":"/data/extra","value":"two"}]`)
+	if code != 0 || !strings.Contains(out, "extra: two") || !strings.Contains(out, "greeting: Hello from Barque") {
+		t.Fatalf("patch --type json -o yaml: %d\n%s", code, out)
+	}
+	// A bad -o is refused before anything is written.
+	if out, code = run(t, env, "", "patch", "cm/web-config", "-n", "hello", "-p", `{"data":{"extra":"three"}}`, "-o", "jsn"); code != 1 {
+		t.Fatalf("patch -o jsn: exit %d, want 1:\n%s", code, out)
+	}
+	if out, _ = run(t, env, "", "get", "cm", "web-config", "-n", "hello", "-o", "yaml"); !strings.Contains(out, "extra: two") {
+		t.Fatalf("a patch refused for its -o was applied:\n%s", out)
+	}
+	for _, bad := range [][]string{{"--type", "apply", "-p", "{}"}, {"-p", "{not json"}, {}} {
+		args := append([]string{"patch", "cm", "web-config", "-n", "hello"}, bad...)
+		if out, code = run(t, env, "", args...); code != 1 {
+			t.Fatalf("barque %v: exit %d, want 1:\n%s", args, code, out)
+		}
+	}
+	// scale, as kubectl scale, through the scale subresource.
+	deploy := `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"hello"},
+"spec":{"replicas":1,"selector":{"matchLabels":{"app":"scaled"}},"template":{"metadata":{"labels":{"app":"scaled"}},
+"spec":{"containers":[{"name":"web","image":"nginx"}]}}}}`
+	if out, code = run(t, env, deploy, "apply", "-f", "-"); code != 0 {
+		t.Fatalf("apply deployment: %d\n%s", code, out)
+	}
+	if out, code = run(t, env, "", "scale", "deployment", "web", "-n", "hello", "--replicas", "3", "--current-replicas", "1"); code != 0 || !strings.Contains(out, "deployment.apps/web scaled") {
+		t.Fatalf("scale: %d\n%s", code, out)
+	}
+	if out, code = run(t, env, "", "get", "deploy", "web", "-n", "hello", "-o", "yaml"); code != 0 || !strings.Contains(out, "\n  replicas: 3\n") {
+		t.Fatalf("get after scale: %d\n%s", code, out)
+	}
+	out, code = run(t, env, "", "patch", "deploy/web", "-n", "hello", "--subresource", "scale", "--type", "merge", "-p", `{"spec":{"replicas":2}}`, "-o", "yaml")
+	if code != 0 || !strings.Contains(out, "kind: Scale") || !strings.Contains(out, "replicas: 2") {
+		t.Fatalf("patch --subresource scale: %d\n%s", code, out)
+	}
+	if out, code = run(t, env, "", "scale", "deploy/web", "-n", "hello", "--replicas", "3"); code != 0 || !strings.Contains(out, "deployment.apps/web scaled") {
+		t.Fatalf("scale deploy/web: %d\n%s", code, out)
+	}
+	if out, code = run(t, env, "", "scale", "deployment", "web", "-n", "hello", "--replicas", "5", "--current-replicas", "1"); code != 1 || !strings.Contains(out, "expected 1 replicas, found 3") {
+		t.Fatalf("scale with a wrong --current-replicas: %d, want 1 with the counts:\n%s", code, out)
+	}
+	if out, code = run(t, env, "", "scale", "configmap", "web-config", "-n", "hello", "--replicas", "2"); code != 1 {
+		t.Fatalf("scale of a ConfigMap: %d, want 1:\n%s", code, out)
+	}
+	// Lists in pages of one object: every object, one table.
+	out, code = run(t, env, "", "get", "ns", "--chunk-size", "1", "-o", "name")
+	if code != 0 || !strings.Contains(out, "namespace/barque-system\nnamespace/default\nnamespace/hello\n") {
+		t.Fatalf("get --chunk-size 1: %d\n%s", code, out)
+	}
+	if out, code = run(t, env, "", "get", "cm", "-n", "hello", "--chunk-size", "-1"); code != 1 || !strings.Contains(out, "--chunk-size") {
+		t.Fatalf("get --chunk-size -1: %d, want 1 and a message naming the flag:\n%s", code, out)
+	}
 	// No node runs here: the scheduler reports the pod unschedulable in an
 	// Event, which describe lists, as kubectl does.
 	deadline := time.Now().Add(20 * time.Second)

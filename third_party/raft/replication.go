@@ -222,10 +222,13 @@ func (r *Raft) replicateTo(s *followerReplication, lastIndex uint64) (shouldStop
 	var peer Server
 
 START:
-	// Prevent an excessive retry rate on errors
+	// Prevent an excessive retry rate on errors. Barque patch: capped at
+	// half the heartbeat timeout, as heartbeats are, instead of growing to
+	// 41 s: a follower back after a long cut got no entry until that
+	// sleep ended.
 	if s.failures > 0 {
 		select {
-		case <-time.After(backoff(failureWait, s.failures, maxFailureScale)):
+		case <-time.After(cappedExponentialBackoff(failureWait, s.failures, maxFailureScale, r.config().HeartbeatTimeout/2)):
 		case <-r.shutdownCh:
 		}
 	}

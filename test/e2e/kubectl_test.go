@@ -1,0 +1,105 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestKubectlAgainstBarque drives an unmodified kubectl, where the machine
+// has one, against a Barque cluster: discovery, apply (client-side, with
+// its three-way strategic merge patch on the second apply), get, scale
+// (the scale subresource), patch (strategic), rollout restart and delete.
+// kubectl's schema validation needs OpenAPI, which Barque does not serve
+// yet, hence --validate=false.
+func TestKubectlAgainstBarque(t *testing.T) {
+	kubectl, err := exec.LookPath("kubectl")
+	if err != nil {
+		t.Skip("kubectl is not installed on this machine")
+	}
+	c := startProcCluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	c.leader(ctx, c.client(t))
+	waitWritable(ctx, t, c.client(t))
+	dir := t.TempDir()
+	kubeconfig := filepath.Join(dir, "config")
+	if err := os.WriteFile(kubeconfig, []byte(fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters: [{name: b, cluster: {server: %q}}]
+contexts: [{name: b, context: {cluster: b, namespace: default}}]
+current-context: b
+users: []
+`, c.addresses()[0])), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	kc := func(args ...string) string {
+		t.Helper()
+		cmd := exec.CommandContext(ctx, kubectl, args...)
+		cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "HOME="+dir)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	manifest := filepath.Join(dir, "web.yaml")
+	write := func(replicas int, value string) {
+		t.Helper()
+		if err := os.WriteFile(manifest, []byte(fmt.Sprintf(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: %d
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: nginx}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cfg}
+data: {a: %q}
+`, replicas, value)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out := kc("api-resources"); !strings.Contains(out, "deployments") || !strings.Contains(out, "deploy") {
+		t.Fatalf("kubectl api-resources:\n%s", out)
+	}
+	write(2, "1")
+	if out := kc("apply", "--validate=false", "-f", manifest); !strings.Contains(out, "deployment.apps/web created") {
+		t.Fatalf("first apply:\n%s", out)
+	}
+	write(3, "2")
+	if out := kc("apply", "--validate=false", "-f", manifest); !strings.Contains(out, "configmap/cfg configured") {
+		t.Fatalf("second apply:\n%s", out)
+	}
+	if out := kc("get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"); out != "3" {
+		t.Fatalf("replicas after the second apply: %q, want 3", out)
+	}
+	if out := kc("scale", "deploy", "web", "--replicas=1"); !strings.Contains(out, "scaled") {
+		t.Fatalf("scale:\n%s", out)
+	}
+	kc("patch", "cm", "cfg", "-p", `{"data":{"b":"x"}}`)
+	if out := kc("get", "cm", "cfg", "-o", "jsonpath={.data.a}{.data.b}"); out != "2x" {
+		t.Fatalf("configmap after apply and patch: %q, want 2x", out)
+	}
+	if out := kc("get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"); out != "1" {
+		t.Fatalf("replicas after scale: %q, want 1", out)
+	}
+	kc("rollout", "restart", "deploy", "web")
+	if out := kc("get", "deploy", "web", "-o", "jsonpath={.spec.template.metadata.annotations}"); !strings.Contains(out, "kubectl.kubernetes.io/restartedAt") {
+		t.Fatalf("annotations after rollout restart: %q", out)
+	}
+	kc("delete", "-f", manifest)
+	if out := kc("get", "deploy,cm", "-o", "name"); strings.Contains(out, "deployment.apps/web") || strings.Contains(out, "configmap/cfg") {
+		t.Fatalf("after kubectl delete:\n%s", out)
+	}
+}
