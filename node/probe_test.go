@@ -241,6 +241,13 @@ func TestProberLivenessKills(t *testing.T) {
 	if !shouldRestart(api.RestartOnFailure, false, !h.w.killedByProbe(h.ts)) {
 		t.Fatal("OnFailure would not restart a task killed by its liveness probe")
 	}
+	// The task handled the stop signal and exited 0. Until the restart
+	// begins, the pod must not look Succeeded: a terminal phase, once
+	// reported, is final, and the pod would never run again (a CI failure).
+	h.w.pod.Spec.RestartPolicy = api.RestartOnFailure
+	if ph := h.w.podStatus().Phase; ph != api.PodRunning {
+		t.Fatalf("phase %s between a probe kill and the restart, want Running", ph)
+	}
 }
 
 func TestProberStartupGatesLiveness(t *testing.T) {

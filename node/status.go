@@ -74,7 +74,10 @@ func (w *podWorker) podStatus() api.PodStatus {
 		st.ContainerStatuses = append(st.ContainerStatuses, cs)
 		allReady = allReady && cs.Ready
 		allDone = allDone && ts.term != nil && !ts.running && ts.waiting == ""
-		anyFailed = anyFailed || (ts.term != nil && ts.term.ExitCode != 0)
+		// A task a failed probe killed has failed, whatever its exit code
+		// (it may handle the stop signal and exit 0): the restart policy
+		// restarts it, so the pod is not Succeeded meanwhile.
+		anyFailed = anyFailed || (ts.term != nil && (ts.term.ExitCode != 0 || ts.probeKilled))
 	}
 	switch {
 	case allDone && len(pod.Spec.Containers) > 0 && !anyFailed && pod.Spec.RestartPolicy != api.RestartAlways:
