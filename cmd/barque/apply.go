@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -13,7 +14,8 @@ import (
 
 func init() { subcommands = append(subcommands, newApplyCmd) }
 
-// applyAttempts bounds the GET-then-PUT loop when writers race.
+// applyAttempts bounds the GET-then-write loop when the object is deleted,
+// created or replaced under it, or an answer is lost.
 const applyAttempts = 5
 
 func newApplyCmd() *cobra.Command {
@@ -123,13 +125,44 @@ func applyOne(ctx context.Context, c *client.Client, m manifest) (string, error)
 		if err != nil || !changed {
 			return "unchanged", err
 		}
-		_, err = c.Update(ctx, merged)
-		if errors.Is(err, api.ErrConflict) || client.IsUnknownOutcome(err) {
-			continue
+		err = patchApplied(ctx, c, cur, merged)
+		if errors.Is(err, api.ErrConflict) || errors.Is(err, api.ErrNotFound) || client.IsUnknownOutcome(err) {
+			continue // deleted or replaced meanwhile, or the answer was lost: look again
 		}
 		return "configured", err
 	}
 	return "", fmt.Errorf("%s: gave up after %d attempts: the object keeps changing", resourceName(ki, meta.Name), applyAttempts)
+}
+
+// patchApplied writes merged as kubectl apply does: a patch of only what
+// differs from cur, with cur's uid as its one precondition and no
+// resourceVersion. The server applies it to the newest object and retries
+// its own conflicts, so controllers updating the object meanwhile (a
+// Deployment's status during a rollout) no longer make the apply lose a
+// compare-and-swap again and again, as two concurrent job runs did in CI.
+// An object deleted, or deleted and created again, fails and is looked at
+// afresh.
+func patchApplied(ctx context.Context, c *client.Client, cur, merged api.Object) error {
+	patch, err := changesPatch(cur, merged)
+	if err != nil {
+		return err
+	}
+	var p map[string]any
+	if err := json.Unmarshal(patch, &p); err != nil {
+		return err
+	}
+	md, _ := p["metadata"].(map[string]any)
+	if md == nil {
+		md = map[string]any{}
+		p["metadata"] = md
+	}
+	cm := cur.GetObjectMeta()
+	md["uid"] = cm.UID
+	if patch, err = json.Marshal(p); err != nil {
+		return err
+	}
+	_, err = c.Patch(ctx, cur.GetTypeMeta().Kind, cm.Namespace, cm.Name, patch)
+	return err
 }
 
 func createApplied(ctx context.Context, c *client.Client, o api.Object, last string) error {

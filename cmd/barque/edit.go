@@ -136,15 +136,7 @@ func saveEdited(cmd *cobra.Command, c *client.Client, orig api.Object, edited []
 	if o.GetTypeMeta().Kind != orig.GetTypeMeta().Kind || m.Name != om.Name || m.Namespace != om.Namespace {
 		return errors.New("the kind, name and namespace of the object cannot be changed")
 	}
-	before, err := json.Marshal(orig)
-	if err != nil {
-		return err
-	}
-	after, err := json.Marshal(o)
-	if err != nil {
-		return err
-	}
-	patch, err := jsonpatch.CreateMergePatch(before, after)
+	patch, err := changesPatch(orig, o)
 	if err != nil {
 		return err
 	}
@@ -198,4 +190,19 @@ func keepCopy(raw []byte) string {
 	defer f.Close()
 	_, _ = f.Write(raw)
 	return f.Name()
+}
+
+// changesPatch is the JSON merge patch that turns before into after: only
+// the fields that differ, so that a server applying it to a newer version
+// of the object keeps what others changed meanwhile.
+func changesPatch(before, after api.Object) ([]byte, error) {
+	b, err := json.Marshal(before)
+	if err != nil {
+		return nil, err
+	}
+	a, err := json.Marshal(after)
+	if err != nil {
+		return nil, err
+	}
+	return jsonpatch.CreateMergePatch(b, a)
 }
