@@ -40,6 +40,11 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, rt *route) {
 		writeError(w, err)
 		return
 	}
+	tab, err := asTable(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
 	if err := s.readBarrier(r); err != nil {
 		writeError(w, err)
 		return
@@ -59,6 +64,16 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, rt *route) {
 	items := page.Items
 	if items == nil {
 		items = []api.Object{}
+	}
+	if tab != nil {
+		t, err := tab.build(rt.kind.Kind, items, true)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		t.Metadata.ResourceVersion, t.Metadata.Continue = meta.ResourceVersion.String(), meta.Continue
+		writeJSON(w, http.StatusOK, t)
+		return
 	}
 	writeJSON(w, http.StatusOK, objectList{
 		TypeMeta: api.TypeMeta{Kind: rt.kind.Kind + "List", APIVersion: rt.kind.APIVersion()},

@@ -19,12 +19,27 @@ import (
 )
 
 func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, rt *route) {
+	tab, err := asTable(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
 	obj, err := s.readStored(r, rt)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, obj)
+	if tab == nil {
+		writeJSON(w, http.StatusOK, obj)
+		return
+	}
+	t, err := tab.build(rt.kind.Kind, []api.Object{obj}, true)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	t.Metadata.ResourceVersion = obj.GetObjectMeta().ResourceVersion.String()
+	writeJSON(w, http.StatusOK, t)
 }
 
 // readStored reads the route's object, linearizably unless the request

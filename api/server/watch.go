@@ -25,6 +25,11 @@ func (s *Server) handleWatch(w http.ResponseWriter, r *http.Request, rt *route) 
 		writeError(w, err)
 		return
 	}
+	tab, err := asTable(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
 	v, err := api.ParseVersion(q.Get("resourceVersion"))
 	rv := uint64(v)
 	if err != nil {
@@ -33,7 +38,7 @@ func (s *Server) handleWatch(w http.ResponseWriter, r *http.Request, rt *route) 
 	}
 	store := s.node.Store()
 	restores := store.Restores()
-	ws := &watchStream{w: w, bw: bufio.NewWriterSize(w, 64<<10), rt: rt, match: match}
+	ws := &watchStream{w: w, bw: bufio.NewWriterSize(w, 64<<10), rt: rt, match: match, table: tab}
 	ws.flusher, _ = w.(http.Flusher)
 	if rv == 0 {
 		// Kubernetes semantics: start with the current state as ADDED events.
@@ -41,7 +46,7 @@ func (s *Server) handleWatch(w http.ResponseWriter, r *http.Request, rt *route) 
 		rv = view.Index
 		ws.begin()
 		for _, obj := range view.List(rt.kind.Kind, rt.namespace, match) {
-			ws.send(string(state.Added), obj)
+			ws.sendObject(string(state.Added), obj)
 		}
 	} else if _, _, err := store.EventsAfter(rv, 0); err != nil {
 		writeError(w, err)
@@ -87,7 +92,7 @@ func (s *Server) streamEvents(r *http.Request, ws *watchStream, rv, restores uin
 		for _, ev := range evs {
 			if ev.Kind == ws.rt.kind.Kind && (ws.rt.namespace == "" || ws.rt.namespace == ev.Object.GetObjectMeta().Namespace) {
 				if typ, obj, ok := selectedEvent(ev, ws.match); ok {
-					ws.send(typ, obj)
+					ws.sendObject(typ, obj)
 				}
 			}
 			rv = ev.Index
@@ -123,6 +128,11 @@ type watchStream struct {
 	flusher http.Flusher
 	rt      *route
 	match   func(api.Object) bool
+	// table, when the client asked for Tables, turns each object into a
+	// Table of one row; the first one carries the column definitions,
+	// which kubectl keeps for the rest, as Kubernetes sends them.
+	table       *tableOptions
+	headersSent bool
 }
 
 func (ws *watchStream) begin() {
@@ -144,6 +154,21 @@ func (ws *watchStream) send(typ string, obj any) {
 	ws.bw.WriteString(`","object":`)
 	ws.bw.Write(b)
 	ws.bw.WriteString("}\n")
+}
+
+// sendObject writes an event of one object, as a Table when asked.
+func (ws *watchStream) sendObject(typ string, obj api.Object) {
+	if ws.table == nil {
+		ws.send(typ, obj)
+		return
+	}
+	t, err := ws.table.build(ws.rt.kind.Kind, []api.Object{obj}, !ws.headersSent)
+	if err != nil {
+		return
+	}
+	ws.headersSent = true
+	t.Metadata.ResourceVersion = obj.GetObjectMeta().ResourceVersion.String()
+	ws.send(typ, t)
 }
 
 func (ws *watchStream) sendBookmark(rv uint64) {

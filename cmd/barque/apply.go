@@ -88,7 +88,7 @@ func settleNamespace(m manifest) error {
 	switch {
 	case meta.Namespace == "":
 		meta.Namespace = ns
-		if md := m.raw.dict("metadata"); md != nil {
+		if md := m.raw.Dict("metadata"); md != nil {
 			md["namespace"] = ns
 		}
 	case globalOpts.namespaceSet && meta.Namespace != ns:

@@ -43,7 +43,7 @@ func mergeApplied(cur api.Object, raw obj, last string) (api.Object, bool, error
 		return nil, false, err
 	}
 	var prev map[string]any
-	if s := curMap.str("metadata", "annotations", lastAppliedKey); s != "" {
+	if s := curMap.Str("metadata", "annotations", lastAppliedKey); s != "" {
 		_ = json.Unmarshal([]byte(s), &prev) // a mangled annotation only disables pruning
 	}
 	want := applyView(raw)

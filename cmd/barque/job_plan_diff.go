@@ -95,7 +95,7 @@ func recordedObjects(raws []json.RawMessage) map[string]any {
 	m := map[string]any{}
 	for _, v := range decodeRaws(raws) {
 		o := asObj(v)
-		m[o.str("kind")+"/"+o.str("metadata", "name")] = v
+		m[o.Str("kind")+"/"+o.Str("metadata", "name")] = v
 	}
 	return m
 }

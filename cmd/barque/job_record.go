@@ -328,7 +328,7 @@ func diffHint(a, b api.NomadJobSpec) string {
 		m := map[string]any{}
 		for _, v := range decodeRaws(raws) {
 			o := asObj(v)
-			m[strings.ToLower(o.str("kind"))+"/"+o.str("metadata", "name")] = v
+			m[strings.ToLower(o.Str("kind"))+"/"+o.Str("metadata", "name")] = v
 		}
 		return m
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/barque-io/barque/api"
 	"github.com/barque-io/barque/api/client"
+	"github.com/barque-io/barque/api/table"
 	"github.com/spf13/cobra"
 )
 
@@ -249,7 +250,7 @@ func printJobPods(w io.Writer, pods []api.Object) {
 			continue
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", o.GetObjectMeta().Name, orDefault(o.GetObjectMeta().Labels[api.LabelNomadGroup], "-"),
-			orNone(m.str("spec", "nodeName")), podStatus(m), podReady(m), ageOf(m.str("metadata", "creationTimestamp")))
+			orNone(m.Str("spec", "nodeName")), table.PodStatus(m), table.PodReady(m), ageOf(m.Str("metadata", "creationTimestamp")))
 	}
 	tw.Flush()
 }

@@ -18,7 +18,7 @@ func TestDecodeManifestsWarnsAboutIgnoredFields(t *testing.T) {
 		t.Fatalf("%d manifests", len(ms))
 	}
 	// apply merges raw: it must not carry the ignored fields either.
-	if b, _ := json.Marshal(ms[0].raw); ms[0].raw.dict("spec") == nil || strings.Contains(string(b), "preStop") {
+	if b, _ := json.Marshal(ms[0].raw); ms[0].raw.Dict("spec") == nil || strings.Contains(string(b), "preStop") {
 		t.Errorf("raw kept an ignored field: %v", ms[0].raw)
 	}
 	var w bytes.Buffer

@@ -9,6 +9,7 @@ import (
 
 	"github.com/barque-io/barque/api"
 	"github.com/barque-io/barque/api/client"
+	"github.com/barque-io/barque/api/table"
 	"github.com/spf13/cobra"
 )
 
@@ -87,8 +88,8 @@ func printNodeList(w io.Writer, nodes []api.Object, pods map[string]int) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\n", n.Name, orDefault(n.Status.Datacenter, "-"), nodeInternalIP(m),
-			nodeStatus(m), eligibility(n), orNone(strings.Join(n.Status.Drivers, ",")), pods[n.Name])
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\n", n.Name, orDefault(n.Status.Datacenter, "-"), table.NodeInternalIP(m),
+			table.NodeStatus(m), eligibility(n), orNone(strings.Join(n.Status.Drivers, ",")), pods[n.Name])
 	}
 	return tw.Flush()
 }
@@ -101,13 +102,13 @@ func printNodeStatus(w io.Writer, n *api.Node, pods []api.Object) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
 	fmt.Fprintf(tw, "Name\t= %s\n", n.Name)
 	fmt.Fprintf(tw, "Datacenter\t= %s\n", orDefault(n.Status.Datacenter, "-"))
-	fmt.Fprintf(tw, "Address\t= %s\n", nodeInternalIP(m))
-	fmt.Fprintf(tw, "Status\t= %s\n", nodeStatus(m))
+	fmt.Fprintf(tw, "Address\t= %s\n", table.NodeInternalIP(m))
+	fmt.Fprintf(tw, "Status\t= %s\n", table.NodeStatus(m))
 	fmt.Fprintf(tw, "Eligibility\t= %s\n", eligibility(n))
 	fmt.Fprintf(tw, "Drivers\t= %s\n", orNone(strings.Join(n.Status.Drivers, ",")))
-	fmt.Fprintf(tw, "Version\t= %s\n", nodeVersion(m))
-	fmt.Fprintf(tw, "CPU (alloc/cap)\t= %s\n", nodeResource(m, "cpu"))
-	fmt.Fprintf(tw, "Memory (alloc/cap)\t= %s\n", nodeResource(m, "memory"))
+	fmt.Fprintf(tw, "Version\t= %s\n", table.NodeVersion(m))
+	fmt.Fprintf(tw, "CPU (alloc/cap)\t= %s\n", table.NodeResource(m, "cpu"))
+	fmt.Fprintf(tw, "Memory (alloc/cap)\t= %s\n", table.NodeResource(m, "memory"))
 	fmt.Fprintf(tw, "Labels\t= %s\n", orNone(labelList(n.Labels)))
 	tw.Flush()
 	fmt.Fprintln(w, "\nPods")
@@ -125,7 +126,7 @@ func printNodeStatus(w io.Writer, n *api.Node, pods []api.Object) error {
 		}
 		meta := o.GetObjectMeta()
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", meta.Namespace, meta.Name, orDefault(meta.Labels[api.LabelNomadJob], "-"),
-			podStatus(pm), podReady(pm), ageOf(pm.str("metadata", "creationTimestamp")))
+			table.PodStatus(pm), table.PodReady(pm), ageOf(pm.Str("metadata", "creationTimestamp")))
 	}
 	return tw.Flush()
 }

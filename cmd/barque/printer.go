@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/barque-io/barque/api"
+	"github.com/barque-io/barque/api/table"
 )
 
 // Output formats of -o.
@@ -104,7 +105,7 @@ func (p *printer) printTable(objs []api.Object) error {
 // capitals, NAMESPACE first with -A.
 func (p *printer) writeRows(rows []obj) error {
 	tw := tabwriter.NewWriter(p.out, 6, 4, 3, ' ', 0)
-	cols := columnsFor(p.ki.Kind, p.format == outWide)
+	cols := table.ColumnsFor(p.ki.Kind, p.format == outWide)
 	if !p.headerDone {
 		var h []string
 		if p.withNamespace {
@@ -112,7 +113,7 @@ func (p *printer) writeRows(rows []obj) error {
 		}
 		h = append(h, "NAME")
 		for _, c := range cols {
-			h = append(h, c.header)
+			h = append(h, strings.ToUpper(c.Name))
 		}
 		fmt.Fprintln(tw, strings.Join(h, "\t"))
 		p.headerDone = true
@@ -120,15 +121,15 @@ func (p *printer) writeRows(rows []obj) error {
 	for _, m := range rows {
 		var row []string
 		if p.withNamespace {
-			row = append(row, m.str("metadata", "namespace"))
+			row = append(row, m.Str("metadata", "namespace"))
 		}
 		if p.withKind {
-			row = append(row, resourceName(p.ki, m.str("metadata", "name")))
+			row = append(row, resourceName(p.ki, m.Str("metadata", "name")))
 		} else {
-			row = append(row, m.str("metadata", "name"))
+			row = append(row, m.Str("metadata", "name"))
 		}
 		for _, c := range cols {
-			row = append(row, c.value(m))
+			row = append(row, c.Cell(m, now()))
 		}
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/barque-io/barque/api"
 )
@@ -155,4 +156,12 @@ func TestNameAndEncodedOutput(t *testing.T) {
 	if got := resourceName(&api.KindInfo{Kind: "Deployment", Group: "apps"}, "web"); got != "deployment.apps/web" {
 		t.Errorf("resourceName = %q", got)
 	}
+}
+
+// pinClock sets now to 2026-01-01T12:00:00Z for the test.
+func pinClock(t *testing.T) {
+	t.Helper()
+	old := now
+	now = func() time.Time { return time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC) }
+	t.Cleanup(func() { now = old })
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +15,8 @@ import (
 // TestKubectlAgainstBarque drives an unmodified kubectl, where the machine
 // has one, against a Barque cluster: discovery, apply (client-side, with
 // its three-way strategic merge patch on the second apply), get, scale
-// (the scale subresource), patch (strategic), rollout restart and delete.
+// (the scale subresource), patch (strategic), rollout restart and delete;
+// get prints the server's Table columns.
 // kubectl's schema validation needs OpenAPI, which Barque does not serve
 // yet, hence --validate=false.
 func TestKubectlAgainstBarque(t *testing.T) {
@@ -93,6 +95,16 @@ data: {a: %q}
 	}
 	if out := kc("get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"); out != "1" {
 		t.Fatalf("replicas after scale: %q, want 1", out)
+	}
+	// The server's Table: kubectl prints its columns as they come, and
+	// adds NAMESPACE from each row's metadata with -A.
+	if out := kc("get", "deploy", "web"); !regexp.MustCompile(`(?m)^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\n` +
+		`web\s+\d/1\s+\d\s+\d\s+\d+s$`).MatchString(strings.TrimSpace(out)) {
+		t.Fatalf("kubectl get deploy web:\n%s", out)
+	}
+	if out := kc("get", "cm", "-A"); !regexp.MustCompile(`(?m)^NAMESPACE\s+NAME\s+DATA\s+AGE$`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^default\s+cfg\s+2\s+\d+s$`).MatchString(out) {
+		t.Fatalf("kubectl get cm -A:\n%s", out)
 	}
 	kc("rollout", "restart", "deploy", "web")
 	if out := kc("get", "deploy", "web", "-o", "jsonpath={.spec.template.metadata.annotations}"); !strings.Contains(out, "kubectl.kubernetes.io/restartedAt") {

@@ -1,4 +1,4 @@
-package main
+package table
 
 import (
 	"testing"
@@ -30,27 +30,19 @@ func TestHumanDuration(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
-			if got := humanDuration(tt.d); got != tt.want {
-				t.Errorf("humanDuration(%v) = %q, want %q", tt.d, got, tt.want)
+			if got := HumanDuration(tt.d); got != tt.want {
+				t.Errorf("HumanDuration(%v) = %q, want %q", tt.d, got, tt.want)
 			}
 		})
 	}
 }
 
-func TestAgeOf(t *testing.T) {
-	pinClock(t)
-	if got := ageOf("2026-01-01T11:57:00Z"); got != "3m" {
-		t.Errorf("ageOf = %q, want 3m", got)
+func TestAge(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	if got := Age("2026-01-01T11:57:00Z", now); got != "3m" {
+		t.Errorf("Age = %q, want 3m", got)
 	}
-	if got := ageOf(""); got != "<unknown>" {
-		t.Errorf("ageOf(\"\") = %q", got)
+	if got := Age("", now); got != "<unknown>" {
+		t.Errorf("Age(\"\") = %q", got)
 	}
-}
-
-// pinClock sets now to 2026-01-01T12:00:00Z for the test.
-func pinClock(t *testing.T) {
-	t.Helper()
-	old := now
-	now = func() time.Time { return time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC) }
-	t.Cleanup(func() { now = old })
 }
