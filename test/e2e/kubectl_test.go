@@ -16,9 +16,9 @@ import (
 // has one, against a Barque cluster: discovery, apply (client-side, with
 // its three-way strategic merge patch on the second apply), get, scale
 // (the scale subresource), patch (strategic), rollout restart and delete;
-// get prints the server's Table columns.
-// kubectl's schema validation needs OpenAPI, which Barque does not serve
-// yet, hence --validate=false.
+// get prints the server's Table columns. kubectl finds fieldValidation in
+// Barque's OpenAPI v3 and lets the server validate: a misspelt field is
+// refused with its path, without --validate=false.
 func TestKubectlAgainstBarque(t *testing.T) {
 	kubectl, err := exec.LookPath("kubectl")
 	if err != nil {
@@ -40,15 +40,19 @@ users: []
 `, c.addresses()[0])), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	run := func(args ...string) (string, error) {
+		cmd := exec.CommandContext(ctx, kubectl, args...)
+		cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "HOME="+dir, "EDITOR=sed -i s/replicas:.1$/replicas:\\ 2/")
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
 	kc := func(args ...string) string {
 		t.Helper()
-		cmd := exec.CommandContext(ctx, kubectl, args...)
-		cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "HOME="+dir)
-		out, err := cmd.CombinedOutput()
+		out, err := run(args...)
 		if err != nil {
 			t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
-		return string(out)
+		return out
 	}
 	manifest := filepath.Join(dir, "web.yaml")
 	write := func(replicas int, value string) {
@@ -76,11 +80,11 @@ data: {a: %q}
 		t.Fatalf("kubectl api-resources:\n%s", out)
 	}
 	write(2, "1")
-	if out := kc("apply", "--validate=false", "-f", manifest); !strings.Contains(out, "deployment.apps/web created") {
+	if out := kc("apply", "-f", manifest); !strings.Contains(out, "deployment.apps/web created") {
 		t.Fatalf("first apply:\n%s", out)
 	}
 	write(3, "2")
-	if out := kc("apply", "--validate=false", "-f", manifest); !strings.Contains(out, "configmap/cfg configured") {
+	if out := kc("apply", "-f", manifest); !strings.Contains(out, "configmap/cfg configured") {
 		t.Fatalf("second apply:\n%s", out)
 	}
 	if out := kc("get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"); out != "3" {
@@ -107,6 +111,17 @@ data: {a: %q}
 		t.Fatalf("kubectl get cm -A:\n%s", out)
 	}
 	kc("rollout", "restart", "deploy", "web")
+	kc("edit", "deploy", "web") // $EDITOR sets replicas: 2
+	if out := kc("get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"); out != "2" {
+		t.Fatalf("replicas after kubectl edit: %q, want 2", out)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bad}\ndatta: {a: b}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run("create", "-f", bad); err == nil || !strings.Contains(out, `unknown field "datta"`) {
+		t.Fatalf("kubectl create with a misspelt field: %v\n%s", err, out)
+	}
 	if out := kc("get", "deploy", "web", "-o", "jsonpath={.spec.template.metadata.annotations}"); !strings.Contains(out, "kubectl.kubernetes.io/restartedAt") {
 		t.Fatalf("annotations after rollout restart: %q", out)
 	}
