@@ -37,7 +37,8 @@ const firstSizeWait = time.Second
 // connection when the client asks for one (interactive stdin), else as the
 // response body with stdin read from the request body. With tty=true the
 // command runs on a pseudo-terminal (driver.TTYExecer) sized and resized
-// by the client's resize frames.
+// by the client's resize frames. A GET that asks for a WebSocket speaks
+// Kubernetes' remote command protocol instead (exec_ws.go): kubectl exec.
 func (a *Agent) handleExec(w http.ResponseWriter, r *http.Request) {
 	er := &execRequest{cmd: r.URL.Query()["command"], stdin: boolParam(r, "stdin"), tty: boolParam(r, "tty"),
 		sizes: make(chan driver.TermSize, 1)}
@@ -54,7 +55,11 @@ func (a *Agent) handleExec(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, api.BadRequest(fmt.Sprintf("the %s driver cannot give a command a terminal", er.drv.Name())))
 		return
 	}
-	if wantsUpgrade(r) {
+	switch {
+	case wantsWebSocket(r):
+		a.execWebSocket(w, r, er)
+		return
+	case wantsUpgrade(r):
 		a.execUpgraded(w, er)
 		return
 	}
@@ -173,16 +178,21 @@ func (a *Agent) runExec(ctx context.Context, w io.Writer, flush func(), er *exec
 	var mu sync.Mutex
 	stdout := &client.ExecFrameWriter{W: w, Stream: client.ExecStdout, Lock: &mu, Flush: flush}
 	stderr := &client.ExecFrameWriter{W: w, Stream: client.ExecStderr, Lock: &mu, Flush: flush}
+	code, err := a.execute(ctx, er, stdin, stdout, stderr)
+	a.writeExecEnd(&mu, w, flush, code, err)
+}
+
+// execute runs the command with the driver and answers its exit code. On
+// a terminal its output is stdout and stderr at once.
+func (a *Agent) execute(ctx context.Context, er *execRequest, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	if er.tty {
-		// The terminal's reader copies stdin itself, and its output is
-		// stdout and stderr at once.
+		// The terminal's reader copies stdin itself.
 		tx, _ := driver.AsTTYExecer(er.drv)
 		code, err := tx.ExecTTY(ctx, er.h, er.cmd, er.size, stdin, stdout, er.sizes)
 		if err != nil {
 			a.logger.Debug("exec on a terminal failed", "task", er.h.TaskName, "command", er.cmd, "error", err)
 		}
-		a.writeExecEnd(&mu, w, flush, code, err)
-		return
+		return code, err
 	}
 	if stdin != nil {
 		// A pipe the command reads directly: os/exec would otherwise copy
@@ -191,8 +201,7 @@ func (a *Agent) runExec(ctx context.Context, w io.Writer, flush func(), er *exec
 		// stdin ended.
 		pr, pw, err := os.Pipe()
 		if err != nil {
-			a.writeExecEnd(&mu, w, flush, -1, err)
-			return
+			return -1, err
 		}
 		go func(src io.Reader) { _, _ = io.Copy(pw, src); pw.Close() }(stdin)
 		defer pr.Close()
@@ -203,7 +212,7 @@ func (a *Agent) runExec(ctx context.Context, w io.Writer, flush func(), er *exec
 	if err != nil {
 		a.logger.Debug("exec failed", "task", er.h.TaskName, "command", er.cmd, "error", err)
 	}
-	a.writeExecEnd(&mu, w, flush, code, err)
+	return code, err
 }
 
 // writeExecEnd sends the exit frame.

@@ -45,6 +45,7 @@ func (a *Agent) listenAPI() error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/pods/{uid}/tasks/{task}/logs", a.handleLogs)
 	mux.HandleFunc("POST /v1/pods/{uid}/tasks/{task}/exec", a.handleExec)
+	mux.HandleFunc("GET /v1/pods/{uid}/tasks/{task}/exec", a.handleExec) // Kubernetes' WebSocket exec
 	mux.HandleFunc("GET /v1/health", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	a.api = &agentAPI{ln: ln, url: "http://" + netutil.JoinHostPort(ip, netutil.PortOf(ln)),
 		srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}

@@ -116,6 +116,11 @@ func agentQuery(sub string, q url.Values) url.Values {
 		out["command"] = q["command"]
 		out.Set("stdin", q.Get("stdin"))
 		out.Set("tty", q.Get("tty"))
+		for _, stream := range []string{"stdout", "stderr"} { // kubectl sends both
+			if v := q.Get(stream); v != "" {
+				out.Set(stream, v)
+			}
+		}
 		return out
 	}
 	out.Set("follow", q.Get("follow"))

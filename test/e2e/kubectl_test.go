@@ -30,16 +30,7 @@ func TestKubectlAgainstBarque(t *testing.T) {
 	c.leader(ctx, c.client(t))
 	waitWritable(ctx, t, c.client(t))
 	dir := t.TempDir()
-	kubeconfig := filepath.Join(dir, "config")
-	if err := os.WriteFile(kubeconfig, []byte(fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters: [{name: b, cluster: {server: %q}}]
-contexts: [{name: b, context: {cluster: b, namespace: default}}]
-current-context: b
-users: []
-`, c.addresses()[0])), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	kubeconfig := writeKubeconfig(t, dir, c.addresses()[0])
 	run := func(args ...string) (string, error) {
 		cmd := exec.CommandContext(ctx, kubectl, args...)
 		cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "HOME="+dir, "EDITOR=sed -i s/replicas:.1$/replicas:\\ 2/")
@@ -129,4 +120,21 @@ data: {a: %q}
 	if out := kc("get", "deploy,cm", "-o", "name"); strings.Contains(out, "deployment.apps/web") || strings.Contains(out, "configmap/cfg") {
 		t.Fatalf("after kubectl delete:\n%s", out)
 	}
+}
+
+// writeKubeconfig writes a kubeconfig for server into dir and returns its
+// path.
+func writeKubeconfig(t *testing.T, dir, server string) string {
+	t.Helper()
+	path := filepath.Join(dir, "config")
+	if err := os.WriteFile(path, []byte(fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters: [{name: b, cluster: {server: %q}}]
+contexts: [{name: b, context: {cluster: b, namespace: default}}]
+current-context: b
+users: []
+`, server)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
