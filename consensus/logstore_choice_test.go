@@ -3,11 +3,15 @@ package consensus
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/raft"
 )
 
 // TestWALLogStoreKeepsWritesAcrossRestart: a cluster whose logs live in
@@ -143,12 +147,78 @@ func TestWALFollowerInstallsSnapshot(t *testing.T) {
 }
 
 func testWALFollowerCatchesUp(t *testing.T, segmentSize int) {
-	cfgs := map[string]Config{}
-	nodes, leader := startTrioWith(t, func(c *Config) {
+	_, leader, lagging, cfgs := cutFollowerBehindCompaction(t, segmentSize)
+	again := restartNode(t, lagging, cfgs[lagging.cfg.ID])
+	index := proposeOK(t, leader, namespaceOps("restarted", 1))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := again.Store().WaitForIndex(ctx, index); err != nil {
+		t.Fatalf("the follower after its restart: %v", err)
+	}
+	for _, name := range []string{"cut0-0", "cut399-0", "after-0", "restarted-0"} {
+		if obj, _ := again.Store().Get("Namespace", "", name); obj == nil {
+			t.Fatalf("the restarted follower lacks %s", name)
+		}
+	}
+}
+
+// TestFollowerMatchesAtItsSnapshotIndex: a follower that installed the
+// leader's snapshot (index S) and then appended S+1 has no entry S in its
+// log. Restarted before the leader heard its acknowledgement of S+1, it
+// gets the leader's next AppendEntries with previous index S. Unpatched,
+// raft looked for S in the log only and refused; the leader walked back
+// entry by entry, sent the snapshot again and resumed at S: a loop that
+// never ended (TestWALFollowerInstallsSnapshot timed out in CI). The
+// patch matches S against the snapshot's term (third_party/raft/PATCHED.md,
+// fifth change). Here a fake leader sends that AppendEntries itself.
+func TestFollowerMatchesAtItsSnapshotIndex(t *testing.T) {
+	nodes, _, lagging, cfgs := cutFollowerBehindCompaction(t, 16<<10)
+	for _, n := range nodes {
+		if n != lagging {
+			_ = n.close()
+		}
+	}
+	again := restartNode(t, lagging, cfgs[lagging.cfg.ID])
+	stats := again.raft.Stats()
+	snapIndex, _ := strconv.ParseUint(stats["last_snapshot_index"], 10, 64)
+	snapTerm, _ := strconv.ParseUint(stats["last_snapshot_term"], 10, 64)
+	lastIndex, _ := strconv.ParseUint(stats["last_log_index"], 10, 64)
+	term, _ := strconv.ParseUint(stats["term"], 10, 64)
+	if snapIndex == 0 || lastIndex != snapIndex+1 {
+		t.Fatalf("the follower's state: snapshot at %d, last log %d; want the snapshot then one entry", snapIndex, lastIndex)
+	}
+	trans, err := raft.NewTCPTransport("127.0.0.1:0", nil, 1, 5*time.Second, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer trans.Close()
+	req := &raft.AppendEntriesRequest{
+		RPCHeader:         raft.RPCHeader{ProtocolVersion: raft.ProtocolVersionMax, ID: []byte("fake-leader"), Addr: []byte(trans.LocalAddr())},
+		Term:              term,
+		PrevLogEntry:      snapIndex,
+		PrevLogTerm:       snapTerm,
+		LeaderCommitIndex: snapIndex,
+	}
+	var resp raft.AppendEntriesResponse
+	if err := trans.AppendEntries("n", raft.ServerAddress(again.Addr()), req, &resp); err != nil {
+		t.Fatal(err)
+	}
+	if !resp.Success {
+		t.Fatalf("AppendEntries with previous index %d (the snapshot's, term %d) refused: %+v", snapIndex, snapTerm, resp)
+	}
+}
+
+// cutFollowerBehindCompaction starts three WAL replicas, cuts one follower
+// off while the leader writes 400 entries and snapshots (compacting its
+// WAL past the follower when segmentSize is small), heals, and waits until
+// the follower caught up with one more write ("after").
+func cutFollowerBehindCompaction(t *testing.T, segmentSize int) (nodes []*Node, leader, lagging *Node, cfgs map[string]Config) {
+	t.Helper()
+	cfgs = map[string]Config{}
+	nodes, leader = startTrioWith(t, func(c *Config) {
 		c.LogStore, c.TrailingLogs, c.walSegmentSize = LogStoreWAL, 64, segmentSize
 		cfgs[c.ID] = *c
 	})
-	var lagging *Node
 	for _, n := range nodes {
 		if n != leader {
 			lagging = n
@@ -185,18 +255,7 @@ func testWALFollowerCatchesUp(t *testing.T, segmentSize int) {
 			t.Fatalf("the lagging follower lacks %s after catching up", name)
 		}
 	}
-	again := restartNode(t, lagging, cfgs[lagging.cfg.ID])
-	index = proposeOK(t, leader, namespaceOps("restarted", 1))
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := again.Store().WaitForIndex(ctx, index); err != nil {
-		t.Fatalf("the follower after its restart: %v", err)
-	}
-	for _, name := range []string{"cut0-0", "cut399-0", "after-0", "restarted-0"} {
-		if obj, _ := again.Store().Get("Namespace", "", name); obj == nil {
-			t.Fatalf("the restarted follower lacks %s", name)
-		}
-	}
+	return nodes, leader, lagging, cfgs
 }
 
 // restartNode closes n and starts it again on its data dir and address.

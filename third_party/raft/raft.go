@@ -1517,8 +1517,14 @@ func (r *Raft) appendEntries(rpc RPC, a *AppendEntriesRequest) {
 		lastIdx, lastTerm := r.getLastEntry()
 
 		var prevLogTerm uint64
+		snapIdx, snapTerm := r.getLastSnapshot()
 		if a.PrevLogEntry == lastIdx {
 			prevLogTerm = lastTerm
+		} else if a.PrevLogEntry == snapIdx {
+			// Barque (PATCHED.md, fifth change): after installing a
+			// snapshot and appending past it, the log has no entry at the
+			// snapshot's index; the snapshot holds its term.
+			prevLogTerm = snapTerm
 		} else {
 			var prevLog Log
 			if err := r.logs.GetLog(a.PrevLogEntry, &prevLog); err != nil {
