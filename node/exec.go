@@ -59,6 +59,12 @@ func (a *Agent) handleExec(w http.ResponseWriter, r *http.Request) {
 	case wantsWebSocket(r):
 		a.execWebSocket(w, r, er)
 		return
+	case r.Method == http.MethodGet:
+		// A GET must not run anything by itself: only as the opening of
+		// a WebSocket (kubectl), whose upgrade a proxy might have dropped.
+		writeAPIError(w, api.NewStatusError(http.StatusMethodNotAllowed, api.ReasonMethodNotAllowed,
+			"exec with GET needs a WebSocket upgrade (v5.channel.k8s.io); send POST otherwise"))
+		return
 	case wantsUpgrade(r):
 		a.execUpgraded(w, er)
 		return

@@ -60,16 +60,19 @@ func (a *Agent) execWebSocket(w http.ResponseWriter, r *http.Request, er *execRe
 	ws := &wsChannels{conn: conn}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	pr, pw := io.Pipe()
-	defer pr.Close()
+	var stdin io.Reader
+	var input *stdinQueue
+	if er.stdin {
+		pr, pw := io.Pipe()
+		defer pr.Close()
+		input = newStdinQueue(pw)
+		stdin = pr
+	}
 	first := make(chan struct{})
-	go ws.readClient(pw, er.sizes, first, cancel)
+	readerDone := make(chan struct{})
+	go func() { defer close(readerDone); ws.readClient(input, er.sizes, first, cancel) }()
 	if er.tty {
 		awaitFirstSize(er, first)
-	}
-	var stdin io.Reader
-	if er.stdin {
-		stdin = pr
 	}
 	q := r.URL.Query()
 	stdout, stderr := io.Writer(io.Discard), io.Writer(io.Discard)
@@ -82,10 +85,20 @@ func (a *Agent) execWebSocket(w http.ResponseWriter, r *http.Request, er *execRe
 	code, err := a.execute(ctx, er, stdin, stdout, stderr)
 	status, _ := json.Marshal(execStatus(er.cmd, code, err))
 	_, _ = ws.channel(wsError).Write(status)
+	// Close as WebSocket does: send a close, then read until the client's
+	// close comes back (or a second passes) before dropping the
+	// connection; dropping it at once reset a client still sending stdin.
 	ws.mu.Lock()
 	_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
 	ws.mu.Unlock()
+	select {
+	case <-readerDone:
+	case <-time.After(closeHandshakeWait):
+	}
 }
+
+// closeHandshakeWait bounds the wait for the client's close reply.
+const closeHandshakeWait = time.Second
 
 func offersProtocol(r *http.Request) bool {
 	for _, p := range websocket.Subprotocols(r) {
@@ -101,6 +114,10 @@ func execStatus(cmd []string, code int, err error) api.Status {
 	switch {
 	case err != nil:
 		return api.Status{Status: "Failure", Message: err.Error(), Reason: api.ReasonInternal, Code: http.StatusInternalServerError}
+	case code < 0 || code > 255:
+		// client-go reads the code as an unsigned byte.
+		return api.Status{Status: "Failure", Message: fmt.Sprintf("command [%s] ended with no exit code (%d)", strings.Join(cmd, " "), code),
+			Reason: api.ReasonInternal, Code: http.StatusInternalServerError}
 	case code != 0:
 		return api.Status{Status: "Failure", Reason: "NonZeroExitCode",
 			Message: fmt.Sprintf("command terminated with non-zero exit code: error executing command [%s], exit code %d", strings.Join(cmd, " "), code),
@@ -134,19 +151,21 @@ func (c wsChannel) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// readClient feeds stdin to pw and sizes to sizes, closes first on the
-// first size (or when the client goes away), and cancels the command when
-// the client goes away. Stdin may come before the size, a byte kubectl
-// read from its terminal while it connected: waiting for that, not any
-// message, starts the command at the client's size.
-func (ws *wsChannels) readClient(pw *io.PipeWriter, sizes chan driver.TermSize, first chan struct{}, cancel func()) {
+// readClient feeds stdin to input (nil: stdin is dropped) and sizes to
+// sizes, closes first on the first size (or when the client goes away),
+// and cancels the command when the client goes away. It never waits for
+// the command to read its stdin, so resizes, the client's close and its
+// going away are seen at once. Stdin may come before the size, a byte
+// kubectl read from its terminal while it connected: waiting for the
+// size, not any message, starts the command at the client's size.
+func (ws *wsChannels) readClient(input *stdinQueue, sizes chan driver.TermSize, first chan struct{}, cancel func()) {
 	defer cancel()
 	var once sync.Once
 	defer once.Do(func() { close(first) })
+	defer input.close()
 	for {
 		_, msg, err := ws.conn.ReadMessage()
 		if err != nil {
-			pw.CloseWithError(io.EOF)
 			return
 		}
 		if len(msg) == 0 {
@@ -154,7 +173,7 @@ func (ws *wsChannels) readClient(pw *io.PipeWriter, sizes chan driver.TermSize, 
 		}
 		switch msg[0] {
 		case wsStdin:
-			_, _ = pw.Write(msg[1:]) // fails once the command stopped reading
+			input.put(msg[1:])
 		case wsResize:
 			var sz struct{ Width, Height uint16 }
 			if json.Unmarshal(msg[1:], &sz) == nil {
@@ -163,8 +182,84 @@ func (ws *wsChannels) readClient(pw *io.PipeWriter, sizes chan driver.TermSize, 
 			once.Do(func() { close(first) })
 		case wsClose:
 			if len(msg) > 1 && msg[1] == wsStdin {
-				pw.Close()
+				input.close()
 			}
+		}
+	}
+}
+
+// stdinQueue hands the client's stdin to the command without making the
+// connection's reader wait for the command to read it: chunks queue in
+// memory and one goroutine writes them to the command's stdin pipe. Past
+// maxQueuedStdin bytes not yet read, put waits (the command is not reading
+// and the client keeps sending: backpressure, as a pipe gives).
+type stdinQueue struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	chunks [][]byte
+	size   int
+	closed bool
+}
+
+const maxQueuedStdin = 4 << 20
+
+func newStdinQueue(pw *io.PipeWriter) *stdinQueue {
+	q := &stdinQueue{}
+	q.cond = sync.NewCond(&q.mu)
+	go q.pump(pw)
+	return q
+}
+
+func (q *stdinQueue) put(p []byte) {
+	if q == nil || len(p) == 0 {
+		return
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for q.size >= maxQueuedStdin && !q.closed {
+		q.cond.Wait()
+	}
+	if q.closed {
+		return
+	}
+	q.chunks = append(q.chunks, append([]byte(nil), p...))
+	q.size += len(p)
+	q.cond.Broadcast()
+}
+
+// close ends stdin once what is queued has been written.
+func (q *stdinQueue) close() {
+	if q == nil {
+		return
+	}
+	q.mu.Lock()
+	q.closed = true
+	q.cond.Broadcast()
+	q.mu.Unlock()
+}
+
+func (q *stdinQueue) pump(pw *io.PipeWriter) {
+	defer pw.Close()
+	for {
+		q.mu.Lock()
+		for len(q.chunks) == 0 && !q.closed {
+			q.cond.Wait()
+		}
+		if len(q.chunks) == 0 {
+			q.mu.Unlock()
+			return
+		}
+		chunk := q.chunks[0]
+		q.chunks = q.chunks[1:]
+		q.mu.Unlock()
+		_, err := pw.Write(chunk) // fails once the command's stdin is closed
+		q.mu.Lock()
+		q.size -= len(chunk)
+		q.cond.Broadcast()
+		q.mu.Unlock()
+		if err != nil {
+			q.close()
+			return
 		}
 	}
 }

@@ -47,6 +47,21 @@ func handleOpenAPI(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(body)
 }
 
+// handleOpenAPIv2 serves an OpenAPI v2 document without definitions:
+// kubectl validates a `kind: List` file (which its fieldValidation check
+// never covers) against /openapi/v2, and skips kinds the document does
+// not define, leaving their validation to the server as for other files.
+// kubectl asks for protobuf, where an empty body is the empty document.
+func handleOpenAPIv2(w http.ResponseWriter, r *http.Request) {
+	if strings.Contains(r.Header.Get("Accept"), "protobuf") {
+		w.Header().Set("Content-Type", "application/com.github.proto-openapi.spec.v2.v1.0+protobuf")
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"swagger": "2.0",
+		"info": map[string]string{"title": "Barque", "version": "v" + kubeMajor + "." + kubeMinor + ".0-barque"}, "paths": map[string]any{}})
+}
+
 func buildOpenAPIDocs() openAPISet {
 	paths := map[string]map[string]any{}
 	for _, k := range api.Kinds() {

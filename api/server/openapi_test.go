@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"io"
+	"mime"
 	"net/http"
 	"strings"
 	"testing"
@@ -63,5 +65,23 @@ func TestOpenAPIv3(t *testing.T) {
 	}
 	if code, _ := do(t, http.MethodGet, base+"/openapi/v3/apis/nosuch/v1", ""); code != http.StatusNotFound {
 		t.Fatalf("an unknown group version: %d", code)
+	}
+
+	// /openapi/v2 defines nothing (kubectl then leaves a List's objects to
+	// the server); kubectl asks for protobuf, whose empty document is an
+	// empty body, under a media type Go's mime package can parse.
+	req, _ := http.NewRequest(http.MethodGet, base+"/openapi/v2", nil)
+	req.Header.Set("Accept", "application/com.github.proto-openapi.spec.v2@v1.0+protobuf")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if _, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); resp.StatusCode != http.StatusOK || err != nil || len(body) != 0 {
+		t.Fatalf("/openapi/v2 as protobuf: %d %q (%v) %q", resp.StatusCode, resp.Header.Get("Content-Type"), err, body)
+	}
+	if code, doc := do(t, http.MethodGet, base+"/openapi/v2", ""); code != http.StatusOK || doc["swagger"] != "2.0" {
+		t.Fatalf("/openapi/v2 as JSON: %d %v", code, doc)
 	}
 }

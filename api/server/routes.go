@@ -92,6 +92,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/api", s.handleObjects)
 	mux.HandleFunc("/apis", s.handleObjects)
 	mux.HandleFunc("/version", handleVersion)
+	mux.HandleFunc("/openapi/v2", handleOpenAPIv2)
 	mux.HandleFunc("/openapi/v3", handleOpenAPI)
 	mux.HandleFunc("/openapi/v3/", handleOpenAPI)
 	return s.withCommonHeaders(mux)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -98,9 +99,11 @@ func settleNamespace(m manifest) error {
 	return nil
 }
 
-// applyOne creates m, or merges it onto the stored object and writes that
-// back with the stored resourceVersion, retrying when another writer won.
-// It answers "created", "configured" or "unchanged".
+// applyOne creates m, or merges it onto the stored object and patches in
+// what changed (patchApplied), looking again when the object was deleted
+// or replaced meanwhile. It answers "created", "configured" or
+// "unchanged"; after a write whose answer was lost, finding nothing left
+// to do means that write landed, and it answers what that write did.
 func applyOne(ctx context.Context, c *client.Client, m manifest) (string, error) {
 	ki := mustKind(m.obj)
 	meta := m.obj.GetObjectMeta()
@@ -108,11 +111,15 @@ func applyOne(ctx context.Context, c *client.Client, m manifest) (string, error)
 	if err != nil {
 		return "", err
 	}
+	unchanged := "unchanged"
 	for range applyAttempts {
 		cur, err := c.Get(ctx, ki.Kind, meta.Namespace, meta.Name, client.GetOptions{})
 		if errors.Is(err, api.ErrNotFound) {
 			err = createApplied(ctx, c, m.obj, last)
 			// Lost the race, or the answer: look again.
+			if client.IsUnknownOutcome(err) {
+				unchanged = "created"
+			}
 			if errors.Is(err, api.ErrAlreadyExists) || client.IsUnknownOutcome(err) {
 				continue
 			}
@@ -123,9 +130,12 @@ func applyOne(ctx context.Context, c *client.Client, m manifest) (string, error)
 		}
 		merged, changed, err := mergeApplied(cur, m.raw, last)
 		if err != nil || !changed {
-			return "unchanged", err
+			return unchanged, err
 		}
 		err = patchApplied(ctx, c, cur, merged)
+		if client.IsUnknownOutcome(err) && unchanged == "unchanged" {
+			unchanged = "configured"
+		}
 		if errors.Is(err, api.ErrConflict) || errors.Is(err, api.ErrNotFound) || client.IsUnknownOutcome(err) {
 			continue // deleted or replaced meanwhile, or the answer was lost: look again
 		}
@@ -141,14 +151,18 @@ func applyOne(ctx context.Context, c *client.Client, m manifest) (string, error)
 // Deployment's status during a rollout) no longer make the apply lose a
 // compare-and-swap again and again, as two concurrent job runs did in CI.
 // An object deleted, or deleted and created again, fails and is looked at
-// afresh.
+// afresh. As with kubectl's merge patches, a list the apply changes is
+// written whole: a concurrent change to another element of it is lost.
 func patchApplied(ctx context.Context, c *client.Client, cur, merged api.Object) error {
 	patch, err := changesPatch(cur, merged)
 	if err != nil {
 		return err
 	}
+	// Decoded with UseNumber, so that large integers keep every digit.
+	dec := json.NewDecoder(bytes.NewReader(patch))
+	dec.UseNumber()
 	var p map[string]any
-	if err := json.Unmarshal(patch, &p); err != nil {
+	if err := dec.Decode(&p); err != nil {
 		return err
 	}
 	md, _ := p["metadata"].(map[string]any)

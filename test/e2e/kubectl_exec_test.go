@@ -6,7 +6,9 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -37,6 +39,20 @@ func TestKubernetesExecProtocol(t *testing.T) {
 	if out, status := wsExec(t, server, "", []string{"echo", "hi"}, ""); out[1] != "hi\n" || status["status"] != "Success" {
 		t.Fatalf("exec echo: stdout %q status %v", out[1], status)
 	}
+	if _, status := wsExec(t, server, "", []string{"sh", "-c", "kill -9 $$"}, ""); status["reason"] != "NonZeroExitCode" ||
+		status["details"].(map[string]any)["causes"].([]any)[0].(map[string]any)["message"] != "137" {
+		t.Fatalf("a command killed by SIGKILL: status %v, want exit code 137", status)
+	}
+	// A GET without the upgrade runs nothing.
+	resp, err := http.Get(server + "/api/v1/namespaces/default/pods/talker/exec?command=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Fatalf("exec by a plain GET: %d, want 405", resp.StatusCode)
+	}
+	execClientGoesAway(t, server)
 
 	kubectl, err := exec.LookPath("kubectl")
 	if err != nil {
@@ -79,35 +95,38 @@ func TestKubernetesExecProtocol(t *testing.T) {
 	}
 }
 
+// execClientGoesAway: a client that sends stdin to a command that takes
+// none, then goes away, has the command killed at once: the agent keeps
+// reading the connection whatever the command does with its input.
+func execClientGoesAway(t *testing.T, server string) {
+	t.Helper()
+	conn := wsOpen(t, server, "", []string{"sh", "-c", "echo $$; sleep 30"})
+	_ = conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	_, msg, err := conn.ReadMessage()
+	if err != nil || len(msg) < 2 || msg[0] != 1 {
+		t.Fatalf("the command's pid: %q %v", msg, err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(msg[1:])))
+	if err := conn.WriteMessage(websocket.BinaryMessage, append([]byte{0}, make([]byte, 200<<10)...)); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for syscall.Kill(pid, 0) == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("the command (pid %d) still runs 5 s after its client went away", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // wsExec runs cmd in the talker pod over a v5.channel.k8s.io WebSocket,
 // sends stdin then closes it, and answers what came on each channel and
 // the final Status.
 func wsExec(t *testing.T, server, query string, cmd []string, stdin string) (map[byte]string, map[string]any) {
 	t.Helper()
-	u, _ := url.Parse(server)
-	u.Scheme = "ws"
-	u.Path = "/api/v1/namespaces/default/pods/talker/exec"
-	q := url.Values{"command": cmd, "stdout": {"true"}, "stderr": {"true"}}
-	if query != "" {
-		extra, _ := url.ParseQuery(query)
-		for k, v := range extra {
-			q[k] = v
-		}
-	}
-	u.RawQuery = q.Encode()
-	d := websocket.Dialer{Subprotocols: []string{"v5.channel.k8s.io"}, HandshakeTimeout: 10 * time.Second}
-	conn, resp, err := d.Dial(u.String(), nil)
-	if err != nil {
-		code := 0
-		if resp != nil {
-			code = resp.StatusCode
-		}
-		t.Fatalf("dial %s: %v (HTTP %d)", u, err, code)
-	}
+	conn := wsOpen(t, server, query, cmd)
 	defer conn.Close()
-	if resp.StatusCode != http.StatusSwitchingProtocols || conn.Subprotocol() != "v5.channel.k8s.io" {
-		t.Fatalf("handshake: %d, subprotocol %q", resp.StatusCode, conn.Subprotocol())
-	}
 	if stdin != "" {
 		if err := conn.WriteMessage(websocket.BinaryMessage, append([]byte{0}, stdin...)); err != nil {
 			t.Fatal(err)
@@ -135,4 +154,34 @@ func wsExec(t *testing.T, server, query string, cmd []string, stdin string) (map
 		}
 		out[msg[0]] += string(msg[1:])
 	}
+}
+
+// wsOpen opens an exec WebSocket to the talker pod for cmd.
+func wsOpen(t *testing.T, server, query string, cmd []string) *websocket.Conn {
+	t.Helper()
+	u, _ := url.Parse(server)
+	u.Scheme = "ws"
+	u.Path = "/api/v1/namespaces/default/pods/talker/exec"
+	q := url.Values{"command": cmd, "stdout": {"true"}, "stderr": {"true"}}
+	if query != "" {
+		extra, _ := url.ParseQuery(query)
+		for k, v := range extra {
+			q[k] = v
+		}
+	}
+	u.RawQuery = q.Encode()
+	d := websocket.Dialer{Subprotocols: []string{"v5.channel.k8s.io"}, HandshakeTimeout: 10 * time.Second}
+	conn, resp, err := d.Dial(u.String(), nil)
+	if err != nil {
+		code := 0
+		if resp != nil {
+			code = resp.StatusCode
+		}
+		t.Fatalf("dial %s: %v (HTTP %d)", u, err, code)
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols || conn.Subprotocol() != "v5.channel.k8s.io" {
+		conn.Close()
+		t.Fatalf("handshake: %d, subprotocol %q", resp.StatusCode, conn.Subprotocol())
+	}
+	return conn
 }

@@ -113,6 +113,15 @@ data: {a: %q}
 	if out, err := run("create", "-f", bad); err == nil || !strings.Contains(out, `unknown field "datta"`) {
 		t.Fatalf("kubectl create with a misspelt field: %v\n%s", err, out)
 	}
+	// A List (what `kubectl get -o yaml` saves) is validated by the server
+	// too, item by item.
+	list := filepath.Join(dir, "list.yaml")
+	if err := os.WriteFile(list, []byte("apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: l1}, data: {a: b}}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out := kc("apply", "-f", list); !strings.Contains(out, "configmap/l1 created") {
+		t.Fatalf("kubectl apply of a List:\n%s", out)
+	}
 	if out := kc("get", "deploy", "web", "-o", "jsonpath={.spec.template.metadata.annotations}"); !strings.Contains(out, "kubectl.kubernetes.io/restartedAt") {
 		t.Fatalf("annotations after rollout restart: %q", out)
 	}

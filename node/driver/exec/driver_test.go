@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -147,6 +148,47 @@ func TestExec(t *testing.T) {
 	}
 	if want := "in-task " + cfg.TaskDir + "\n"; out.String() != want {
 		t.Errorf("exec output %q, want %q", out.String(), want)
+	}
+}
+
+// TestExecEnds: a command a signal ends reports 128+signal (137 for
+// SIGKILL), as Kubernetes does, not -1; a cancelled exec kills the
+// command's whole process group, so a child it started does not outlive
+// it; and an exec whose command left a child holding its output returns
+// soon after the command exits.
+func TestExecEnds(t *testing.T) {
+	d := newTestDriver(t, t.TempDir())
+	h := startTask(t, d, testTask(t, "sleep", "30"))
+	var out bytes.Buffer
+	if code, err := d.Exec(context.Background(), h, []string{"sh", "-c", "kill -9 $$"}, nil, &out, &out); err != nil || code != 137 {
+		t.Fatalf("a command killed by SIGKILL: code %d, err %v, want 137", code, err)
+	}
+
+	pidFile := filepath.Join(t.TempDir(), "child")
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, _ = d.Exec(ctx, h, []string{"sh", "-c", "sleep 30 & echo $! > " + pidFile + "; wait"}, nil, &out, &out)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("a cancelled exec returned after %v", took)
+	}
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	deadline := time.Now().Add(2 * time.Second)
+	for syscall.Kill(pid, 0) == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("the child (pid %d) of a cancelled exec still runs", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	start = time.Now()
+	code, err := d.Exec(context.Background(), h, []string{"sh", "-c", "sleep 30 & echo started"}, nil, &out, &out)
+	if took := time.Since(start); err != nil || code != 0 || took > 5*time.Second {
+		t.Fatalf("an exec leaving a child behind: code %d, err %v, after %v", code, err, took)
 	}
 }
 

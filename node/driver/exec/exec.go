@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"syscall"
+	"time"
 
 	"github.com/barque-io/barque/node/driver"
 )
@@ -19,8 +21,19 @@ func (d *Driver) Exec(ctx context.Context, h *driver.TaskHandle, cmd []string, s
 		return -1, err
 	}
 	c.Stdin, c.Stdout, c.Stderr = stdin, stdout, stderr
+	// Its own process group, killed whole when the exec is cancelled (the
+	// client went away, a probe timed out): killing the direct child alone
+	// left its children running, holding the output open, so the exec
+	// did not end until they did.
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	c.Cancel = func() error { return syscall.Kill(-c.Process.Pid, syscall.SIGKILL) }
+	c.WaitDelay = execWaitDelay
 	return exitCode(c.Run())
 }
+
+// execWaitDelay bounds how long an exec waits for its output to close
+// after the command exited or was killed (a background child may hold it).
+const execWaitDelay = 2 * time.Second
 
 // execCommand prepares cmd in the task's environment and directory.
 func execCommand(ctx context.Context, h *driver.TaskHandle, cmd []string) (*exec.Cmd, error) {
@@ -51,7 +64,15 @@ func execCommand(ctx context.Context, h *driver.TaskHandle, cmd []string) (*exec
 func exitCode(err error) (int, error) {
 	var exitErr *exec.ExitError
 	if errors.As(err, &exitErr) {
+		// A command a signal ended reports 128+signal, as a shell and
+		// Kubernetes do (137 for SIGKILL), not -1.
+		if ws, ok := exitErr.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return 128 + int(ws.Signal()), nil
+		}
 		return exitErr.ExitCode(), nil
+	}
+	if errors.Is(err, exec.ErrWaitDelay) {
+		return 0, nil // it exited 0; a child it left behind held its output
 	}
 	if err != nil {
 		return -1, fmt.Errorf("exec driver: exec: %w", err)

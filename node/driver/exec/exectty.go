@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/creack/pty"
@@ -32,6 +33,9 @@ func (d *Driver) ExecTTY(ctx context.Context, h *driver.TaskHandle, cmd []string
 	if envValue(c.Env, "TERM") == "" {
 		c.Env = append(c.Env, "TERM=xterm") // as docker exec -t does
 	}
+	// pty starts it leading a new session, so its process group is its
+	// pid: a cancelled exec kills the group, not the leader alone.
+	c.Cancel = func() error { return syscall.Kill(-c.Process.Pid, syscall.SIGKILL) }
 	ptmx, err := pty.StartWithSize(c, winsize(size))
 	if err != nil {
 		return -1, fmt.Errorf("exec driver: exec on a terminal: %w", err)
