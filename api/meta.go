@@ -56,6 +56,19 @@ type ObjectMeta struct {
 	Annotations                map[string]string `json:"annotations,omitempty"`
 	OwnerReferences            []OwnerReference  `json:"ownerReferences,omitempty" patchStrategy:"merge" patchMergeKey:"uid"`
 	Finalizers                 []string          `json:"finalizers,omitempty" patchStrategy:"merge"`
+	// ManagedFields records, per server-side apply manager, the fields
+	// its last apply set (docs/API.md, "Server-side apply").
+	ManagedFields []ManagedFieldsEntry `json:"managedFields,omitempty"`
+}
+
+// ManagedFieldsEntry is one manager's fields, as Kubernetes records them.
+type ManagedFieldsEntry struct {
+	Manager    string   `json:"manager,omitempty"`
+	Operation  string   `json:"operation,omitempty"` // "Apply"
+	APIVersion string   `json:"apiVersion,omitempty"`
+	Time       *Time    `json:"time,omitempty"`
+	FieldsType string   `json:"fieldsType,omitempty"` // "FieldsV1"
+	FieldsV1   FieldSet `json:"fieldsV1,omitempty"`
 }
 
 // Version is a resourceVersion: a Raft index, written as a string in JSON.

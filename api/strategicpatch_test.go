@@ -50,7 +50,12 @@ func jsonFields(t reflect.Type) map[string]reflect.StructField {
 }
 
 func structOf(t reflect.Type) reflect.Type {
+	seen := map[reflect.Type]bool{}
 	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
+		if seen[t] {
+			return nil // a type of itself (FieldSet, a map of FieldSets)
+		}
+		seen[t] = true
 		t = t.Elem()
 	}
 	if t.Kind() != reflect.Struct {

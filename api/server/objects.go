@@ -242,6 +242,11 @@ func (s *Server) updateOpFor(obj api.Object, rt *route) (fsm.Op, error) {
 		return fsm.Op{}, api.NotFound(rt.kind.Resource, rt.name)
 	}
 	keepNamespaceFinalizers(obj, old)
+	if m.ManagedFields == nil {
+		// As Kubernetes: an update that leaves managedFields out keeps
+		// them (clients that never heard of them, Barque's own).
+		m.ManagedFields = old.GetObjectMeta().ManagedFields
+	}
 	op, err := prepareOp(opFor(rt), obj, old)
 	op.ResourceVersion, op.UID = m.ResourceVersion, m.UID
 	return op, err

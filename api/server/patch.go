@@ -24,6 +24,10 @@ func (s *Server) handlePatch(ctx context.Context, w http.ResponseWriter, r *http
 		writeError(w, err)
 		return
 	}
+	if kind == applyPatch {
+		s.handleApply(ctx, w, r, rt)
+		return
+	}
 	patch, err := io.ReadAll(r.Body)
 	if err != nil {
 		writeError(w, api.TooLarge(err.Error()))
@@ -136,13 +140,12 @@ const (
 	mergePatch     patchKind = iota // RFC 7386
 	jsonPatch                       // RFC 6902
 	strategicPatch                  // Kubernetes' strategic merge patch (api.StrategicMergePatch)
+	applyPatch                      // server-side apply (apply.go)
 )
 
 // patchKindOf maps a Content-Type to the patch format, as Kubernetes names
 // them; plain application/json (and none) is a merge patch, as Barque's
-// earlier clients send it. Server-side apply is refused with 415 rather
-// than taken for a merge patch: a merge patch replaces lists that it would
-// merge by key (a Deployment's containers).
+// earlier clients send it.
 func patchKindOf(contentType string) (patchKind, error) {
 	if contentType == "" {
 		return mergePatch, nil
@@ -157,10 +160,10 @@ func patchKindOf(contentType string) (patchKind, error) {
 	case mt == "application/strategic-merge-patch+json":
 		return strategicPatch, nil
 	case mt == "application/apply-patch+yaml":
-		return 0, unsupportedPatch("server-side apply (application/apply-patch+yaml) is not supported; use barque apply, or a JSON merge patch")
+		return applyPatch, nil
 	}
 	return 0, unsupportedPatch(fmt.Sprintf("the patch type %q is not supported; use application/merge-patch+json, "+
-		"application/strategic-merge-patch+json or application/json-patch+json", contentType))
+		"application/strategic-merge-patch+json, application/json-patch+json or application/apply-patch+yaml", contentType))
 }
 
 func unsupportedPatch(msg string) error {

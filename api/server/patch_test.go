@@ -69,8 +69,9 @@ func patchAs(t *testing.T, url, contentType, body string) (int, map[string]any) 
 // TestPatchTypes: a JSON patch (RFC 6902) changes one item of a list; a
 // strategic merge patch (kubectl's default) adds a sidecar to the
 // Deployment's containers, merged by name, where a merge patch would
-// replace the list, and "$patch": "delete" takes it out again; server-side
-// apply is refused with 415; bad patches are 400 or 422; the stored object
+// replace the list, and "$patch": "delete" takes it out again; bad patches
+// (a server-side apply without its fieldManager too) are 400 or 422, an
+// unknown type 415; the stored object
 // is unchanged by every refused patch.
 func TestPatchTypes(t *testing.T) {
 	c := cluster.New(t, 1, cluster.Options{DisabledControllers: []string{"deployment", "replicaset", "scheduler"}})
@@ -122,7 +123,7 @@ func TestPatchTypes(t *testing.T) {
 			`{"spec":{"template":{"spec":{"containers":[{"name":"web","$patch":"explode"}]}}}}`, http.StatusBadRequest},
 		{"strategic merge patch of a merge list without its key", "application/strategic-merge-patch+json",
 			`{"spec":{"template":{"spec":{"containers":[{"image":"nginx:2"}]}}}}`, http.StatusBadRequest},
-		{"server-side apply", "application/apply-patch+yaml", `spec: {}`, http.StatusUnsupportedMediaType},
+		{"server-side apply without a fieldManager", "application/apply-patch+yaml", `spec: {}`, http.StatusBadRequest},
 		{"unknown type", "text/plain", `x`, http.StatusUnsupportedMediaType},
 		{"JSON patch that is not a list", "application/json-patch+json", `{"op":"remove"}`, http.StatusBadRequest},
 		{"JSON patch whose test fails", "application/json-patch+json",

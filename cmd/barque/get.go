@@ -17,12 +17,13 @@ func init() { subcommands = append(subcommands, newGetCmd) }
 
 // getOpts are get's flags.
 type getOpts struct {
-	allNamespaces bool
-	selector      string
-	fieldSelector string
-	output        string
-	watch         bool
-	chunkSize     int64
+	allNamespaces     bool
+	selector          string
+	fieldSelector     string
+	output            string
+	watch             bool
+	chunkSize         int64
+	showManagedFields bool
 }
 
 func newGetCmd() *cobra.Command {
@@ -52,6 +53,7 @@ KIND/NAME (the form -o name prints): get pod/web-1 deploy/web.`,
 	f.StringVarP(&o.output, "output", "o", "", "output format: wide|json|yaml|name")
 	f.BoolVarP(&o.watch, "watch", "w", false, "after listing, watch for changes")
 	f.Int64Var(&o.chunkSize, "chunk-size", 500, "read lists in pages of this many objects (0: in one answer)")
+	f.BoolVar(&o.showManagedFields, "show-managed-fields", false, "keep metadata.managedFields in -o json|yaml")
 	return cmd
 }
 
@@ -169,6 +171,7 @@ func runGet(cmd *cobra.Command, o getOpts, args []string) error {
 	}
 	ki := reqs[0].ki
 	p := newPrinter(cmd.OutOrStdout(), o.output, ki, o.allNamespaces)
+	p.showManagedFields = o.showManagedFields
 	if len(reqs[0].names) > 0 {
 		objs, err := getNamed(cmd.Context(), c, ki, ns, reqs[0].names)
 		if len(objs) > 0 {
@@ -228,6 +231,7 @@ func getKinds(cmd *cobra.Command, c *client.Client, o getOpts, ns string, reqs [
 		}
 		blocks++
 		p := newPrinter(cmd.OutOrStdout(), o.output, r.ki, o.allNamespaces)
+		p.showManagedFields = o.showManagedFields
 		p.withKind = true
 		if err := p.print(objs, true); err != nil {
 			return err
@@ -235,7 +239,9 @@ func getKinds(cmd *cobra.Command, c *client.Client, o getOpts, ns string, reqs [
 	}
 	switch {
 	case o.output == outJSON || o.output == outYAML:
-		if err := newPrinter(cmd.OutOrStdout(), o.output, reqs[0].ki, o.allNamespaces).print(all, true); err != nil {
+		p := newPrinter(cmd.OutOrStdout(), o.output, reqs[0].ki, o.allNamespaces)
+		p.showManagedFields = o.showManagedFields
+		if err := p.print(all, true); err != nil {
 			return err
 		}
 	case len(all) == 0 && errs == nil:

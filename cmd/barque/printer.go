@@ -41,6 +41,9 @@ type printer struct {
 	// withKind prints names as KIND/NAME (get of several kinds).
 	withKind   bool
 	headerDone bool
+	// showManagedFields keeps metadata.managedFields in JSON and YAML;
+	// hidden by default, as kubectl hides them.
+	showManagedFields bool
 }
 
 func newPrinter(out io.Writer, format string, ki *api.KindInfo, allNamespaces bool) *printer {
@@ -63,6 +66,9 @@ func (p *printer) print(objs []api.Object, asList bool) error {
 }
 
 func (p *printer) printEncoded(objs []api.Object, asList bool) error {
+	if !p.showManagedFields {
+		objs = withoutManagedFields(objs)
+	}
 	var v any = objs
 	if asList || len(objs) != 1 {
 		v = map[string]any{"apiVersion": "v1", "kind": "List", "items": objs, "metadata": map[string]any{}}
@@ -143,4 +149,20 @@ func resourceName(ki *api.KindInfo, name string) string {
 		k += "." + ki.Group
 	}
 	return k + "/" + name
+}
+
+// withoutManagedFields is objs with metadata.managedFields left out
+// (copies of the objects that have them).
+func withoutManagedFields(objs []api.Object) []api.Object {
+	out := make([]api.Object, len(objs))
+	for i, o := range objs {
+		if len(o.GetObjectMeta().ManagedFields) == 0 {
+			out[i] = o
+			continue
+		}
+		c := api.Clone(o)
+		c.GetObjectMeta().ManagedFields = nil
+		out[i] = c
+	}
+	return out
 }

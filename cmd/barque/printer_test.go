@@ -165,3 +165,27 @@ func pinClock(t *testing.T) {
 	now = func() time.Time { return time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC) }
 	t.Cleanup(func() { now = old })
 }
+
+// TestPrinterHidesManagedFields: -o json and yaml leave managedFields out,
+// as kubectl does, unless asked (--show-managed-fields).
+func TestPrinterHidesManagedFields(t *testing.T) {
+	cm := &api.ConfigMap{TypeMeta: api.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: api.ObjectMeta{Name: "c", ManagedFields: []api.ManagedFieldsEntry{{Manager: "m", Operation: "Apply"}}}}
+	ki, _ := api.LookupKind("ConfigMap")
+	for _, show := range []bool{false, true} {
+		for _, format := range []string{outJSON, outYAML} {
+			var buf bytes.Buffer
+			p := newPrinter(&buf, format, ki, false)
+			p.showManagedFields = show
+			if err := p.print([]api.Object{cm}, false); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(buf.String(), "managedFields"); got != show {
+				t.Errorf("-o %s, show %v: managedFields printed %v:\n%s", format, show, got, buf.String())
+			}
+		}
+	}
+	if len(cm.ManagedFields) != 1 {
+		t.Fatal("printing changed the object")
+	}
+}

@@ -122,6 +122,7 @@ data: {a: %q}
 	if out := kc("apply", "-f", list); !strings.Contains(out, "configmap/l1 created") {
 		t.Fatalf("kubectl apply of a List:\n%s", out)
 	}
+	serverSideApply(t, dir, kc, run)
 	if out := kc("get", "deploy", "web", "-o", "jsonpath={.spec.template.metadata.annotations}"); !strings.Contains(out, "kubectl.kubernetes.io/restartedAt") {
 		t.Fatalf("annotations after rollout restart: %q", out)
 	}
@@ -146,4 +147,30 @@ users: []
 		t.Fatal(err)
 	}
 	return path
+}
+
+// serverSideApply: kubectl apply --server-side creates and updates as its
+// field manager; another manager changing the same field conflicts until
+// it forces.
+func serverSideApply(t *testing.T, dir string, kc func(...string) string, run func(...string) (string, error)) {
+	t.Helper()
+	cm := filepath.Join(dir, "ssa.yaml")
+	write := func(v string) {
+		t.Helper()
+		if err := os.WriteFile(cm, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa}\ndata: {k: \""+v+"\"}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("1")
+	if out := kc("apply", "--server-side", "-f", cm); !strings.Contains(out, "configmap/ssa serverside-applied") {
+		t.Fatalf("kubectl apply --server-side:\n%s", out)
+	}
+	write("2")
+	if out, err := run("apply", "--server-side", "--field-manager", "other", "-f", cm); err == nil || !strings.Contains(out, "conflict") {
+		t.Fatalf("another manager changing the field: %v\n%s", err, out)
+	}
+	kc("apply", "--server-side", "--field-manager", "other", "--force-conflicts", "-f", cm)
+	if out := kc("get", "cm", "ssa", "-o", "jsonpath={.data.k}"); out != "2" {
+		t.Fatalf("after the forced apply: %q, want 2", out)
+	}
 }
