@@ -31,13 +31,10 @@ func FieldsOf(kind string, config map[string]any) FieldSet {
 	}
 	fs := FieldSet{}
 	for k, v := range config {
-		if fieldsNotOwned[k] {
-			continue
-		}
-		if m, ok := v.(map[string]any); ok && len(m) == 0 {
-			continue
-		}
 		f := smpChild(reflect.TypeOf(ki.New()), k)
+		if fieldsNotOwned[k] || isEmptyValue(v, f) {
+			continue
+		}
 		child := fieldsOfValue(v, f)
 		if k == "metadata" {
 			for name := range metadataNotOwned {
@@ -52,15 +49,55 @@ func FieldsOf(kind string, config map[string]any) FieldSet {
 	return fs
 }
 
+// applyListKeys are the lists whose elements server-side apply tells
+// apart by more than their strategic merge key, as Kubernetes' listMapKeys
+// do: a port by number and protocol (53/UDP and 53/TCP are two ports).
+var applyListKeys = map[reflect.Type][]string{
+	reflect.TypeFor[ContainerPort](): {"containerPort", "protocol"},
+	reflect.TypeFor[ServicePort]():   {"port", "protocol"},
+}
+
+// keyDefaults are the values a missing key field has, as the server
+// defaults it (so that {port: 53} and {port: 53, protocol: TCP} are one).
+var keyDefaults = map[string]any{"protocol": "TCP"}
+
+// listKeysOf is the key fields of a list field's elements: none for an
+// atomic list or a set.
+func listKeysOf(f smpField) []string {
+	if !f.merge {
+		return nil
+	}
+	if keys, ok := applyListKeys[smpDeref(smpElem(f.typ))]; ok {
+		return keys
+	}
+	if f.mergeKey != "" {
+		return []string{f.mergeKey}
+	}
+	return nil
+}
+
+// isEmptyValue: an empty map, or an empty list merged by key or as a set,
+// merges into what is there and claims nothing.
+func isEmptyValue(v any, f smpField) bool {
+	switch v := v.(type) {
+	case map[string]any:
+		return len(v) == 0
+	case []any:
+		return len(v) == 0 && f.merge
+	}
+	return false
+}
+
 func fieldsOfValue(v any, f smpField) FieldSet {
 	switch v := v.(type) {
 	case map[string]any:
 		fs := FieldSet{}
 		for k, cv := range v {
-			if m, ok := cv.(map[string]any); ok && len(m) == 0 {
-				continue // an empty map merges into the one there: it claims nothing
+			cf := smpChild(f.typ, k)
+			if isEmptyValue(cv, cf) {
+				continue
 			}
-			fs["f:"+k] = fieldsOfValue(cv, smpChild(f.typ, k))
+			fs["f:"+k] = fieldsOfValue(cv, cf)
 		}
 		return fs
 	case []any:
@@ -68,9 +105,10 @@ func fieldsOfValue(v any, f smpField) FieldSet {
 			return FieldSet{} // atomic: owned whole
 		}
 		fs := FieldSet{}
+		keys := listKeysOf(f)
 		elem := smpField{typ: smpElem(f.typ)}
 		for _, e := range v {
-			if f.mergeKey == "" {
+			if len(keys) == 0 {
 				fs[setElementKey(e)] = FieldSet{}
 				continue
 			}
@@ -80,16 +118,29 @@ func fieldsOfValue(v any, f smpField) FieldSet {
 			}
 			item := fieldsOfValue(m, elem)
 			item["."] = FieldSet{}
-			fs[listElementKey(f.mergeKey, m[f.mergeKey])] = item
+			fs[listElementKey(keys, m)] = item
 		}
 		return fs
 	}
 	return FieldSet{}
 }
 
-func listElementKey(key string, v any) string {
-	b, _ := json.Marshal(map[string]any{key: v})
+// listElementKey is "k:" and the element's key fields as JSON, missing
+// ones at their defaults.
+func listElementKey(keys []string, m map[string]any) string {
+	k := map[string]any{}
+	for _, name := range keys {
+		k[name] = keyValue(m, name)
+	}
+	b, _ := json.Marshal(k)
 	return "k:" + string(b)
+}
+
+func keyValue(m map[string]any, name string) any {
+	if v, ok := m[name]; ok && v != nil {
+		return normalizeNumber(v)
+	}
+	return keyDefaults[name]
 }
 
 func setElementKey(v any) string {
@@ -106,38 +157,38 @@ func (s FieldSet) Union(o FieldSet) FieldSet {
 	return out
 }
 
-// Difference is the fields in s and not in o. A field whose descendants
-// are all in o goes with them, unless o lacks the field itself as a leaf.
-func (s FieldSet) Difference(o FieldSet) FieldSet {
+// Prune is what to remove from an object when a manager that last
+// applied s now applies applied, and others own others: each field of s
+// the new configuration lacks goes whole, with what the server defaulted
+// under it (a dropped probe leaves no {httpGet: {}} behind), unless others
+// own something inside it; then only this manager's fields in it go, and
+// a list element stays for them.
+func (s FieldSet) Prune(applied, others FieldSet) FieldSet {
 	out := FieldSet{}
 	for k, sv := range s {
-		ov, in := o[k]
+		if k == "." {
+			continue
+		}
+		av, inApplied := applied[k]
+		ov, inOthers := others[k]
 		switch {
-		case !in:
-			out[k] = sv.clone()
-		case len(sv) > 0 && len(ov) > 0:
-			if d := sv.Difference(ov); len(d) > 0 {
+		case inApplied && len(av) == 0, inOthers && len(ov) == 0:
+			// still applied whole, or owned whole by others: stays
+		case inApplied:
+			if d := sv.Prune(av, ov); len(d) > 0 {
 				out[k] = d
 			}
+		case inOthers:
+			if d := sv.Prune(FieldSet{}, ov); len(d) > 0 {
+				out[k] = d
+			}
+		case strings.HasPrefix(k, "k:"):
+			out[k] = FieldSet{".": {}}
+		default:
+			out[k] = FieldSet{}
 		}
 	}
 	return out
-}
-
-// KeepShared drops, from a set of fields about to be removed from an
-// object, the "." of every list element that others still own fields of:
-// the element stays for them, and only the fields of s inside it go.
-func (s FieldSet) KeepShared(others FieldSet) {
-	for k, child := range s {
-		o, ok := others[k]
-		if !ok {
-			continue
-		}
-		if strings.HasPrefix(k, "k:") {
-			delete(child, ".")
-		}
-		child.KeepShared(o)
-	}
 }
 
 // Leaves are the paths to the fields of s that have no children, and to
@@ -265,7 +316,7 @@ func elementIndex(list any, key string) int {
 		m, _ := e.(map[string]any)
 		match := m != nil
 		for k, v := range want {
-			match = match && reflect.DeepEqual(normalizeNumber(m[k]), normalizeNumber(v))
+			match = match && reflect.DeepEqual(keyValue(m, k), normalizeNumber(v))
 		}
 		if match {
 			return i
@@ -313,6 +364,11 @@ func RemoveFields(obj map[string]any, fs FieldSet) {
 		switch v := v.(type) {
 		case map[string]any:
 			RemoveFields(v, child)
+			if len(v) == 0 {
+				// Nothing left of it (nobody else's fields were in it): it
+				// goes too, or a removed probe would stay as {httpGet: {}}.
+				delete(obj, name)
+			}
 		case []any:
 			obj[name] = removeElements(v, child)
 		}
@@ -344,4 +400,65 @@ func removeElements(list []any, fs FieldSet) []any {
 		}
 	}
 	return out
+}
+
+// ApplyMerge merges an applied configuration of kind onto an object (both
+// in their JSON forms) as server-side apply does: objects field by field,
+// lists of elements with keys element by element (by all their keys:
+// listKeysOf), sets as unions; atomic lists and scalars are replaced, and
+// null removes a field. obj is changed in place and returned.
+func ApplyMerge(kind string, obj, config map[string]any) map[string]any {
+	ki, ok := LookupKind(kind)
+	if !ok {
+		return obj
+	}
+	return applyMergeMap(obj, config, reflect.TypeOf(ki.New()))
+}
+
+func applyMergeMap(obj, config map[string]any, t reflect.Type) map[string]any {
+	if obj == nil {
+		obj = map[string]any{}
+	}
+	for k, v := range config {
+		if v == nil {
+			delete(obj, k)
+			continue
+		}
+		obj[k] = applyMergeValue(obj[k], v, smpChild(t, k))
+	}
+	return obj
+}
+
+func applyMergeValue(cur, v any, f smpField) any {
+	switch v := v.(type) {
+	case map[string]any:
+		cm, _ := cur.(map[string]any)
+		return applyMergeMap(cm, v, f.typ)
+	case []any:
+		cl, _ := cur.([]any)
+		if !f.merge {
+			return v
+		}
+		keys := listKeysOf(f)
+		if len(keys) == 0 {
+			return smpUnion(cl, v)
+		}
+		out := append([]any(nil), cl...)
+		elem := smpDeref(smpElem(f.typ))
+		for _, e := range v {
+			m, ok := e.(map[string]any)
+			if !ok {
+				out = append(out, e)
+				continue
+			}
+			if i := elementIndex(out, listElementKey(keys, m)); i >= 0 {
+				em, _ := out[i].(map[string]any)
+				out[i] = applyMergeMap(em, m, elem)
+				continue
+			}
+			out = append(out, applyMergeMap(nil, m, elem))
+		}
+		return out
+	}
+	return v
 }

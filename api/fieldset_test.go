@@ -33,15 +33,14 @@ func TestFieldsOf(t *testing.T) {
 	}
 }
 
-// TestFieldSetOps: difference, leaves, removal from a set and from an
+// TestFieldSetOps: pruning, leaves, removal from a set and from an
 // object, with list elements owned whole or in part.
 func TestFieldSetOps(t *testing.T) {
 	var prev, applied, others FieldSet
 	_ = json.Unmarshal([]byte(`{"f:spec":{"f:replicas":{},"f:containers":{"k:{\"name\":\"a\"}":{".":{},"f:name":{},"f:image":{}},"k:{\"name\":\"b\"}":{".":{},"f:name":{},"f:image":{}}}},"f:metadata":{"f:labels":{"f:x":{},"f:y":{}}}}`), &prev)
 	_ = json.Unmarshal([]byte(`{"f:spec":{"f:containers":{"k:{\"name\":\"a\"}":{".":{},"f:name":{},"f:image":{}}}},"f:metadata":{"f:labels":{"f:x":{}}}}`), &applied)
 	_ = json.Unmarshal([]byte(`{"f:spec":{"f:replicas":{},"f:containers":{"k:{\"name\":\"b\"}":{"f:image":{}}}}}`), &others)
-	removed := prev.Difference(applied).Difference(others)
-	removed.KeepShared(others)
+	removed := prev.Prune(applied, others)
 	got, _ := json.Marshal(removed)
 	// y goes; b stays (others own its image) but its name is given up.
 	if want := `{"f:metadata":{"f:labels":{"f:y":{}}},"f:spec":{"f:containers":{"k:{\"name\":\"b\"}":{"f:name":{}}}}}`; string(got) != want {

@@ -51,10 +51,18 @@ func (s *Server) handleApply(ctx context.Context, w http.ResponseWriter, r *http
 	}
 	var res api.Object
 	var ignored []string
-	code := http.StatusOK
+	var code int
 	for {
 		var op fsm.Op
+		code = http.StatusOK
 		if op, ignored, err = s.applyOp(rt, req, time.Now()); err != nil {
+			var same *unchangedError
+			if errors.As(err, &same) {
+				// Nothing to write: the object is as applied, and the
+				// manager's fields are those it had. No new version, no
+				// watch event (a GitOps loop applies every few minutes).
+				res, err = same.obj, nil
+			}
 			break
 		}
 		if op.Type == fsm.OpCreate {
@@ -81,6 +89,9 @@ func (s *Server) handleApply(ctx context.Context, w http.ResponseWriter, r *http
 }
 
 func parseApply(r *http.Request, rt *route) (*applyRequest, error) {
+	if rt.subresource != "" {
+		return nil, unsupportedPatch(fmt.Sprintf("server-side apply to the %s subresource is not supported; apply the object, or patch %s", rt.subresource, rt.subresource))
+	}
 	q := r.URL.Query()
 	req := &applyRequest{manager: q.Get("fieldManager")}
 	if req.manager == "" {
@@ -177,14 +188,20 @@ func (s *Server) applyOp(rt *route, req *applyRequest, now time.Time) (fsm.Op, [
 		}
 		entries = cur.GetObjectMeta().ManagedFields
 	}
+	if err := checkApplyVersion(req.config, cur, rt); err != nil {
+		return fsm.Op{}, nil, err
+	}
 	applied := api.FieldsOf(rt.kind.Kind, req.config)
 	entries, removed, err := applyOwnership(rt, req, curMap, entries, applied, now)
 	if err != nil {
 		return fsm.Op{}, nil, err
 	}
-	merged, err := mergeApplied(rt.kind.Kind, curMap, req.config, removed)
+	if curMap != nil {
+		api.RemoveFields(curMap, removed)
+	}
+	merged, err := json.Marshal(api.ApplyMerge(rt.kind.Kind, curMap, req.config))
 	if err != nil {
-		return fsm.Op{}, nil, err
+		return fsm.Op{}, nil, api.Internal(err)
 	}
 	obj, ignored, err := api.DecodeKindValidated(rt.kind.Kind, merged, req.mode)
 	if err != nil {
@@ -204,8 +221,42 @@ func (s *Server) applyOp(rt *route, req *applyRequest, now time.Time) (fsm.Op, [
 	if err != nil {
 		return fsm.Op{}, ignored, err
 	}
+	if sameObject(obj, cur) {
+		return fsm.Op{}, ignored, &unchangedError{obj: cur}
+	}
 	op.ResourceVersion, op.UID = cm.ResourceVersion, cm.UID
 	return op, ignored, nil
+}
+
+// unchangedError says an apply changes nothing: obj is the stored object.
+type unchangedError struct{ obj api.Object }
+
+func (e *unchangedError) Error() string { return "the object is already as applied" }
+
+// sameObject: the prepared object (defaulted, identity copied) is the
+// stored one, managedFields included.
+func sameObject(obj, cur api.Object) bool {
+	a, err1 := json.Marshal(obj)
+	b, err2 := json.Marshal(cur)
+	return err1 == nil && err2 == nil && bytes.Equal(a, b)
+}
+
+// checkApplyVersion: a resourceVersion in the configuration is a
+// precondition, as in Kubernetes.
+func checkApplyVersion(config map[string]any, cur api.Object, rt *route) error {
+	md, _ := config["metadata"].(map[string]any)
+	rv, ok := md["resourceVersion"]
+	if !ok {
+		return nil
+	}
+	want := fmt.Sprint(rv)
+	if cur == nil {
+		return api.NotFound(rt.kind.Resource, rt.name)
+	}
+	if have := cur.GetObjectMeta().ResourceVersion.String(); want != have {
+		return api.Conflict(rt.kind.Resource, rt.name, fmt.Sprintf("the object has been modified; resourceVersion %s was applied, the object is at %s", want, have))
+	}
+	return nil
 }
 
 // applyOwnership checks the applied fields against the other managers'
@@ -217,11 +268,12 @@ func applyOwnership(rt *route, req *applyRequest, cur map[string]any, entries []
 	applied api.FieldSet, now time.Time) ([]api.ManagedFieldsEntry, api.FieldSet, error) {
 	var conflicts []api.StatusCause
 	var mine api.FieldSet
+	var mineAt *api.Time
 	others := api.FieldSet{}
 	var out []api.ManagedFieldsEntry
 	for _, e := range entries {
 		if e.Manager == req.manager && e.Operation == "Apply" {
-			mine = e.FieldsV1
+			mine, mineAt = e.FieldsV1, e.Time
 			continue
 		}
 		e.FieldsV1 = e.FieldsV1.Union(nil)
@@ -229,10 +281,16 @@ func applyOwnership(rt *route, req *applyRequest, cur map[string]any, entries []
 			if !e.FieldsV1.Has(path) {
 				continue
 			}
-			was, _ := api.ValueAt(cur, path)
+			was, there := api.ValueAt(cur, path)
+			if !there {
+				// Gone from the object (an update removed it, or it was
+				// never stored): the old claim is stale, no conflict.
+				e.FieldsV1.Remove(path)
+				continue
+			}
 			want, _ := api.ValueAt(req.config, path)
-			if _, isMap := want.(map[string]any); isMap || equalJSON(was, want) {
-				continue // the same value (or an empty map, merged into the one there): both own it
+			if equalJSON(was, want) {
+				continue // the same value: both own it
 			}
 			if req.force {
 				e.FieldsV1.Remove(path)
@@ -250,10 +308,15 @@ func applyOwnership(rt *route, req *applyRequest, cur map[string]any, entries []
 	if len(conflicts) > 0 {
 		return nil, nil, applyConflict(rt, conflicts)
 	}
-	removed := mine.Difference(applied).Difference(others)
-	removed.KeepShared(others)
-	out = append(out, api.ManagedFieldsEntry{Manager: req.manager, Operation: "Apply", APIVersion: rt.kind.APIVersion(),
-		Time: api.NewTime(now), FieldsType: "FieldsV1", FieldsV1: applied})
+	removed := mine.Prune(applied, others)
+	if len(applied) > 0 {
+		at := api.NewTime(now)
+		if mineAt != nil && equalJSON(mine, applied) {
+			at = mineAt // the same fields: an unchanged apply writes nothing
+		}
+		out = append(out, api.ManagedFieldsEntry{Manager: req.manager, Operation: "Apply", APIVersion: rt.kind.APIVersion(),
+			Time: at, FieldsType: "FieldsV1", FieldsV1: applied})
+	}
 	slices.SortStableFunc(out, func(a, b api.ManagedFieldsEntry) int { return strings.Compare(a.Manager, b.Manager) })
 	return out, removed, nil
 }
@@ -271,30 +334,6 @@ func applyConflict(rt *route, causes []api.StatusCause) error {
 		fmt.Sprintf("Apply failed with %d %s: %s", len(causes), word, strings.Join(msgs, "; ")))
 	e.Status.Details = &api.StatusDetails{Name: rt.name, Kind: rt.kind.Resource, Causes: causes}
 	return e
-}
-
-// mergeApplied merges the configuration onto the stored object as a
-// strategic merge patch does (lists by their merge keys), then removes
-// the fields the manager gave up.
-func mergeApplied(kind string, cur, config map[string]any, removed api.FieldSet) ([]byte, error) {
-	base := map[string]any{}
-	if cur != nil {
-		api.RemoveFields(cur, removed)
-		base = cur
-	}
-	orig, err := json.Marshal(base)
-	if err != nil {
-		return nil, api.Internal(err)
-	}
-	patch, err := json.Marshal(config)
-	if err != nil {
-		return nil, api.Internal(err)
-	}
-	merged, err := api.StrategicMergePatch(kind, orig, patch)
-	if err != nil {
-		return nil, api.BadRequest(err.Error())
-	}
-	return merged, nil
 }
 
 func equalJSON(a, b any) bool {

@@ -145,3 +145,81 @@ func TestServerSideApply(t *testing.T) {
 		t.Fatalf("after a PUT without managedFields: replicas %v managers %v", r, managers)
 	}
 }
+
+// TestServerSideApplyEdges: what a manager stops applying goes with its
+// empty parents (a probe); ports are told apart by number and protocol;
+// an empty list claims nothing; a claim on a field an update removed is
+// stale, not a conflict; applying what is there writes nothing; a
+// resourceVersion is a precondition; the status and scale subresources
+// are refused (415).
+func TestServerSideApplyEdges(t *testing.T) {
+	c := cluster.New(t, 1, cluster.Options{DisabledControllers: []string{"deployment", "replicaset", "scheduler"}})
+	api := c.WaitForLeader(10 * time.Second).APIURL()
+	svc := api + "/api/v1/namespaces/default/services/dns"
+	dep := api + "/apis/apps/v1/namespaces/default/deployments/web"
+	apply := func(url, manager, config string) (int, map[string]any) {
+		t.Helper()
+		return patchAs(t, url+"?fieldManager="+manager, "application/apply-patch+yaml", config)
+	}
+	svcConfig := func(extra string) string {
+		return "apiVersion: v1\nkind: Service\nmetadata: {name: dns" + extra + "}\nspec:\n  selector: {app: dns}\n" +
+			"  ports: [{name: udp, port: 53, protocol: UDP}, {name: tcp, port: 53, protocol: TCP}]\n"
+	}
+	for i := range 2 {
+		if code, body := apply(svc, "helm", svcConfig("")); code != http.StatusOK && code != http.StatusCreated {
+			t.Fatalf("apply %d of a Service with 53/UDP and 53/TCP: %d %v", i, code, body)
+		}
+	}
+	_, obj := do(t, http.MethodGet, svc, "")
+	rv := obj["metadata"].(map[string]any)["resourceVersion"]
+	if ports := fmt.Sprint(obj["spec"].(map[string]any)["ports"]); !strings.Contains(ports, "UDP") || strings.Count(ports, "port:53") != 2 {
+		t.Fatalf("the Service's ports after two applies: %s", ports)
+	}
+	if code, _ := apply(svc, "helm", svcConfig("")); code != http.StatusOK {
+		t.Fatalf("applying the same again: %d", code)
+	}
+	if _, obj = do(t, http.MethodGet, svc, ""); obj["metadata"].(map[string]any)["resourceVersion"] != rv {
+		t.Fatalf("applying what is there wrote a new version: %v, was %v", obj["metadata"].(map[string]any)["resourceVersion"], rv)
+	}
+	if code, _ := apply(svc, "helm", svcConfig(", resourceVersion: \"1\"")); code != http.StatusConflict {
+		t.Fatalf("an apply naming an old resourceVersion: %d, want 409", code)
+	}
+
+	probe := "\n      livenessProbe: {httpGet: {path: /, port: 80}}\n      env: [{name: A, value: \"1\"}]"
+	depConfig := func(container string) string {
+		return "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, labels: {x: \"1\"}}\nspec:\n" +
+			"  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n" +
+			"      containers:\n      - name: web\n        image: nginx" + strings.ReplaceAll(container, "\n      ", "\n        ") + "\n"
+	}
+	if code, body := apply(dep, "alice", depConfig(probe)); code != http.StatusCreated {
+		t.Fatalf("alice's Deployment with a probe: %d %v", code, body)
+	}
+	// Bob's empty env claims nothing: no conflict with alice's A.
+	if code, body := apply(dep, "bob", depConfig("\n      env: []")); code != http.StatusOK {
+		t.Fatalf("bob applying env: []: %d %v", code, body)
+	}
+	if code, body := apply(dep, "alice", depConfig("\n      env: []")); code != http.StatusOK {
+		t.Fatalf("alice dropping her probe and env: %d %v", code, body)
+	}
+	_, obj = do(t, http.MethodGet, dep, "")
+	container := obj["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)
+	if container["livenessProbe"] != nil || container["env"] != nil {
+		t.Fatalf("alice's probe and env after she dropped them: %v", container)
+	}
+	// An update removes alice's label x; bob setting x is no conflict.
+	delete(obj["metadata"].(map[string]any)["labels"].(map[string]any), "x")
+	b, _ := json.Marshal(obj)
+	if code, body := do(t, http.MethodPut, dep, string(b)); code != http.StatusOK {
+		t.Fatalf("a PUT removing label x: %d %v", code, body)
+	}
+	if code, body := apply(dep, "bob", strings.Replace(depConfig(""), `x: "1"`, `x: "2"`, 1)); code != http.StatusOK {
+		t.Fatalf("bob setting the label an update removed: %d %v", code, body)
+	}
+
+	if code, _ := apply(dep+"/status", "alice", depConfig("")); code != http.StatusUnsupportedMediaType {
+		t.Fatalf("apply to /status: %d, want 415", code)
+	}
+	if code, _ := apply(dep+"/scale", "alice", "{\"spec\":{\"replicas\":3}}"); code != http.StatusUnsupportedMediaType {
+		t.Fatalf("apply to /scale: %d, want 415", code)
+	}
+}

@@ -181,8 +181,11 @@ func parseScaleChange(r *http.Request, body []byte) (scaleChange, error) {
 	if err != nil {
 		return scaleChange{}, err
 	}
-	if kind == strategicPatch {
+	switch kind {
+	case strategicPatch:
 		kind = mergePatch // a Scale has no list to merge by key
+	case applyPatch:
+		return scaleChange{}, unsupportedPatch("server-side apply to the scale subresource is not supported; apply the object, or patch scale")
 	}
 	apply, err := kind.parse(body, "")
 	if err != nil {
