@@ -63,7 +63,8 @@ func TestReplicaSetLeaderChange(t *testing.T) {
 }
 
 // mostPods replays the store's retained history (from index 0) and returns
-// the largest number of pods the namespace held after any log entry.
+// the largest number of pods not being deleted that the namespace held
+// after any log entry.
 func mostPods(t *testing.T, store *state.Store, ns string) (int, uint64) {
 	t.Helper()
 	pods := map[string]bool{}
@@ -81,7 +82,10 @@ func mostPods(t *testing.T, store *state.Store, ns string) (int, uint64) {
 			if ev.Kind != "Pod" || ev.Object.GetObjectMeta().Namespace != ns {
 				continue
 			}
-			if ev.Type == state.Deleted {
+			// A pod being deleted (Terminating until its node ends it)
+			// no longer counts: controllers bound the pods that are not,
+			// as Kubernetes' maxSurge and replicas do.
+			if ev.Type == state.Deleted || ev.Object.GetObjectMeta().DeletionTimestamp != nil {
 				delete(pods, ev.Object.GetObjectMeta().Name)
 			} else {
 				pods[ev.Object.GetObjectMeta().Name] = true
