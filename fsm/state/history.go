@@ -152,6 +152,51 @@ func (h *history) afterOf(rv uint64, max int, kinds map[string]bool) (out []Even
 	return out, scanned, true
 }
 
+// changesAfter copies the events after rv of kind whose objects are in
+// namespace ns ("" = all) and sort after the key after: what a list page
+// at rv needs to undo. It filters while it scans, under the store's read
+// lock, so that a continued page in a cluster of many namespaces copies
+// only its own namespace's changes. ok is false once events after rv are
+// gone from the history.
+func (h *history) changesAfter(rv uint64, kind, ns, after string) (out []Event, ok bool) {
+	if rv < h.floor {
+		return nil, false
+	}
+	for i := h.firstAfter(rv); i < h.n; i++ {
+		ev := h.at(i)
+		if ev.Kind != kind {
+			continue
+		}
+		m := ev.Object.GetObjectMeta()
+		if (ns != "" && m.Namespace != ns) || !keyAfter(m.Namespace, m.Name, after) {
+			continue
+		}
+		out = append(out, *ev)
+	}
+	return out, true
+}
+
+// keyAfter says whether objectKey(ns, name) sorts after after, without
+// building the key.
+func keyAfter(ns, name, after string) bool {
+	n := len(ns) + 1 + len(name)
+	for i := 0; i < n && i < len(after); i++ {
+		var c byte
+		switch {
+		case i < len(ns):
+			c = ns[i]
+		case i == len(ns):
+			c = '/'
+		default:
+			c = name[i-len(ns)-1]
+		}
+		if c != after[i] {
+			return c > after[i]
+		}
+	}
+	return n > len(after)
+}
+
 // firstAfter is the position of the first event with Index > rv.
 func (h *history) firstAfter(rv uint64) int {
 	lo, hi := 0, h.n

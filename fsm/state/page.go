@@ -57,7 +57,7 @@ func (s *Store) ListPage(req PageRequest) (*Page, error) {
 	var later []Event
 	var ok bool
 	if at < now {
-		later, _, ok = s.hist.afterOf(at, s.hist.n, map[string]bool{req.Kind: true})
+		later, ok = s.hist.changesAfter(at, req.Kind, req.Namespace, req.After)
 	} else {
 		ok = at == now
 	}

@@ -178,3 +178,24 @@ func TestListPageAcrossARestore(t *testing.T) {
 		t.Fatalf("a new list after the restore: %v, %+v", err, p)
 	}
 }
+
+// TestKeyAfter: keyAfter compares as the built key does, including names
+// with '-' and '.', which sort before the '/' between namespace and name.
+func TestKeyAfter(t *testing.T) {
+	names := []string{"", "a", "a-b", "a.b", "ab", "b", "a-", "z", "a/b"}
+	for _, ns := range names[1:] {
+		for _, name := range names[1:] {
+			for _, ans := range names {
+				for _, aname := range names {
+					after := ""
+					if ans != "" {
+						after = objectKey(ans, aname)
+					}
+					if got, want := keyAfter(ns, name, after), objectKey(ns, name) > after; got != want {
+						t.Fatalf("keyAfter(%q, %q, %q) = %v, want %v", ns, name, after, got, want)
+					}
+				}
+			}
+		}
+	}
+}
