@@ -15,15 +15,20 @@ type Column struct {
 	// Wide columns show with -o wide only (priority 1 in a Table).
 	Wide bool
 	// Value renders the cell; Since instead shows the age of the timestamp
-	// at that path.
+	// at that path, and Timed a cell that depends on the time (a Job's
+	// duration so far).
 	Value func(o Fields) string
 	Since []string
+	Timed func(o Fields, now time.Time) string
 }
 
 // Cell is the column's text for the object f at now.
 func (c Column) Cell(f Fields, now time.Time) string {
-	if c.Since != nil {
+	switch {
+	case c.Since != nil:
 		return Age(f.Str(c.Since...), now)
+	case c.Timed != nil:
+		return c.Timed(f, now)
 	}
 	return c.Value(f)
 }

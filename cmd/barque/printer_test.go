@@ -98,7 +98,7 @@ NAME      STATUS        AGE
 default   Active        3m
 old       Terminating   3m
 `},
-		{"other kinds", &api.KindInfo{Kind: "Job", Group: "batch", Namespaced: true}, "", false, []string{
+		{"a kind without columns", &api.KindInfo{Kind: "Widget", Group: "example.com", Namespaced: true}, "", false, []string{
 			`{"metadata":{"name":"backup"}}`,
 		}, `
 NAME     AGE
