@@ -150,7 +150,7 @@ func setElementKey(v any) string {
 
 // Union is the fields in s or o.
 func (s FieldSet) Union(o FieldSet) FieldSet {
-	out := s.clone()
+	out := s.Clone()
 	for k, ov := range o {
 		out[k] = out[k].Union(ov)
 	}
@@ -248,10 +248,11 @@ func (s FieldSet) Remove(path []string) {
 	}
 }
 
-func (s FieldSet) clone() FieldSet {
+// Clone is a deep copy of s.
+func (s FieldSet) Clone() FieldSet {
 	out := FieldSet{}
 	for k, v := range s {
-		out[k] = v.clone()
+		out[k] = v.Clone()
 	}
 	return out
 }

@@ -276,7 +276,7 @@ func applyOwnership(rt *route, req *applyRequest, cur map[string]any, entries []
 			mine, mineAt = e.FieldsV1, e.Time
 			continue
 		}
-		e.FieldsV1 = e.FieldsV1.Union(nil)
+		e.FieldsV1 = e.FieldsV1.Clone() // the stored entry is shared: never edit it
 		for _, path := range applied.Leaves() {
 			if !e.FieldsV1.Has(path) {
 				continue

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/barque-io/barque/api"
 )
 
@@ -28,7 +30,7 @@ func (s *Server) handlePodStream(w http.ResponseWriter, r *http.Request, rt *rou
 			fmt.Sprintf("method %s is not allowed on pods/%s", r.Method, rt.subresource)))
 		return
 	}
-	if rt.subresource == "exec" && r.Method == http.MethodGet && !isWebSocketUpgrade(r) {
+	if rt.subresource == "exec" && r.Method == http.MethodGet && !websocket.IsWebSocketUpgrade(r) {
 		writeError(w, api.NewStatusError(http.StatusMethodNotAllowed, api.ReasonMethodNotAllowed,
 			"exec with GET needs a WebSocket upgrade (v5.channel.k8s.io); send POST otherwise"))
 		return
@@ -144,10 +146,4 @@ func agentQuery(sub string, q url.Values) url.Values {
 		out.Set("stream", "stderr")
 	}
 	return out
-}
-
-// isWebSocketUpgrade: the request opens a WebSocket (Kubernetes' exec).
-func isWebSocketUpgrade(r *http.Request) bool {
-	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket") &&
-		strings.Contains(strings.ToLower(r.Header.Get("Connection")), "upgrade")
 }

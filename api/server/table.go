@@ -58,7 +58,7 @@ func (o *tableOptions) build(kind string, objs []api.Object, headers bool) (*tab
 	t := table.New(kind, o.version, headers)
 	now := time.Now()
 	for _, obj := range objs {
-		if err := t.AddRow(kind, obj, o.include, now); err != nil {
+		if err := t.AddRow(obj, o.include, now); err != nil {
 			return nil, err
 		}
 	}

@@ -14,6 +14,8 @@ type Table struct {
 	Metadata          ListMeta           `json:"metadata"`
 	ColumnDefinitions []ColumnDefinition `json:"columnDefinitions"`
 	Rows              []Row              `json:"rows"`
+
+	columns []Column // the kind's, all of them: each row's cells
 }
 
 // ListMeta is a Table's list metadata.
@@ -61,13 +63,14 @@ const (
 // Without headers (a watch event after the first) the column definitions
 // are left out: kubectl keeps the last ones it saw.
 func New(kind, version string, headers bool) *Table {
-	t := &Table{TypeMeta: api.TypeMeta{APIVersion: "meta.k8s.io/" + version, Kind: "Table"}, Rows: []Row{}}
+	t := &Table{TypeMeta: api.TypeMeta{APIVersion: "meta.k8s.io/" + version, Kind: "Table"}, Rows: []Row{},
+		columns: ColumnsFor(kind, true)}
 	if !headers {
 		return t
 	}
 	t.ColumnDefinitions = []ColumnDefinition{{Name: "Name", Type: "string", Format: "name",
 		Description: "Name must be unique within a namespace. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names"}}
-	for _, c := range ColumnsFor(kind, true) {
+	for _, c := range t.columns {
 		d := ColumnDefinition{Name: c.Name, Type: "string"}
 		if c.Wide {
 			d.Priority = 1
@@ -80,15 +83,15 @@ func New(kind, version string, headers bool) *Table {
 	return t
 }
 
-// AddRow appends the row of o: its name and kind's cells at now, and o
-// itself as include says.
-func (t *Table) AddRow(kind string, o api.Object, include Include, now time.Time) error {
+// AddRow appends the row of o: its name and its kind's cells at now, and
+// o itself as include says.
+func (t *Table) AddRow(o api.Object, include Include, now time.Time) error {
 	f, err := FromObject(o)
 	if err != nil {
 		return err
 	}
 	cells := []any{f.Str("metadata", "name")}
-	for _, c := range ColumnsFor(kind, true) {
+	for _, c := range t.columns {
 		cells = append(cells, c.Cell(f, now))
 	}
 	row := Row{Cells: cells}
