@@ -77,9 +77,12 @@ func TestAgentStatusWritesAreBatched(t *testing.T) {
 	if updates < statusBatchPods {
 		t.Fatalf("%d status updates for %d pods", updates, statusBatchPods)
 	}
-	// One entry per report would be updates entries; batched, a handful of
-	// steps each hold many pods' reports.
-	if len(entries)*4 > updates {
+	// One entry per report would be updates entries; batched, entries hold
+	// several pods' reports each. The bound is half of one per report, not
+	// a quarter: on 2 cores the 50 exec tasks start over ~0.9 s, and clean
+	// CI runs saw 3.6-3.8 reports per entry (13 or 14 entries), which a
+	// quarter refused; unbatched, 50 entries still fail it twice over.
+	if len(entries)*2 > updates {
 		t.Fatalf("%d status updates took %d log entries: not batched", updates, len(entries))
 	}
 	if after-before >= uint64(updates) {
